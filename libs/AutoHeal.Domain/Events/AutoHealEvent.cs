@@ -1,0 +1,56 @@
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Policies;
+
+namespace AutoHeal.Domain.Events;
+
+/// <summary>The kinds of things AutoHeal tells its users.</summary>
+public enum EventKind
+{
+    /// <summary>A failure was seen and a heal scheduled.</summary>
+    HealScheduled,
+    /// <summary>The restart was issued.</summary>
+    Restarting,
+    /// <summary>The container is back.</summary>
+    Healed,
+    /// <summary>The restart failed or the container did not come back in time.</summary>
+    HealFailed,
+    /// <summary>A scheduled heal was called off.</summary>
+    HealCancelled,
+    /// <summary>A failure or exit was deliberately not healed, with why.</summary>
+    Skipped,
+    /// <summary>Too many heals: automatic healing stopped for the container.</summary>
+    Quarantined,
+    /// <summary>A quarantine ended.</summary>
+    Released,
+    /// <summary>A new container with another image took the name: its history starts afresh.</summary>
+    HistoryReset,
+    /// <summary>A label could not be used.</summary>
+    LabelInvalid,
+    /// <summary>The Docker engine cannot be reached.</summary>
+    EngineDown,
+    /// <summary>The Docker engine is reachable again.</summary>
+    EngineUp,
+}
+
+/// <summary>One entry of the durable event log.</summary>
+public sealed record AutoHealEvent
+{
+    /// <summary>Assigned by the store; 0 until then.</summary>
+    public long Id { get; init; }
+    /// <summary>When, by AutoHeal's clock.</summary>
+    public required DateTimeOffset At { get; init; }
+    /// <summary>What happened.</summary>
+    public required EventKind Kind { get; init; }
+    /// <summary>The container, when it is about one.</summary>
+    public ContainerKey? Key { get; init; }
+    /// <summary>The Docker container id.</summary>
+    public string? ContainerId { get; init; }
+    /// <summary>The failure behind it.</summary>
+    public FailureKind? Reason { get; init; }
+    /// <summary>The heal attempt within its incident.</summary>
+    public int? Attempt { get; init; }
+    /// <summary>The heal job.</summary>
+    public string? JobId { get; init; }
+    /// <summary>A sentence a user reads.</summary>
+    public required string Message { get; init; }
+}

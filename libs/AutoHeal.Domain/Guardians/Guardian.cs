@@ -1,0 +1,539 @@
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Policies;
+
+namespace AutoHeal.Domain.Guardians;
+
+/// <summary>
+/// The rules for one container, as a pure function: given what the guardian knew, what just
+/// happened, the policy and the time, it returns what it knows now and what to do. The embedded
+/// mailbox and the Dapr actor both only load state, call this, save, and carry out the decisions.
+/// </summary>
+public static class Guardian
+{
+    /// <summary>Decides what an input means for the container.</summary>
+    public static GuardianResult Decide(GuardianState state, GuardianInput input, HealPolicy policy, DateTimeOffset now)
+    {
+        var d = new Decider(state, policy, now);
+        switch (input)
+        {
+            case ContainerSignal signal:
+                d.On(signal);
+                break;
+            case HealReport report:
+                d.On(report);
+                break;
+            case OperatorCommand { Action: OperatorAction.Release } command:
+                d.Release($"released by {command.By}");
+                break;
+            case Wake:
+                if (d.State.Quarantine is { Until: { } until } && until <= now)
+                {
+                    d.Release("released after its probation time");
+                }
+                break;
+        }
+
+        return d.Result();
+    }
+
+    private sealed class Decider(GuardianState state, HealPolicy global, DateTimeOffset now)
+    {
+        private HealPolicy policy = PolicyLabels.Apply(global, state.Labels).Policy;
+        private readonly List<Decision> _decisions = [];
+        private readonly List<AutoHealEvent> _events = [];
+        private bool _accepted = true;
+
+        public GuardianState State { get; private set; } = state;
+
+        public GuardianResult Result() => new(State, _decisions, _events, _accepted);
+
+        public void On(ContainerSignal s)
+        {
+            if (!AdoptIdentity(s))
+            {
+                return;
+            }
+
+            var f = s.Facts;
+            if (!SameLabels(State.Labels, f.Labels))
+            {
+                var (resolved, problems) = PolicyLabels.Apply(global, f.Labels);
+                policy = resolved;
+                foreach (var p in problems)
+                {
+                    Emit(EventKind.LabelInvalid, $"label {p.Label}={p.Value} ignored: {p.Problem}");
+                }
+            }
+
+            State = State with { Monitored = f.Monitored, SelectionReason = f.SelectionReason, Labels = f.Labels, HasHealthCheck = f.HasHealthCheck };
+            if (!f.Monitored && State.ActiveHeal is not null)
+            {
+                Cancel("the container is no longer monitored");
+            }
+
+            switch (s.Kind)
+            {
+                case SignalKind.Created:
+                    State = State with { Condition = Condition.Created, Phase = State.Phase == GuardianPhase.Removed ? GuardianPhase.Watching : State.Phase };
+                    break;
+                case SignalKind.Started:
+                    OnStarted(s.At);
+                    break;
+                case SignalKind.StopRequested:
+                    OnStopRequested(s);
+                    break;
+                case SignalKind.Died:
+                    OnDied(s);
+                    break;
+                case SignalKind.Unhealthy:
+                    if (!IsLate(s.At))
+                    {
+                        OnUnhealthy(s.Detail, f);
+                    }
+                    break;
+                case SignalKind.Healthy:
+                    if (!IsLate(s.At))
+                    {
+                        State = State with { Condition = Condition.Running };
+                        MarkStable();
+                    }
+                    break;
+                case SignalKind.Paused:
+                    if (State.ActiveHeal is not null)
+                    {
+                        Cancel("the container was paused");
+                    }
+                    State = State with { Phase = GuardianPhase.Paused, Condition = Condition.Paused };
+                    break;
+                case SignalKind.Unpaused:
+                    State = State with { Phase = State.Phase == GuardianPhase.Paused ? GuardianPhase.Watching : State.Phase, Condition = Condition.Running };
+                    if (f.Health == HealthStatus.Unhealthy)
+                    {
+                        OnUnhealthy("still unhealthy after unpause", f);
+                    }
+                    break;
+                case SignalKind.Removed:
+                    if (State.ActiveHeal is not null)
+                    {
+                        Cancel("the container was removed");
+                    }
+                    State = State with { Phase = GuardianPhase.Removed, Condition = Condition.Removed, StopRequestedAt = null };
+                    break;
+                case SignalKind.Observed:
+                    OnObserved(f);
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Follows the container under this name to a new Docker id. Returns false for a late event
+        /// about a container the name no longer refers to.
+        /// </summary>
+        private bool AdoptIdentity(ContainerSignal s)
+        {
+            var f = s.Facts;
+            if (State.ContainerId is null)
+            {
+                State = State with { ContainerId = f.Id, ImageId = f.ImageId };
+                return true;
+            }
+
+            if (State.ContainerId == f.Id)
+            {
+                return true;
+            }
+
+            if (s.Kind is not (SignalKind.Created or SignalKind.Started or SignalKind.Observed))
+            {
+                return false;
+            }
+
+            if (State.ActiveHeal is not null)
+            {
+                Cancel("the container was replaced");
+            }
+
+            if (State.ImageId != f.ImageId)
+            {
+                var seq = State.JobSequence;
+                State = GuardianState.New(State.Key) with { ContainerId = f.Id, ImageId = f.ImageId, JobSequence = seq };
+                Emit(EventKind.HistoryReset, "redeployed with another image: its heal history starts afresh");
+            }
+            else
+            {
+                State = State with
+                {
+                    ContainerId = f.Id,
+                    Phase = State.Phase is GuardianPhase.Removed or GuardianPhase.Stopped ? GuardianPhase.Watching : State.Phase,
+                    StopRequestedAt = null,
+                    LastStartedAt = null,
+                    Condition = Condition.Unknown,
+                };
+            }
+
+            return true;
+        }
+
+        private bool IsLate(DateTimeOffset at) => State.LastStartedAt is { } started && at < started;
+
+        /// <summary>Whether an engine event at <paramref name="at"/> belongs to our own restart.</summary>
+        private bool IsOurRestart(DateTimeOffset at) => State.ActiveHeal switch
+        {
+            { Stage: HealStage.Restarting } => true,
+            { Stage: HealStage.Verifying, RestartedAt: var started } => started is null || at <= started,
+            _ => false,
+        };
+
+        private void OnStarted(DateTimeOffset at)
+        {
+            State = State with
+            {
+                LastStartedAt = State.LastStartedAt is { } last && last > at ? last : at,
+                StopRequestedAt = null,
+                Condition = Condition.Running,
+                Phase = State.Phase is GuardianPhase.Stopped or GuardianPhase.Removed or GuardianPhase.Paused ? GuardianPhase.Watching : State.Phase,
+            };
+            MarkStable();
+        }
+
+        private void OnStopRequested(ContainerSignal s)
+        {
+            if (IsLate(s.At) || IsOurRestart(s.At))
+            {
+                return;
+            }
+
+            if (State.ActiveHeal is not null)
+            {
+                Cancel("an operator stopped the container");
+            }
+
+            State = State with { StopRequestedAt = s.At };
+        }
+
+        private void OnDied(ContainerSignal s)
+        {
+            if (IsLate(s.At) || IsOurRestart(s.At))
+            {
+                return;
+            }
+
+            var exit = s.ExitCode ?? s.Facts.ExitCode;
+            State = State with { LastExitCode = exit };
+            if (State.StopRequestedAt is { } asked && s.At >= asked && s.At - asked <= policy.StopIntentWindow)
+            {
+                Stopped("stopped on purpose (docker stop/kill): left down until it is started again");
+                return;
+            }
+
+            if (exit == 0)
+            {
+                Stopped("exited with code 0: not a crash, left down");
+                return;
+            }
+
+            State = State with { Condition = Condition.Crashed, StableSince = null };
+            if (State.ActiveHeal is null)
+            {
+                var oom = s.Facts.OomKilled ? " (killed for lack of memory)" : "";
+                Failure(FailureKind.Crash, $"crashed with exit code {exit}{oom}", s.Facts, exit);
+            }
+        }
+
+        private void OnUnhealthy(string? detail, ContainerFacts f)
+        {
+            State = State with { Condition = Condition.Unhealthy, StableSince = null };
+            if (State.ActiveHeal is null)
+            {
+                Failure(FailureKind.Unhealthy, string.IsNullOrEmpty(detail) ? "health check failing" : $"health check failing: {detail}", f, null);
+            }
+        }
+
+        private void OnObserved(ContainerFacts f)
+        {
+            if (State.ActiveHeal is not null)
+            {
+                return;
+            }
+
+            switch (f.Status)
+            {
+                case ContainerStatus.Running:
+                    if (f.StartedAt is { } started && (State.LastStartedAt is null || started > State.LastStartedAt))
+                    {
+                        OnStarted(started);
+                    }
+                    if (f.Health == HealthStatus.Unhealthy)
+                    {
+                        if (State.Condition != Condition.Unhealthy)
+                        {
+                            OnUnhealthy("found unhealthy", f);
+                        }
+                    }
+                    else
+                    {
+                        State = State with { Condition = Condition.Running };
+                        MarkStable();
+                    }
+                    break;
+                case ContainerStatus.Paused:
+                    State = State with { Phase = GuardianPhase.Paused, Condition = Condition.Paused };
+                    break;
+                case ContainerStatus.Exited or ContainerStatus.Dead:
+                    if (State.Phase == GuardianPhase.Stopped || State.Condition is Condition.Crashed or Condition.Exited)
+                    {
+                        return; // already known
+                    }
+
+                    State = State with { LastExitCode = f.ExitCode };
+                    if (f.RestartPolicy.DockerRestartsAfter(f.ExitCode, f.RestartCount))
+                    {
+                        State = State with { Condition = Condition.Crashed };
+                        return; // Docker's own policy brings it back
+                    }
+
+                    if (State.StopRequestedAt is not null || ExitCodes.LookDeliberate(f.ExitCode, f.OomKilled))
+                    {
+                        Stopped($"found stopped with exit code {f.ExitCode} while no event was seen: treated as a deliberate stop, left down");
+                        return;
+                    }
+
+                    State = State with { Condition = Condition.Crashed, StableSince = null };
+                    Failure(FailureKind.Crash, $"found exited with exit code {f.ExitCode}{(f.OomKilled ? " (killed for lack of memory)" : "")}", f, f.ExitCode);
+                    break;
+            }
+        }
+
+        public void On(HealReport r)
+        {
+            if (State.ActiveHeal is not { } job || job.Id != r.JobId)
+            {
+                _accepted = false; // a report from a job that was called off
+                return;
+            }
+
+            switch (r.Step)
+            {
+                case HealStep.BeginRestart:
+                    var counts = job.Reason != FailureKind.Manual;
+                    State = State with
+                    {
+                        ActiveHeal = job with { Stage = HealStage.Restarting, RestartIssuedAt = now },
+                        RecentHeals = counts ? [.. RecentHeals(), now] : State.RecentHeals,
+                        HealsInIncident = counts ? State.HealsInIncident + 1 : State.HealsInIncident,
+                        LastHealAt = counts ? now : State.LastHealAt,
+                        TotalHeals = State.TotalHeals + 1,
+                    };
+                    Emit(EventKind.Restarting, $"restarting (attempt {job.Attempt}): {job.Detail}", job);
+                    break;
+                case HealStep.Restarted:
+                    var started = r.ContainerStartedAt;
+                    State = State with
+                    {
+                        ActiveHeal = job with { Stage = HealStage.Verifying, RestartedAt = started },
+                        LastStartedAt = started ?? State.LastStartedAt,
+                        StopRequestedAt = null,
+                    };
+                    break;
+                case HealStep.Healed:
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Running, StableSince = now };
+                    Emit(EventKind.Healed, r.Detail ?? "healed", job);
+                    break;
+                case HealStep.VerifyFailed or HealStep.RestartFailed:
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching };
+                    Emit(EventKind.HealFailed, r.Detail ?? "heal failed", job);
+                    Failure(job.Reason == FailureKind.Manual ? FailureKind.Crash : job.Reason, $"still failing after attempt {job.Attempt}: {r.Detail}", null, null);
+                    break;
+                case HealStep.Cancelled:
+                    // Unknown, so that the next look at the container decides afresh.
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Unknown };
+                    Emit(EventKind.HealCancelled, r.Detail ?? "heal called off", job);
+                    break;
+            }
+        }
+
+        public void Release(string why)
+        {
+            if (State.Quarantine is null)
+            {
+                return;
+            }
+
+            State = State with { Quarantine = null, RecentHeals = [], HealsInIncident = 0 };
+            Emit(EventKind.Released, why);
+            if (State.Phase == GuardianPhase.Watching && State.Monitored)
+            {
+                switch (State.Condition)
+                {
+                    case Condition.Crashed:
+                        ScheduleHeal(FailureKind.Crash, "still crashed when released");
+                        break;
+                    case Condition.Unhealthy:
+                        ScheduleHeal(FailureKind.Unhealthy, "still unhealthy when released");
+                        break;
+                }
+            }
+        }
+
+        /// <summary>A failure of the container: heal it, or say why not.</summary>
+        private void Failure(FailureKind kind, string detail, ContainerFacts? f, int? exitCode)
+        {
+            if (!State.Monitored)
+            {
+                return;
+            }
+
+            if (!policy.Heals(kind))
+            {
+                Skip($"{detail}; not healed: mode {ModeName(policy.Mode)}");
+                return;
+            }
+
+            if (kind == FailureKind.Crash && f is not null && exitCode is { } code && f.RestartPolicy.DockerRestartsAfter(code, f.RestartCount))
+            {
+                Skip($"{detail}; left to Docker's restart policy '{f.RestartPolicy.Name}'");
+                return;
+            }
+
+            if (State.Quarantine is { } q)
+            {
+                Skip($"{detail}; not healed: quarantined since {q.Since:u}");
+                return;
+            }
+
+            if (State.Phase == GuardianPhase.Paused)
+            {
+                Skip($"{detail}; not healed: paused");
+                return;
+            }
+
+            ScheduleHeal(kind, detail);
+        }
+
+        private void ScheduleHeal(FailureKind kind, string detail)
+        {
+            var healsInIncident = State.HealsInIncident;
+            if (State.StableSince is { } stable && now - stable >= policy.BackoffReset)
+            {
+                healsInIncident = 0;
+            }
+
+            var recent = RecentHeals();
+            if (recent.Count >= policy.MaxRestarts)
+            {
+                var reason = $"{recent.Count} heals within {Seconds(policy.MaxRestartsWindow)}: quarantined, no more automatic heals ({detail})";
+                State = State with
+                {
+                    RecentHeals = recent,
+                    HealsInIncident = healsInIncident,
+                    Quarantine = new Quarantine(now, reason, now + policy.QuarantineProbation),
+                    StableSince = null,
+                };
+                Emit(EventKind.Quarantined, reason);
+                if (policy.QuarantineProbation is { } probation)
+                {
+                    _decisions.Add(new WakeAt(now + probation));
+                }
+                return;
+            }
+
+            var delay = policy.DelayBeforeHeal(healsInIncident);
+            var due = healsInIncident > 0 && State.LastHealAt is { } last ? last + delay : now;
+            if (due < now)
+            {
+                due = now;
+            }
+
+            var seq = State.JobSequence + 1;
+            var job = new HealJob
+            {
+                Id = $"{State.Key}#{seq}",
+                Key = State.Key,
+                ContainerId = State.ContainerId ?? "",
+                Reason = kind,
+                Detail = detail,
+                Attempt = healsInIncident + 1,
+                DetectedAt = now,
+                DueAt = due,
+                StopTimeout = policy.StopTimeout,
+                VerifyTimeout = policy.VerifyTimeout,
+                ExpectHealthy = State.HasHealthCheck,
+            };
+            State = State with
+            {
+                Phase = GuardianPhase.Healing,
+                ActiveHeal = job,
+                JobSequence = seq,
+                RecentHeals = recent,
+                HealsInIncident = healsInIncident,
+                StableSince = null,
+            };
+            _decisions.Add(new StartHeal(job));
+            var wait = due > now ? $"in {Seconds(due - now)} (backoff)" : "now";
+            Emit(EventKind.HealScheduled, $"{detail}; heal {wait}, attempt {job.Attempt}", job);
+        }
+
+        private List<DateTimeOffset> RecentHeals() =>
+            State.RecentHeals.Where(t => now - t < policy.MaxRestartsWindow).ToList();
+
+        private void Stopped(string why)
+        {
+            if (State.ActiveHeal is not null)
+            {
+                Cancel(why);
+            }
+
+            State = State with { Phase = GuardianPhase.Stopped, Condition = Condition.Exited, StopRequestedAt = null, StableSince = null };
+            if (State.Monitored)
+            {
+                Skip(why);
+            }
+        }
+
+        private void Cancel(string why)
+        {
+            if (State.ActiveHeal is { } job)
+            {
+                _decisions.Add(new CancelHeal(job.Id, why));
+                Emit(EventKind.HealCancelled, $"heal called off: {why}", job);
+                State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching };
+            }
+        }
+
+        private void MarkStable()
+        {
+            if (State.ActiveHeal is null && State.StableSince is null)
+            {
+                State = State with { StableSince = now };
+            }
+        }
+
+        private void Skip(string why) => Emit(EventKind.Skipped, why);
+
+        private void Emit(EventKind kind, string message, HealJob? job = null) =>
+            _events.Add(new AutoHealEvent
+            {
+                At = now,
+                Kind = kind,
+                Key = State.Key,
+                ContainerId = State.ContainerId,
+                Reason = job?.Reason,
+                Attempt = job?.Attempt,
+                JobId = job?.Id,
+                Message = message,
+            });
+
+        private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+            a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+        private static string ModeName(HealMode mode) => mode switch
+        {
+            HealMode.OnFailure => "on-failure",
+            HealMode.Health => "health",
+            _ => "both",
+        };
+
+        private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.###}s";
+    }
+}

@@ -1,0 +1,69 @@
+using AutoHeal.Domain.Containers;
+
+namespace AutoHeal.Domain.Ports;
+
+/// <summary>A container as a list call shows it: enough to notice a change without inspecting.</summary>
+public sealed record ContainerSummary(
+    string Id, string Name, string ImageId, ContainerStatus Status, HealthStatus Health,
+    IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>A container as an inspect call shows it.</summary>
+public sealed record ContainerInfo
+{
+    /// <summary>The Docker id.</summary>
+    public required string Id { get; init; }
+    /// <summary>The name, without Docker's leading slash.</summary>
+    public required string Name { get; init; }
+    /// <summary>The image id.</summary>
+    public required string ImageId { get; init; }
+    /// <summary>Docker's state.</summary>
+    public ContainerStatus Status { get; init; }
+    /// <summary>Docker's health status.</summary>
+    public HealthStatus Health { get; init; }
+    /// <summary>The last exit code.</summary>
+    public int ExitCode { get; init; }
+    /// <summary>Whether the OOM killer ended the last run.</summary>
+    public bool OomKilled { get; init; }
+    /// <summary>Its own restart policy.</summary>
+    public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.No;
+    /// <summary>Restarts done by that policy.</summary>
+    public int RestartCount { get; init; }
+    /// <summary>Whether it has a HEALTHCHECK.</summary>
+    public bool HasHealthCheck { get; init; }
+    /// <summary>When its current or last run started (engine clock).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>Its labels.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>Docker events AutoHeal listens to.</summary>
+public enum ContainerEventKind { Created, Started, StopRequested, Died, Unhealthy, Healthy, Paused, Unpaused, Removed, Renamed }
+
+/// <summary>One Docker container event.</summary>
+public sealed record ContainerEvent(
+    ContainerEventKind Kind, string Id, string Name, DateTimeOffset At, int? ExitCode = null, string? Detail = null);
+
+/// <summary>The Docker engine cannot be reached (socket missing, refused, engine restarting).</summary>
+public sealed class EngineUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The Docker engine, as AutoHeal needs it.</summary>
+public interface IContainerRuntime
+{
+    /// <summary>Where the engine is, for messages.</summary>
+    string Endpoint { get; }
+
+    /// <summary>Every container, running or not, in one call.</summary>
+    Task<IReadOnlyList<ContainerSummary>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>One container by id or name; null when there is none.</summary>
+    Task<ContainerInfo?> InspectAsync(string idOrName, CancellationToken cancellationToken);
+
+    /// <summary>Restarts a container (starts it, if it is not running).</summary>
+    Task RestartAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken);
+
+    /// <summary>The engine's container events from <paramref name="since"/> on (or from now), until cancelled or the connection drops.</summary>
+    IAsyncEnumerable<ContainerEvent> EventsAsync(DateTimeOffset? since, CancellationToken cancellationToken);
+
+    /// <summary>Whether the engine answers.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+}

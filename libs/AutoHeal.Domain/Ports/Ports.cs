@@ -1,0 +1,78 @@
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
+
+namespace AutoHeal.Domain.Ports;
+
+/// <summary>Carries container signals from the watcher to the healer.</summary>
+public interface ISignalBus
+{
+    /// <summary>Publishes one signal; signals of one container arrive in the order published.</summary>
+    ValueTask PublishAsync(ContainerSignal signal, CancellationToken cancellationToken);
+}
+
+/// <summary>Routes inputs to each container's guardian, one at a time per container.</summary>
+public interface IGuardians
+{
+    /// <summary>Hands an input to the container's guardian; completes when it is decided, saved and carried out.</summary>
+    Task<GuardianResult> TellAsync(GuardianInput input, CancellationToken cancellationToken);
+
+    /// <summary>The guardian's view of one container, or null if it has none.</summary>
+    Task<GuardianState?> GetAsync(ContainerKey key, CancellationToken cancellationToken);
+
+    /// <summary>Every guardian's view.</summary>
+    Task<IReadOnlyList<GuardianState>> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Runs heal jobs to their outcome, which they report to their guardian.</summary>
+public interface IHealRunner
+{
+    /// <summary>Starts (or resumes, from its stage) a job.</summary>
+    void Start(HealJob job);
+
+    /// <summary>Calls a job off, if it still runs.</summary>
+    void Cancel(string jobId);
+}
+
+/// <summary>A page of the event log, newest first.</summary>
+public sealed record EventQuery
+{
+    /// <summary>At most this many.</summary>
+    public int Limit { get; init; } = 50;
+    /// <summary>Only events with an id below this (paging).</summary>
+    public long? BeforeId { get; init; }
+    /// <summary>Only this container's (name).</summary>
+    public string? Container { get; init; }
+    /// <summary>Only these kinds.</summary>
+    public IReadOnlyList<EventKind>? Kinds { get; init; }
+    /// <summary>Only from this time on.</summary>
+    public DateTimeOffset? Since { get; init; }
+    /// <summary>Only before this time.</summary>
+    public DateTimeOffset? Until { get; init; }
+}
+
+/// <summary>Durable state: guardians and the event log.</summary>
+public interface IAutoHealStore
+{
+    /// <summary>One guardian's state, or null.</summary>
+    Task<GuardianState?> LoadGuardianAsync(ContainerKey key, CancellationToken cancellationToken);
+
+    /// <summary>Every guardian's state.</summary>
+    Task<IReadOnlyList<GuardianState>> LoadGuardiansAsync(CancellationToken cancellationToken);
+
+    /// <summary>Saves a guardian's state and its new events in one transaction; returns the events with their ids.</summary>
+    Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Appends events that belong to no guardian (engine down/up).</summary>
+    Task<IReadOnlyList<AutoHealEvent>> AppendEventsAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Reads the event log, newest first.</summary>
+    Task<IReadOnlyList<AutoHealEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken);
+}
+
+/// <summary>Fans saved events out: logs, metrics, webhooks, pub/sub.</summary>
+public interface IEventSink
+{
+    /// <summary>Publishes events that are already saved.</summary>
+    ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
+}
