@@ -34,6 +34,8 @@ public sealed record ContainerInfo
     public DateTimeOffset? StartedAt { get; init; }
     /// <summary>Its labels.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>The output of its last health check, trimmed.</summary>
+    public string? LastHealthOutput { get; init; }
 }
 
 /// <summary>Docker events AutoHeal listens to.</summary>

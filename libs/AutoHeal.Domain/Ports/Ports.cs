@@ -76,3 +76,13 @@ public interface IEventSink
     /// <summary>Publishes events that are already saved.</summary>
     ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
 }
+
+/// <summary>The settings in force; they may change while AutoHeal runs.</summary>
+public interface ISettingsSource
+{
+    /// <summary>The global heal policy (labels refine it per container).</summary>
+    Policies.HealPolicy Policy { get; }
+
+    /// <summary>The selection rules.</summary>
+    Selection.SelectionRules Selection { get; }
+}

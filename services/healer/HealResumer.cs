@@ -1,0 +1,39 @@
+using AutoHeal.Domain.Ports;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Healer;
+
+/// <summary>
+/// On start, picks up where the last run stopped: heal jobs resume from their saved stage, and
+/// quarantine probation timers are set again. Nothing is lost and nothing is done twice.
+/// </summary>
+internal sealed class HealResumer(
+    IAutoHealStore store,
+    IHealRunner runner,
+    GuardianMailboxes guardians,
+    ILogger<HealResumer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var states = await store.LoadGuardiansAsync(cancellationToken);
+        var jobs = states.Where(s => s.ActiveHeal is not null).Select(s => s.ActiveHeal!).ToList();
+        var wakes = states.Where(s => s.Quarantine?.Until is not null).ToList();
+        if (jobs.Count + wakes.Count > 0)
+        {
+            Log.Resuming(logger, jobs.Count, wakes.Count);
+        }
+
+        foreach (var job in jobs)
+        {
+            runner.Start(job);
+        }
+
+        foreach (var s in wakes)
+        {
+            guardians.WakeAt(s.Key, s.Quarantine!.Until!.Value);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

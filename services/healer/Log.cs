@@ -1,0 +1,23 @@
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Healer;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Container}: {Kind}: {Text}")]
+    public static partial void Event(ILogger logger, string container, EventKind kind, string text);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: {Kind}: {Text}")]
+    public static partial void Alert(ILogger logger, string container, EventKind kind, string text);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: guardian failed to handle {Input}")]
+    public static partial void GuardianFailed(ILogger logger, ContainerKey container, string input, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: heal job {JobId} failed unexpectedly")]
+    public static partial void JobFailed(ILogger logger, ContainerKey container, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Count} heal job(s) and {Wakes} quarantine probation timer(s) from the last run")]
+    public static partial void Resuming(ILogger logger, int count, int wakes);
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Watcher;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Docker engine unreachable at {Endpoint}: {Reason}. Retrying with backoff (1s to 30s); containers are not watched meanwhile.")]
+    public static partial void EngineDown(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Docker engine still unreachable: {Reason}; next try in {Delay}")]
+    public static partial void EngineStillDown(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to the Docker engine at {Endpoint}; watching {Count} container(s), {Monitored} monitored")]
+    public static partial void EngineUp(ILogger logger, string endpoint, int count, int monitored);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error while watching the Docker engine; reconnecting")]
+    public static partial void WatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
+    public static partial void Signal(ILogger logger, string container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
+}
