@@ -11,13 +11,14 @@ internal sealed class LoggingEventSink(ILogger<LoggingEventSink> logger) : IEven
     {
         foreach (var e in events)
         {
+            var container = e.Key?.ToString() ?? "engine";
             if (e.Kind is EventKind.Quarantined or EventKind.HealFailed or EventKind.EngineDown or EventKind.LabelInvalid)
             {
-                Log.Alert(logger, e.Key?.ToString() ?? "engine", e.Kind, e.Message);
+                Log.Alert(logger, container, e.Kind, e.Message);
             }
             else
             {
-                Log.Event(logger, e.Key?.ToString() ?? "engine", e.Kind, e.Message);
+                Log.Event(logger, container, e.Kind, e.Message);
             }
         }
 

@@ -276,14 +276,13 @@ public sealed class ContainerWatcher(
             Monitored = verdict.Monitored,
             SelectionReason = verdict.Reason,
         };
+        var key = new ContainerKey(options.HostName, c.Name);
         if (verdict.Monitored)
         {
-            Log.Signal(logger, c.Name, kind, detail);
+            Log.Signal(logger, key, kind, detail);
         }
 
-        await bus.PublishAsync(
-            new ContainerSignal(new ContainerKey(options.HostName, c.Name), kind, at, facts) { ExitCode = exitCode, Detail = detail },
-            ct);
+        await bus.PublishAsync(new ContainerSignal(key, kind, at, facts) { ExitCode = exitCode, Detail = detail }, ct);
     }
 
     private async Task RecordAsync(EventKind kind, string message, CancellationToken ct)

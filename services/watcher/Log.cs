@@ -17,5 +17,5 @@ internal static partial class Log
     public static partial void WatchFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
-    public static partial void Signal(ILogger logger, string container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
+    public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
 }

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using AutoHeal.TestUtils;
+
+namespace AutoHeal.Integration.Tests;
+
+/// <summary>
+/// The real <c>autoheal</c> executable, started as a user would, on loopback, with a data folder
+/// of its own and policy timings shortened by configuration. It only monitors containers carrying
+/// this run's opt-in label key, so other containers on the engine are never touched.
+/// </summary>
+public sealed class AutoHealProcess : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+    private Process? _process;
+
+    public AutoHealProcess(DockerCli docker, IReadOnlyDictionary<string, string>? settings = null, string? dataDir = null)
+    {
+        Docker = docker;
+        DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), $"{docker.RunId}-{Guid.NewGuid().ToString("N")[..6]}");
+        LabelKey = $"{docker.RunId}.heal";
+        Settings = new Dictionary<string, string>
+        {
+            ["AutoHeal:DataDir"] = DataDir,
+            ["AutoHeal:Monitor:LabelKey"] = LabelKey,
+            ["AutoHeal:Monitor:IntervalSeconds"] = "1",
+            ["AutoHeal:Restart:CooldownSeconds"] = "0.5",
+            ["AutoHeal:Restart:BackoffInitialSeconds"] = "1",
+            ["AutoHeal:Restart:BackoffMaxSeconds"] = "4",
+            ["AutoHeal:Restart:VerifyTimeoutSeconds"] = "10",
+            ["AutoHeal:Restart:StopTimeoutSeconds"] = "1",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>())
+        {
+            Settings[k] = v;
+        }
+    }
+
+    public DockerCli Docker { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>The opt-in label key: <c>--label {LabelKey}=true</c> makes a container monitored.</summary>
+    public string LabelKey { get; }
+
+    public Dictionary<string, string> Settings { get; }
+
+    public int Port { get; private set; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public IReadOnlyList<string> Lines => _lines.ToArray();
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    /// <summary>The <c>--label</c> argument that opts a container in.</summary>
+    public string[] OptIn => ["--label", $"{LabelKey}=true"];
+
+    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
+
+    /// <summary>Starts autoheal; returns when it answers /health (or has exited).</summary>
+    public async Task StartAsync(bool waitForEngine = true)
+    {
+        Port = FreePort();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        psi.ArgumentList.Add(ExecutablePath);
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add($"http://127.0.0.1:{Port}");
+        foreach (var (k, v) in Settings)
+        {
+            psi.ArgumentList.Add($"--{k}={v}");
+        }
+
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        psi.Environment["Logging__LogLevel__AutoHeal"] = "Debug";
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue("stderr: " + e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.HoldsAsync(async () =>
+        {
+            if (_process.HasExited)
+            {
+                return true;
+            }
+
+            try
+            {
+                var r = await http.GetAsync(new Uri(BaseAddress, "/health"));
+                return !waitForEngine || r.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "autoheal to answer /health");
+        if (waitForEngine && !_process.HasExited)
+        {
+            await WaitForLogAsync("Connected to the Docker engine", TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Waits for a log line containing <paramref name="text"/>, from line <paramref name="from"/> on.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan timeout, int from = 0) =>
+        Eventually.HoldsAsync(() => Task.FromResult(Lines.Skip(from).Any(l => l.Contains(text, StringComparison.Ordinal))), timeout,
+            $"a log line with '{text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
+
+    /// <summary>Log lines about one container, by name.</summary>
+    public IEnumerable<string> LinesFor(string container) => Lines.Where(l => l.Contains($"/{container}:", StringComparison.Ordinal));
+
+    /// <summary>Kills autoheal at once (SIGKILL), as a crash or an OOM kill would.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Stops autoheal as docker stop or Ctrl+C would (SIGTERM).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            using var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await p.WaitForExitAsync(cts.Token);
+        }
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process!.WaitForExitAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
