@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AutoHeal.Docker;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Healer;
@@ -32,6 +34,12 @@ internal static class AutoHealHost
         {
             builder.WebHost.UseUrls("http://+:8080");
         }
+
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
 
         var store = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
         builder.Services.AddSingleton(TimeProvider.System);
