@@ -30,8 +30,11 @@ public sealed class ContainerWatcher(
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, ContainerInfo> _known = new();
+    private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _sweepNow = new(0, 1);
     private volatile bool _connected;
+    private volatile bool _fullSweepDue;
+    private ITimer? _sweepTimer;
 
     /// <summary>Containers the watcher knows, by id.</summary>
     public IReadOnlyCollection<ContainerInfo> Known => (IReadOnlyCollection<ContainerInfo>)_known.Values;
@@ -41,9 +44,17 @@ public sealed class ContainerWatcher(
         Selector.Evaluate(c.Name, c.Labels, settings.Selection, choice: null,
             isSelf: options.SelfContainerId is { } self && c.Id == self);
 
-    /// <summary>Asks for a sweep now (after a settings change, say).</summary>
-    public void RequestSweep()
+    /// <summary>Asks for a sweep (after a settings change, say); a full one inspects every container.</summary>
+    public void RequestSweep(bool full = false, TimeSpan? after = null)
     {
+        _fullSweepDue |= full;
+        if (after is { } delay)
+        {
+            _sweepTimer?.Dispose();
+            _sweepTimer = time.CreateTimer(_ => RequestSweep(), null, delay, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
         try
         {
             _sweepNow.Release();
@@ -67,11 +78,21 @@ public sealed class ContainerWatcher(
             try
             {
                 await runtime.PingAsync(ct);
+                var since = lastEvent;
+                if (since is null)
+                {
+                    // First connect: nothing to replay, so the full sweep comes first.
+                    await SweepAsync(full: true, ct);
+                }
+                else
+                {
+                    // Reconnect: the engine replays what it still holds of the missed events (a stop's
+                    // kill event tells a deliberate stop from a crash); the full sweep follows them.
+                    RequestSweep(full: true, after: ReplayGrace);
+                }
+
                 await ConnectedAsync(ct);
                 delay = TimeSpan.FromSeconds(1);
-                // Replays what happened while disconnected (the engine keeps a short history);
-                // the sweep that follows every connect catches the rest.
-                var since = lastEvent;
                 await foreach (var e in runtime.EventsAsync(since, ct))
                 {
                     if (since is { } s && e.At <= s)
@@ -112,17 +133,16 @@ public sealed class ContainerWatcher(
 
     private async Task ConnectedAsync(CancellationToken ct)
     {
-        var wasDown = !_connected;
+        if (_connected)
+        {
+            return;
+        }
+
         _connected = true;
         engine.Up(time.GetUtcNow());
-        // Every (re)connect starts with a full sweep, so nothing missed while away stays missed.
-        await SweepAsync(full: true, ct);
-        if (wasDown)
-        {
-            var monitored = _known.Values.Count(c => Select(c).Monitored);
-            Log.EngineUp(logger, runtime.Endpoint, _known.Count, monitored);
-            await RecordAsync(EventKind.EngineUp, $"Docker engine at {runtime.Endpoint} reachable", ct);
-        }
+        var monitored = _known.Values.Count(c => Select(c).Monitored);
+        Log.EngineUp(logger, runtime.Endpoint, _known.Count, monitored);
+        await RecordAsync(EventKind.EngineUp, $"Docker engine at {runtime.Endpoint} reachable", ct);
     }
 
     private async Task DisconnectedAsync(string reason, TimeSpan retryIn, CancellationToken ct)
@@ -162,7 +182,9 @@ public sealed class ContainerWatcher(
 
                 if (_connected)
                 {
-                    await SweepAsync(full: false, ct);
+                    var full = _fullSweepDue;
+                    _fullSweepDue = false;
+                    await SweepAsync(full, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -294,6 +316,7 @@ public sealed class ContainerWatcher(
     /// <inheritdoc />
     public override void Dispose()
     {
+        _sweepTimer?.Dispose();
         _sweepNow.Dispose();
         base.Dispose();
     }
