@@ -51,6 +51,8 @@ public sealed record AutoHealEvent
     public int? Attempt { get; init; }
     /// <summary>The heal job.</summary>
     public string? JobId { get; init; }
+    /// <summary>When the failure behind a heal was seen (heal events), for heal durations.</summary>
+    public DateTimeOffset? DetectedAt { get; init; }
     /// <summary>A sentence a user reads.</summary>
     public required string Message { get; init; }
 }

@@ -26,6 +26,9 @@ public static class Guardian
             case OperatorCommand { Action: OperatorAction.Release } command:
                 d.Release($"released by {command.By}");
                 break;
+            case OperatorCommand { Action: OperatorAction.Restart } command:
+                d.ManualRestart(command);
+                break;
             case Wake:
                 if (d.State.Quarantine is { Until: { } until } && until <= now)
                 {
@@ -39,6 +42,10 @@ public static class Guardian
 
     private sealed class Decider(GuardianState state, HealPolicy global, DateTimeOffset now)
     {
+        // The failure that schedules a heal also ends the stable period, so the backoff reset
+        // looks at how long the container had been stable before this input.
+        private readonly DateTimeOffset? _stableBefore = state.StableSince;
+        private IReadOnlyDictionary<string, string> _policyLabels = state.Labels;
         private HealPolicy policy = PolicyLabels.Apply(global, state.Labels).Policy;
         private readonly List<Decision> _decisions = [];
         private readonly List<AutoHealEvent> _events = [];
@@ -56,14 +63,24 @@ public static class Guardian
             }
 
             var f = s.Facts;
-            if (!SameLabels(State.Labels, f.Labels))
+            if (!SameLabels(_policyLabels, f.Labels))
             {
                 var (resolved, problems) = PolicyLabels.Apply(global, f.Labels);
                 policy = resolved;
-                foreach (var p in problems)
+                _policyLabels = f.Labels;
+                if (!SameLabels(State.Labels, f.Labels))
                 {
-                    Emit(EventKind.LabelInvalid, $"label {p.Label}={p.Value} ignored: {p.Problem}");
+                    foreach (var p in problems)
+                    {
+                        Emit(EventKind.LabelInvalid, $"label {p.Label}={p.Value} ignored: {p.Problem}");
+                    }
                 }
+            }
+
+            if (!State.Monitored && f.Monitored)
+            {
+                // Newly (or again) monitored: what was known of its failure was not acted on, so look afresh.
+                State = State with { Condition = Condition.Unknown };
             }
 
             State = State with { Monitored = f.Monitored, SelectionReason = f.SelectionReason, Labels = f.Labels, HasHealthCheck = f.HasHealthCheck };
@@ -130,9 +147,10 @@ public static class Guardian
         /// Follows the container under this name to a new Docker id. Returns false for a late event
         /// about a container the name no longer refers to.
         /// </summary>
-        private bool AdoptIdentity(ContainerSignal s)
+        private bool AdoptIdentity(ContainerSignal s) => AdoptIdentity(s.Facts, s.Kind);
+
+        private bool AdoptIdentity(ContainerFacts f, SignalKind kind)
         {
-            var f = s.Facts;
             if (State.ContainerId is null)
             {
                 State = State with { ContainerId = f.Id, ImageId = f.ImageId };
@@ -144,7 +162,7 @@ public static class Guardian
                 return true;
             }
 
-            if (s.Kind is not (SignalKind.Created or SignalKind.Started or SignalKind.Observed))
+            if (kind is not (SignalKind.Created or SignalKind.Started or SignalKind.Observed))
             {
                 return false;
             }
@@ -260,6 +278,11 @@ public static class Guardian
             switch (f.Status)
             {
                 case ContainerStatus.Running:
+                    if (State.Phase == GuardianPhase.Paused)
+                    {
+                        State = State with { Phase = GuardianPhase.Watching, Condition = Condition.Running }; // the unpause event was missed
+                    }
+
                     if (f.StartedAt is { } started && (State.LastStartedAt is null || started > State.LastStartedAt))
                     {
                         OnStarted(started);
@@ -287,6 +310,13 @@ public static class Guardian
                     }
 
                     State = State with { LastExitCode = f.ExitCode };
+                    if (f.RestartPolicy.Name is "always" or "unless-stopped")
+                    {
+                        // Docker restarts these after any exit, except one an operator asked for.
+                        State = State with { Phase = GuardianPhase.Stopped, Condition = Condition.Exited };
+                        return;
+                    }
+
                     if (f.RestartPolicy.DockerRestartsAfter(f.ExitCode, f.RestartCount))
                     {
                         State = State with { Condition = Condition.Crashed };
@@ -337,11 +367,15 @@ public static class Guardian
                     };
                     break;
                 case HealStep.Healed:
-                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Running, StableSince = now };
+                    State = State with
+                    {
+                        ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Running, StableSince = now,
+                        LastHeal = new HealOutcome(now, true, r.Detail ?? "healed"),
+                    };
                     Emit(EventKind.Healed, r.Detail ?? "healed", job);
                     break;
                 case HealStep.VerifyFailed or HealStep.RestartFailed:
-                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching };
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "heal failed") };
                     Emit(EventKind.HealFailed, r.Detail ?? "heal failed", job);
                     Failure(job.Reason == FailureKind.Manual ? FailureKind.Crash : job.Reason, $"still failing after attempt {job.Attempt}: {r.Detail}", null, null);
                     break;
@@ -351,6 +385,40 @@ public static class Guardian
                     Emit(EventKind.HealCancelled, r.Detail ?? "heal called off", job);
                     break;
             }
+        }
+
+        public void ManualRestart(OperatorCommand command)
+        {
+            if (command.Facts is { } f)
+            {
+                AdoptIdentity(f, SignalKind.Observed);
+                State = State with { HasHealthCheck = f.HasHealthCheck };
+            }
+
+            if (State.ActiveHeal is not null || State.ContainerId is null || State.Phase == GuardianPhase.Removed)
+            {
+                _accepted = false; // a heal is under way, or there is no container to restart
+                return;
+            }
+
+            var seq = State.JobSequence + 1;
+            var job = new HealJob
+            {
+                Id = $"{State.Key}#{seq}",
+                Key = State.Key,
+                ContainerId = State.ContainerId,
+                Reason = FailureKind.Manual,
+                Detail = $"manual restart by {command.By}",
+                Attempt = 1,
+                DetectedAt = now,
+                DueAt = now,
+                StopTimeout = policy.StopTimeout,
+                VerifyTimeout = policy.VerifyTimeout,
+                ExpectHealthy = State.HasHealthCheck,
+            };
+            State = State with { Phase = GuardianPhase.Healing, ActiveHeal = job, JobSequence = seq, StopRequestedAt = null };
+            _decisions.Add(new StartHeal(job));
+            Emit(EventKind.HealScheduled, $"manual restart requested by {command.By}", job);
         }
 
         public void Release(string why)
@@ -414,7 +482,7 @@ public static class Guardian
         private void ScheduleHeal(FailureKind kind, string detail)
         {
             var healsInIncident = State.HealsInIncident;
-            if (State.StableSince is { } stable && now - stable >= policy.BackoffReset)
+            if ((State.StableSince ?? _stableBefore) is { } stable && now - stable >= policy.BackoffReset)
             {
                 healsInIncident = 0;
             }
@@ -497,7 +565,7 @@ public static class Guardian
             {
                 _decisions.Add(new CancelHeal(job.Id, why));
                 Emit(EventKind.HealCancelled, $"heal called off: {why}", job);
-                State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching };
+                State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Unknown };
             }
         }
 
@@ -521,6 +589,7 @@ public static class Guardian
                 Reason = job?.Reason,
                 Attempt = job?.Attempt,
                 JobId = job?.Id,
+                DetectedAt = job?.DetectedAt,
                 Message = message,
             });
 

@@ -80,6 +80,8 @@ public enum OperatorAction
 {
     /// <summary>End the quarantine.</summary>
     Release,
+    /// <summary>Restart the container now (recorded as manual; never counts toward quarantine).</summary>
+    Restart,
 }
 
 /// <summary>An operator's command (API or dashboard).</summary>
@@ -87,6 +89,9 @@ public sealed record OperatorCommand(ContainerKey Key, OperatorAction Action) : 
 {
     /// <summary>Who or what asked, for the event log.</summary>
     public string By { get; init; } = "an operator";
+
+    /// <summary>The container as it is now, for a guardian that may not know it yet.</summary>
+    public ContainerFacts? Facts { get; init; }
 }
 
 /// <summary>A timer the guardian asked for (<see cref="WakeAt"/>) has come due.</summary>

@@ -65,6 +65,9 @@ public sealed record HealJob
     public DateTimeOffset? RestartedAt { get; init; }
 }
 
+/// <summary>How the last heal ended.</summary>
+public sealed record HealOutcome(DateTimeOffset At, bool Healed, string Message);
+
 /// <summary>Why and until when a container is quarantined.</summary>
 public sealed record Quarantine(DateTimeOffset Since, string Reason, DateTimeOffset? Until);
 
@@ -110,6 +113,8 @@ public sealed record GuardianState
     public DateTimeOffset? LastHealAt { get; init; }
     /// <summary>Since when the container has been running without a failure.</summary>
     public DateTimeOffset? StableSince { get; init; }
+    /// <summary>How the last heal ended.</summary>
+    public HealOutcome? LastHeal { get; init; }
     /// <summary>Heals ever done, for display.</summary>
     public int TotalHeals { get; init; }
     /// <summary>Job numbers handed out.</summary>

@@ -68,6 +68,12 @@ public interface IAutoHealStore
 
     /// <summary>Reads the event log, newest first.</summary>
     Task<IReadOnlyList<AutoHealEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken);
+
+    /// <summary>A named JSON document (configuration, selections, check definitions), or null.</summary>
+    Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a named JSON document, atomically.</summary>
+    Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken);
 }
 
 /// <summary>Fans saved events out: logs, metrics, webhooks, pub/sub.</summary>
@@ -85,4 +91,42 @@ public interface ISettingsSource
 
     /// <summary>The selection rules.</summary>
     Selection.SelectionRules Selection { get; }
+
+    /// <summary>Time between reconcile sweeps.</summary>
+    TimeSpan SweepInterval { get; }
+
+    /// <summary>Restarts allowed in flight at once on one host.</summary>
+    int MaxConcurrentRestarts { get; }
+
+    /// <summary>An operator's stored choice for a container (true/false), or null to follow the rules.</summary>
+    bool? ChoiceFor(ContainerKey key);
+
+    /// <summary>Raised after any change.</summary>
+    event EventHandler? Changed;
 }
+
+/// <summary>The containers the watcher knows, for the API and dashboard.</summary>
+public interface IContainerCatalog
+{
+    /// <summary>The Docker host's name.</summary>
+    string HostName { get; }
+
+    /// <summary>Every container, as last seen.</summary>
+    IReadOnlyCollection<ContainerInfo> Containers { get; }
+
+    /// <summary>By id, unique id prefix, or name; null if none.</summary>
+    ContainerInfo? Find(string idOrName);
+
+    /// <summary>Whether it is monitored, and why, under the current settings.</summary>
+    Selection.SelectionVerdict Select(ContainerInfo container);
+}
+
+/// <summary>Whether the Docker engine answers, as the watcher last saw it.</summary>
+public interface IEngineStatus
+{
+    /// <summary>The current reading.</summary>
+    EngineReading Current { get; }
+}
+
+/// <summary>One reading of the engine's reachability.</summary>
+public sealed record EngineReading(bool Reachable, string Endpoint, string? Error, DateTimeOffset? Since);

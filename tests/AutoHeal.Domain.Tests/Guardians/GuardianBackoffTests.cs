@@ -116,7 +116,7 @@ public sealed class GuardianBackoffTests
         Assert.Equal(1, story.State.HealsInIncident);
     }
 
-    [Fact(Skip = "BUG: backoff never resets: OnDied/OnUnhealthy clear StableSince before ScheduleHeal reads it")]
+    [Fact]
     public void Decide_starts_a_new_incident_after_ten_minutes_of_stable_running()
     {
         var story = new Story();
@@ -133,7 +133,7 @@ public sealed class GuardianBackoffTests
         Assert.Equal(0, story.State.HealsInIncident);
     }
 
-    [Fact(Skip = "BUG: backoff never resets: OnDied/OnUnhealthy clear StableSince before ScheduleHeal reads it")]
+    [Fact]
     public void Decide_heals_at_once_after_the_backoff_reset_even_when_the_old_backoff_has_not_run_out()
     {
         var story = new Story(ManyRestarts with { BackoffInitial = TimeSpan.FromSeconds(120), BackoffReset = TimeSpan.FromSeconds(60) });

@@ -120,6 +120,23 @@ public sealed class GuardianCrashTests
     }
 
     [Fact]
+    public void Decide_forgets_a_stop_request_once_the_container_starts_again()
+    {
+        var story = new Story();
+        story.Starts();
+        story.StopRequested();
+        story.AdvanceSeconds(5);
+        story.Starts(); // its die event was never seen: the stream was down
+
+        Assert.Null(story.State.StopRequestedAt);
+        story.AdvanceSeconds(5);
+        story.Dies(exitCode: 1);
+
+        Assert.Equal(1, story.StartedJob.Attempt);
+        Assert.Equal(Condition.Crashed, story.State.Condition);
+    }
+
+    [Fact]
     public void Decide_heals_a_crash_long_after_a_stop_request_that_did_not_stop_it()
     {
         var story = new Story();

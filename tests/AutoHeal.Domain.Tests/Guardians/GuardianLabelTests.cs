@@ -139,7 +139,7 @@ public sealed class GuardianLabelTests
         Assert.Single(story.Events, e => e.Kind == EventKind.LabelInvalid);
     }
 
-    [Fact(Skip = "BUG: a redeploy from another image without labels keeps the old container's label policy for that signal (State.Labels is reset before the labels are compared)")]
+    [Fact]
     public void Decide_drops_the_label_policy_of_a_container_redeployed_without_labels()
     {
         var story = Labelled(("autoheal.stop.timeout", "30s"));

@@ -117,7 +117,7 @@ public sealed class GuardianModeAndMonitoringTests
         Assert.Equal(1, story.StartedJob.Attempt);
     }
 
-    [Fact(Skip = "BUG: a container still unhealthy when it becomes monitored again is never healed: the sweep sees Condition=Unhealthy as already known")]
+    [Fact]
     public void Decide_heals_a_still_unhealthy_container_once_it_is_monitored_again()
     {
         var story = new Story();
@@ -135,7 +135,7 @@ public sealed class GuardianModeAndMonitoringTests
         Assert.Equal(FailureKind.Unhealthy, story.StartedJob.Reason);
     }
 
-    [Fact(Skip = "BUG: a container still crashed when it becomes monitored again is never healed: the sweep sees Condition=Crashed as already known")]
+    [Fact]
     public void Decide_heals_a_still_crashed_container_once_it_is_monitored_again()
     {
         var story = new Story();
@@ -146,6 +146,22 @@ public sealed class GuardianModeAndMonitoringTests
         story.Observed();
         Assert.Null(story.State.ActiveHeal);
         story.AdvanceSeconds(60);
+
+        story.Facts = story.Facts with { Monitored = true, SelectionReason = "enabled by an operator" };
+        story.Observed();
+
+        Assert.Equal(FailureKind.Crash, story.StartedJob.Reason);
+    }
+
+    [Fact]
+    public void Decide_heals_a_container_that_crashed_while_unmonitored_once_it_is_enabled()
+    {
+        var story = new Story();
+        story.Facts = story.Facts with { Monitored = false, SelectionReason = "no label autoheal=true" };
+        story.Starts();
+        story.Dies(exitCode: 1);
+        Assert.Empty(story.StartHeals);
+        story.AdvanceSeconds(300);
 
         story.Facts = story.Facts with { Monitored = true, SelectionReason = "enabled by an operator" };
         story.Observed();
