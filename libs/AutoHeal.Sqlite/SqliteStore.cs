@@ -70,6 +70,10 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
             );
             CREATE INDEX IF NOT EXISTS events_by_name ON events (name, id);
             CREATE INDEX IF NOT EXISTS events_by_at ON events (at);
+            CREATE TABLE IF NOT EXISTS documents (
+                name TEXT PRIMARY KEY,
+                body TEXT NOT NULL
+            );
             """, cancellationToken);
         return new SqliteStore(connection, retention) { Path = path };
     }
@@ -218,6 +222,41 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
             }
 
             return list;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT body FROM documents WHERE name = $name";
+            cmd.Parameters.AddWithValue("$name", name);
+            return await cmd.ExecuteScalarAsync(cancellationToken) as string;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "INSERT INTO documents (name, body) VALUES ($name, $body) ON CONFLICT (name) DO UPDATE SET body = excluded.body";
+            cmd.Parameters.AddWithValue("$name", name);
+            cmd.Parameters.AddWithValue("$body", json);
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
         finally
         {

@@ -26,6 +26,7 @@ internal sealed class GuardianMailboxes(
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger = logger;
     private IHealRunner? _runner;
+    private int _disposed;
 
     private IHealRunner Runner => _runner ??= services.GetRequiredService<IHealRunner>();
 
@@ -60,8 +61,14 @@ internal sealed class GuardianMailboxes(
         _wakes[key] = timer;
     }
 
+    // Registered as itself and as IGuardians, so the container disposes it twice.
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         foreach (var timer in _wakes.Values)
         {

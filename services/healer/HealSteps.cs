@@ -44,14 +44,19 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
             return StepResult.Stop("the container is gone");
         }
 
+        // Started since the failure was seen: someone (an operator, Docker) brought it back. A container
+        // still running from AutoHeal's own earlier attempt is not "back on its own".
+        var startedSince = c.StartedAt is { } s && s >= job.DetectedAt - TimeSpan.FromSeconds(1);
         return c.Status switch
         {
             ContainerStatus.Paused => StepResult.Stop("the container is paused"),
             ContainerStatus.Restarting => StepResult.Stop("Docker is restarting it already"),
-            ContainerStatus.Running when job.Reason == FailureKind.Crash && c.Health != HealthStatus.Unhealthy =>
+            _ when job.Reason == FailureKind.Manual => StepResult.Go(),
+            ContainerStatus.Running when c.Health == HealthStatus.Healthy => StepResult.Stop("it is running and healthy again"),
+            ContainerStatus.Running when c.Health == HealthStatus.None && job.Reason == FailureKind.Crash && startedSince =>
                 StepResult.Stop("it is running again on its own"),
-            ContainerStatus.Running when job.Reason == FailureKind.Unhealthy && c.Health is HealthStatus.Healthy or HealthStatus.Starting or HealthStatus.None =>
-                StepResult.Stop("its health check passes again"),
+            ContainerStatus.Running when c.Health == HealthStatus.Starting && startedSince =>
+                StepResult.Stop("it was started again and its health check is starting"),
             _ => StepResult.Go(),
         };
     }

@@ -11,16 +11,17 @@ public static class HealerModule
     /// Guardians as in-process mailboxes, the in-process heal runner and the in-process signal bus.
     /// Expects an <see cref="IContainerRuntime"/>, an <see cref="IAutoHealStore"/> and an <see cref="ISettingsSource"/>.
     /// </summary>
-    public static IHostApplicationBuilder AddHealer(this IHostApplicationBuilder builder, int maxConcurrentRestarts)
+    public static IHostApplicationBuilder AddHealer(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton<HealSteps>();
-        services.AddSingleton(new RestartGate(maxConcurrentRestarts));
+        services.AddSingleton(sp => new RestartGate(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts));
         services.AddSingleton<GuardianMailboxes>();
         services.AddSingleton<IGuardians>(sp => sp.GetRequiredService<GuardianMailboxes>());
         services.AddSingleton<InProcessHealRunner>();
         services.AddSingleton<IHealRunner>(sp => sp.GetRequiredService<InProcessHealRunner>());
         services.AddSingleton<IEventSinkPart, LoggingEventSink>();
+        services.AddSingleton<IEventSinkPart, HealerMetrics>();
         services.AddSingleton<IEventSink, CompositeEventSink>();
         services.AddSingleton<InProcessSignalBus>();
         services.AddSingleton<ISignalBus>(sp => sp.GetRequiredService<InProcessSignalBus>());

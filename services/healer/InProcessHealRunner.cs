@@ -5,25 +5,77 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer;
 
-/// <summary>Caps the restarts in flight on one host, so a storm of failures cannot stampede the engine.</summary>
-public sealed class RestartGate(int maxConcurrent) : IDisposable
+/// <summary>
+/// Caps the restarts in flight on one host, so a storm of failures cannot stampede the engine.
+/// The cap is read at each entry, so a settings change applies at once.
+/// </summary>
+public sealed class RestartGate(Func<int> limit)
 {
-    private readonly SemaphoreSlim _slots = new(maxConcurrent, maxConcurrent);
+    private readonly Lock _lock = new();
+    private readonly LinkedList<TaskCompletionSource> _waiting = new();
+    private int _inFlight;
 
     /// <summary>Restarts under way now.</summary>
-    public int InFlight => maxConcurrent - _slots.CurrentCount;
+    public int InFlight
+    {
+        get { lock (_lock) { return _inFlight; } }
+    }
 
     /// <summary>Waits for a slot; dispose the result to give it back.</summary>
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken);
-        return new Slot(_slots);
+        TaskCompletionSource waiter;
+        LinkedListNode<TaskCompletionSource> node;
+        lock (_lock)
+        {
+            if (_inFlight < Math.Max(1, limit()) && _waiting.Count == 0)
+            {
+                _inFlight++;
+                return new Slot(this);
+            }
+
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            node = _waiting.AddLast(waiter);
+        }
+
+        try
+        {
+            await waiter.Task.WaitAsync(cancellationToken);
+            return new Slot(this);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_lock)
+            {
+                if (node.List is not null)
+                {
+                    _waiting.Remove(node);
+                }
+                else
+                {
+                    Leave(); // the slot was handed over as we gave up: pass it on
+                }
+            }
+
+            throw;
+        }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _slots.Dispose();
+    private void Leave()
+    {
+        lock (_lock)
+        {
+            _inFlight--;
+            while (_waiting.First is { } next && _inFlight < Math.Max(1, limit()))
+            {
+                _waiting.RemoveFirst();
+                _inFlight++;
+                next.Value.TrySetResult();
+            }
+        }
+    }
 
-    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    private sealed class Slot(RestartGate gate) : IDisposable
     {
         private int _released;
 
@@ -31,7 +83,7 @@ public sealed class RestartGate(int maxConcurrent) : IDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                slots.Release();
+                gate.Leave();
             }
         }
     }
@@ -51,6 +103,7 @@ internal sealed class InProcessHealRunner(
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _jobs = new();
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public int Running => _jobs.Count;
 
@@ -70,14 +123,25 @@ internal sealed class InProcessHealRunner(
     {
         if (_jobs.TryRemove(jobId, out var cts))
         {
-            cts.Cancel();
+            try
+            {
+                cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the job had just ended on its own
+            }
         }
     }
 
+    // Registered as itself and as IHealRunner, so the container disposes it twice.
     public void Dispose()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
     }
 
     private async Task RunAsync(HealJob job, CancellationTokenSource cts)
@@ -115,35 +179,39 @@ internal sealed class InProcessHealRunner(
     {
         var resumed = job.Stage != HealStage.Waiting;
         var restartedAt = job.RestartedAt;
-        if (job.Stage == HealStage.Waiting)
-        {
-            var wait = job.DueAt - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, time, ct);
-            }
-
-            var check = await steps.RecheckAsync(job, ct);
-            if (!check.Proceed)
-            {
-                await ReportAsync(job, HealStep.Cancelled, $"heal not needed: {check.Detail}", null, ct);
-                return;
-            }
-
-            var begin = await guardians.TellAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart), ct);
-            if (!begin.Accepted)
-            {
-                return;
-            }
-
-            job = begin.State.ActiveHeal ?? job;
-        }
-
         if (job.Stage is HealStage.Waiting or HealStage.Restarting)
         {
+            if (job.Stage == HealStage.Waiting)
+            {
+                var wait = job.DueAt - time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, ct);
+                }
+            }
+
             StepResult restart;
+            // The slot comes first: until the guardian hears BeginRestart, a stop is the operator's.
             using (await gate.EnterAsync(ct))
             {
+                if (job.Stage == HealStage.Waiting)
+                {
+                    var check = await steps.RecheckAsync(job, ct);
+                    if (!check.Proceed)
+                    {
+                        await ReportAsync(job, HealStep.Cancelled, $"heal not needed: {check.Detail}", null, ct);
+                        return;
+                    }
+
+                    var begin = await guardians.TellAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart), ct);
+                    if (!begin.Accepted)
+                    {
+                        return;
+                    }
+
+                    job = begin.State.ActiveHeal ?? job;
+                }
+
                 try
                 {
                     restart = await steps.RestartAsync(job, resumed, ct);

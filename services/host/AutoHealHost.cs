@@ -1,23 +1,18 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using AutoHeal.Api;
 using AutoHeal.Docker;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Healer;
 using AutoHeal.Sqlite;
 using AutoHeal.Watcher;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace AutoHeal.Host;
 
 /// <summary>Composes the embedded <c>autoheal</c>: every role in one process.</summary>
 internal static class AutoHealHost
 {
-    /// <summary>Logging, time, settings and the SQLite store.</summary>
-    public static async Task<Settings> AddAutoHealDefaultsAsync(this WebApplicationBuilder builder, Settings settings)
+    /// <summary>Logging, the web host, the SQLite store, the live settings and the Docker engine.</summary>
+    public static async Task AddAutoHealDefaultsAsync(this WebApplicationBuilder builder, Settings settings)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -35,42 +30,33 @@ internal static class AutoHealHost
             builder.WebHost.UseUrls("http://+:8080");
         }
 
-        builder.Services.ConfigureHttpJsonOptions(o =>
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ApiModule.MaxBodyBytes);
+        if (settings.Metrics.Port > 0)
         {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        });
+            builder.Services.AddMetricServer(o => o.Port = (ushort)settings.Metrics.Port);
+        }
 
         var store = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
+        var live = new SettingsService(store);
+        await live.InitializeAsync(settings.ToConfig(), CancellationToken.None);
+        if (live.FromStore)
+        {
+            Console.WriteLine($"autoheal: using the configuration saved through the API in {store.Path}; appsettings give only the defaults.");
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IAutoHealStore>(store);
-        builder.Services.AddSingleton<ISettingsSource>(new OptionsSettingsSource(settings.Restart.ToPolicy(), settings.Monitor.ToRules()));
+        builder.Services.AddSingleton(live);
+        builder.Services.AddSingleton<ISettingsSource>(live);
         builder.Services.AddSingleton<IContainerRuntime>(new DockerRuntime(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint));
-        return settings;
     }
 
-    /// <summary>The watcher and healer roles on the in-process transport.</summary>
+    /// <summary>Every role on the in-process transport: watcher, healer, API.</summary>
     public static WebApplicationBuilder AddEmbeddedRoles(this WebApplicationBuilder builder, Settings settings)
     {
-        builder.AddHealer(settings.Restart.MaxConcurrentRestarts);
-        builder.AddWatcher(new WatcherSettings(
-            settings.Docker.HostName,
-            TimeSpan.FromSeconds(settings.Monitor.IntervalSeconds),
-            SelfContainer.DetectId()));
+        builder.AddHealer();
+        builder.AddWatcher(new WatcherSettings(settings.Docker.HostName, SelfContainer.DetectId()));
+        builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
         return builder;
     }
-
-    /// <summary><c>GET /health</c>: alive, and whether the engine answers (503 when it does not).</summary>
-    public static WebApplication MapHealth(this WebApplication app)
-    {
-        app.MapGet("/health", (EngineStatus engine) =>
-        {
-            var now = engine.Current;
-            var body = new HealthResponse(now.Reachable ? "ok" : "degraded", now.Reachable, now.Error, now.Since);
-            return now.Reachable ? Results.Json(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
-        return app;
-    }
-
-    private sealed record HealthResponse(string Status, bool DockerReachable, string? DockerError, DateTimeOffset? Since);
 }

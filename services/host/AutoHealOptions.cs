@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Selection;
+using AutoHeal.Contracts.Api;
 
 namespace AutoHeal.Host;
 
@@ -24,6 +23,10 @@ public sealed class AutoHealOptions
     public MonitorOptions? Monitor { get; set; }
     /// <summary>Sub-sections, bound on their own.</summary>
     public RestartOptions? Restart { get; set; }
+    /// <summary>Sub-sections, bound on their own.</summary>
+    public ApiOptions? Api { get; set; }
+    /// <summary>Sub-sections, bound on their own.</summary>
+    public MetricsOptions? Metrics { get; set; }
 }
 
 /// <summary><c>AutoHeal:Docker</c>: the engine.</summary>
@@ -48,15 +51,12 @@ public sealed class MonitorOptions
     public const string Section = "AutoHeal:Monitor";
 
     /// <summary>Seconds between reconcile sweeps (events are handled at once regardless).</summary>
-    [Range(1, 3600, ErrorMessage = "AutoHeal:Monitor:IntervalSeconds must be between {1} and {2}")]
     public double IntervalSeconds { get; set; } = 30;
 
     /// <summary>The opt-in label key.</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "AutoHeal:Monitor:LabelKey must not be empty")]
     public string LabelKey { get; set; } = "autoheal";
 
     /// <summary>The opt-in label value.</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "AutoHeal:Monitor:LabelValue must not be empty")]
     public string LabelValue { get; set; } = "true";
 
     /// <summary>Monitor every container unless excluded.</summary>
@@ -74,9 +74,10 @@ public sealed class MonitorOptions
     /// <summary>Labels (<c>key</c> or <c>key=value</c>) never monitored.</summary>
     public List<string> LabelBlacklist { get; set; } = [];
 
-    /// <summary>The selection rules these options describe.</summary>
-    public SelectionRules ToRules() => new()
+    /// <summary>The API's <c>monitor</c> section these options describe.</summary>
+    public MonitorConfig ToConfig() => new()
     {
+        IntervalSeconds = IntervalSeconds,
         LabelKey = LabelKey,
         LabelValue = LabelValue,
         IncludeAll = IncludeAll,
@@ -88,7 +89,7 @@ public sealed class MonitorOptions
 }
 
 /// <summary><c>AutoHeal:Restart</c>: the heal policy.</summary>
-public sealed class RestartOptions : IValidatableObject
+public sealed class RestartOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "AutoHeal:Restart";
@@ -97,88 +98,74 @@ public sealed class RestartOptions : IValidatableObject
     public string Mode { get; set; } = "both";
 
     /// <summary>The least seconds between two heals of one container.</summary>
-    [Range(0, 86_400, ErrorMessage = "AutoHeal:Restart:CooldownSeconds must be between {1} and {2}")]
     public double CooldownSeconds { get; set; } = 10;
 
     /// <summary>The wait before the second heal of an incident.</summary>
-    [Range(0, 86_400, ErrorMessage = "AutoHeal:Restart:BackoffInitialSeconds must be between {1} and {2}")]
     public double BackoffInitialSeconds { get; set; } = 10;
 
     /// <summary>How the wait grows.</summary>
-    [Range(1, 10, ErrorMessage = "AutoHeal:Restart:BackoffMultiplier must be between {1} and {2}")]
     public double BackoffMultiplier { get; set; } = 2;
 
     /// <summary>The longest wait.</summary>
-    [Range(0, 86_400, ErrorMessage = "AutoHeal:Restart:BackoffMaxSeconds must be between {1} and {2}")]
     public double BackoffMaxSeconds { get; set; } = 300;
 
     /// <summary>Healthy running time that resets the backoff.</summary>
-    [Range(0, 604_800, ErrorMessage = "AutoHeal:Restart:BackoffResetSeconds must be between {1} and {2}")]
     public double BackoffResetSeconds { get; set; } = 600;
 
     /// <summary>Heals allowed in the window before quarantine.</summary>
-    [Range(1, 1000, ErrorMessage = "AutoHeal:Restart:MaxRestarts must be between {1} and {2}")]
     public int MaxRestarts { get; set; } = 5;
 
     /// <summary>The quarantine window.</summary>
-    [Range(1, 604_800, ErrorMessage = "AutoHeal:Restart:MaxRestartsWindowSeconds must be between {1} and {2}")]
     public double MaxRestartsWindowSeconds { get; set; } = 600;
 
     /// <summary>Seconds after which a quarantine ends by itself; 0 means only by hand.</summary>
-    [Range(0, 604_800, ErrorMessage = "AutoHeal:Restart:QuarantineProbationSeconds must be between {1} and {2}")]
     public double QuarantineProbationSeconds { get; set; }
 
     /// <summary>How long a restarted container has to be running (and healthy).</summary>
-    [Range(0.1, 3600, ErrorMessage = "AutoHeal:Restart:VerifyTimeoutSeconds must be between {1} and {2}")]
     public double VerifyTimeoutSeconds { get; set; } = 60;
 
     /// <summary>How long Docker waits for a stop before killing, on restart.</summary>
-    [Range(0, 3600, ErrorMessage = "AutoHeal:Restart:StopTimeoutSeconds must be between {1} and {2}")]
     public double StopTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Restarts in flight at once on this host.</summary>
-    [Range(1, 256, ErrorMessage = "AutoHeal:Restart:MaxConcurrentRestarts must be between {1} and {2}")]
     public int MaxConcurrentRestarts { get; set; } = 4;
 
-    /// <summary>The heal policy these options describe.</summary>
-    public HealPolicy ToPolicy()
+    /// <summary>The API's <c>restart</c> section these options describe.</summary>
+    public RestartConfig ToConfig() => new()
     {
-        var mode = PolicyLabels.TryParseMode(Mode, out var parsed) ? parsed : HealMode.Both;
-        return new HealPolicy
-        {
-            Mode = mode,
-            Cooldown = TimeSpan.FromSeconds(CooldownSeconds),
-            BackoffInitial = TimeSpan.FromSeconds(BackoffInitialSeconds),
-            BackoffMultiplier = BackoffMultiplier,
-            BackoffMax = TimeSpan.FromSeconds(BackoffMaxSeconds),
-            BackoffReset = TimeSpan.FromSeconds(BackoffResetSeconds),
-            MaxRestarts = MaxRestarts,
-            MaxRestartsWindow = TimeSpan.FromSeconds(MaxRestartsWindowSeconds),
-            QuarantineProbation = QuarantineProbationSeconds > 0 ? TimeSpan.FromSeconds(QuarantineProbationSeconds) : null,
-            VerifyTimeout = TimeSpan.FromSeconds(VerifyTimeoutSeconds),
-            StopTimeout = TimeSpan.FromSeconds(StopTimeoutSeconds),
-        };
-    }
-
-    /// <inheritdoc />
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!PolicyLabels.TryParseMode(Mode, out _))
-        {
-            yield return new ValidationResult($"AutoHeal:Restart:Mode must be one of both, on-failure, health (was '{Mode}')", [nameof(Mode)]);
-        }
-
-        if (BackoffMaxSeconds < BackoffInitialSeconds)
-        {
-            yield return new ValidationResult("AutoHeal:Restart:BackoffMaxSeconds must not be below BackoffInitialSeconds", [nameof(BackoffMaxSeconds)]);
-        }
-    }
+        Mode = Mode,
+        CooldownSeconds = CooldownSeconds,
+        BackoffInitialSeconds = BackoffInitialSeconds,
+        BackoffMultiplier = BackoffMultiplier,
+        BackoffMaxSeconds = BackoffMaxSeconds,
+        BackoffResetSeconds = BackoffResetSeconds,
+        MaxRestarts = MaxRestarts,
+        MaxRestartsWindowSeconds = MaxRestartsWindowSeconds,
+        QuarantineProbationSeconds = QuarantineProbationSeconds,
+        VerifyTimeoutSeconds = VerifyTimeoutSeconds,
+        StopTimeoutSeconds = StopTimeoutSeconds,
+        MaxConcurrentRestarts = MaxConcurrentRestarts,
+    };
 }
 
-/// <summary>The settings in force, from configuration. (The API makes these editable at run time.)</summary>
-internal sealed class OptionsSettingsSource(HealPolicy policy, SelectionRules selection) : Domain.Ports.ISettingsSource
+/// <summary><c>AutoHeal:Api</c>: access to the REST API.</summary>
+public sealed class ApiOptions
 {
-    public HealPolicy Policy { get; } = policy;
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Api";
 
-    public SelectionRules Selection { get; } = selection;
+    /// <summary>The bearer token; empty means one is generated on first start and kept in the data folder.</summary>
+    [MinLength(16, ErrorMessage = "AutoHeal:Api:Token must be at least 16 characters")]
+    public string? Token { get; set; }
+}
+
+/// <summary><c>AutoHeal:Metrics</c>: Prometheus exposition.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Metrics";
+
+    /// <summary>A separate port for <c>/metrics</c> as well (0 = only on the main port).</summary>
+    [Range(0, 65535, ErrorMessage = "AutoHeal:Metrics:Port must be between 0 and 65535")]
+    public int Port { get; set; }
 }

@@ -1,3 +1,4 @@
+using AutoHeal.Api;
 using AutoHeal.Host;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,6 @@ await builder.AddAutoHealDefaultsAsync(settings);
 builder.AddEmbeddedRoles(settings);
 
 var app = builder.Build();
-app.MapHealth();
+app.MapApi();
 await app.RunAsync();
 return 0;

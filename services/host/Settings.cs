@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using AutoHeal.Contracts.Api;
 using Microsoft.Extensions.Configuration;
 
 namespace AutoHeal.Host;
 
 /// <summary>All settings, bound and validated before anything starts.</summary>
-internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorOptions Monitor, RestartOptions Restart)
+internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorOptions Monitor, RestartOptions Restart, ApiOptions Api, MetricsOptions Metrics)
 {
     /// <summary>
     /// Binds every section strictly (unknown keys are errors, so a typo is never silently ignored)
@@ -13,12 +14,31 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
     public static (Settings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
     {
         var errors = new List<string>();
-        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Monitor", "Restart"]);
+        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Monitor", "Restart", "Api", "Metrics"]);
         var docker = Bind<DockerOptions>(configuration, DockerOptions.Section, errors);
         var monitor = Bind<MonitorOptions>(configuration, MonitorOptions.Section, errors);
         var restart = Bind<RestartOptions>(configuration, RestartOptions.Section, errors);
-        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart), errors);
+        var api = Bind<ApiOptions>(configuration, ApiOptions.Section, errors);
+        var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section, errors);
+        if (errors.Count == 0)
+        {
+            // The same limits as the API's, reported under the configuration key.
+            foreach (var (field, messages) in ConfigLimits.Validate(new AutoHealConfig { Monitor = monitor.ToConfig(), Restart = restart.ToConfig() }))
+            {
+                errors.AddRange(messages.Select(m => m.Replace(field, KeyOf(field), StringComparison.Ordinal)));
+            }
+        }
+
+        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics), errors);
     }
+
+    /// <summary>The initial configuration, from these settings.</summary>
+    public AutoHealConfig ToConfig() => new() { Monitor = Monitor.ToConfig(), Restart = Restart.ToConfig() };
+
+    /// <summary><c>restart.cooldown_seconds</c> → <c>AutoHeal:Restart:CooldownSeconds</c>.</summary>
+    internal static string KeyOf(string field) =>
+        "AutoHeal:" + string.Join(':', field.Split('.').Select(part =>
+            string.Concat(part.Split('_').Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..]))));
 
     private static T Bind<T>(IConfiguration configuration, string section, List<string> errors, string[]? nested = null)
         where T : new()

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace AutoHeal.Watcher;
 
 /// <summary>Watcher settings.</summary>
-public sealed record WatcherSettings(string HostName, TimeSpan SweepInterval, string? SelfContainerId);
+public sealed record WatcherSettings(string HostName, string? SelfContainerId);
 
 /// <summary>
 /// Turns the engine into container signals: one event stream (reconnected with backoff, replaying
@@ -26,23 +26,58 @@ public sealed class ContainerWatcher(
     EngineStatus engine,
     WatcherSettings options,
     TimeProvider time,
-    ILogger<ContainerWatcher> logger) : BackgroundService
+    ILogger<ContainerWatcher> logger) : BackgroundService, IContainerCatalog
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    private static readonly Prometheus.Counter HealthChecks = Prometheus.Metrics.CreateCounter(
+        "autoheal_health_checks_total", "Health check results seen, by kind (docker: the image's HEALTHCHECK turning healthy or unhealthy).",
+        new Prometheus.CounterConfiguration { LabelNames = ["kind"] });
+
+    private static readonly Prometheus.Counter HealthChecksFailed = Prometheus.Metrics.CreateCounter(
+        "autoheal_health_checks_failed_total", "Failed health check results seen, by kind.",
+        new Prometheus.CounterConfiguration { LabelNames = ["kind"] });
     private readonly ConcurrentDictionary<string, ContainerInfo> _known = new();
     private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan InspectTimeout = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _sweepNow = new(0, 1);
     private volatile bool _connected;
     private volatile bool _fullSweepDue;
     private ITimer? _sweepTimer;
 
-    /// <summary>Containers the watcher knows, by id.</summary>
-    public IReadOnlyCollection<ContainerInfo> Known => (IReadOnlyCollection<ContainerInfo>)_known.Values;
+    /// <inheritdoc />
+    public string HostName => options.HostName;
 
-    /// <summary>Whether a container is monitored under the current rules.</summary>
-    public SelectionVerdict Select(ContainerInfo c) =>
-        Selector.Evaluate(c.Name, c.Labels, settings.Selection, choice: null,
-            isSelf: options.SelfContainerId is { } self && c.Id == self);
+    /// <inheritdoc />
+    public IReadOnlyCollection<ContainerInfo> Containers => (IReadOnlyCollection<ContainerInfo>)_known.Values;
+
+    /// <inheritdoc />
+    public ContainerInfo? Find(string idOrName)
+    {
+        if (string.IsNullOrEmpty(idOrName))
+        {
+            return null;
+        }
+
+        if (_known.TryGetValue(idOrName, out var byId))
+        {
+            return byId;
+        }
+
+        var byName = _known.Values.FirstOrDefault(c => c.Name == idOrName);
+        if (byName is not null || idOrName.Length < 4)
+        {
+            return byName;
+        }
+
+        var byPrefix = _known.Values.Where(c => c.Id.StartsWith(idOrName, StringComparison.Ordinal)).Take(2).ToList();
+        return byPrefix.Count == 1 ? byPrefix[0] : null;
+    }
+
+    /// <inheritdoc />
+    public SelectionVerdict Select(ContainerInfo container) =>
+        Selector.Evaluate(container.Name, container.Labels, settings.Selection, settings.ChoiceFor(new ContainerKey(options.HostName, container.Name)),
+            isSelf: options.SelfContainerId is { } self && container.Id == self);
 
     /// <summary>Asks for a sweep (after a settings change, say); a full one inspects every container.</summary>
     public void RequestSweep(bool full = false, TimeSpan? after = null)
@@ -66,8 +101,15 @@ public sealed class ContainerWatcher(
     }
 
     /// <inheritdoc />
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(WatchEventsAsync(stoppingToken), SweepLoopAsync(stoppingToken));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A settings change may change who is monitored: look at every container again.
+        settings.Changed += OnSettingsChanged;
+        stoppingToken.Register(() => settings.Changed -= OnSettingsChanged);
+        return Task.WhenAll(WatchEventsAsync(stoppingToken), SweepLoopAsync(stoppingToken));
+    }
+
+    private void OnSettingsChanged(object? sender, EventArgs e) => RequestSweep(full: true);
 
     private async Task WatchEventsAsync(CancellationToken ct)
     {
@@ -78,6 +120,7 @@ public sealed class ContainerWatcher(
             try
             {
                 await runtime.PingAsync(ct);
+                engine.Up(time.GetUtcNow());
                 var since = lastEvent;
                 if (since is null)
                 {
@@ -139,7 +182,6 @@ public sealed class ContainerWatcher(
         }
 
         _connected = true;
-        engine.Up(time.GetUtcNow());
         var monitored = _known.Values.Count(c => Select(c).Monitored);
         Log.EngineUp(logger, runtime.Endpoint, _known.Count, monitored);
         await RecordAsync(EventKind.EngineUp, $"Docker engine at {runtime.Endpoint} reachable", ct);
@@ -167,7 +209,7 @@ public sealed class ContainerWatcher(
         {
             try
             {
-                using (var timeout = new CancellationTokenSource(options.SweepInterval, time))
+                using (var timeout = new CancellationTokenSource(settings.SweepInterval, time))
                 using (var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token))
                 {
                     try
@@ -202,25 +244,24 @@ public sealed class ContainerWatcher(
         }
     }
 
-    /// <summary>One list call; inspects only what is new or changed (everything when <paramref name="full"/>).</summary>
+    /// <summary>
+    /// One list call; inspects only what is new or changed (everything when <paramref name="full"/>), a few
+    /// at a time. A container whose inspect hangs (a wedged shim) is skipped this round, not waited for.
+    /// </summary>
     internal async Task SweepAsync(bool full, CancellationToken ct)
     {
         var listed = await runtime.ListAsync(ct);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var s in listed)
+        var seen = listed.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var changed = listed.Where(s => full || !_known.TryGetValue(s.Id, out var k) || k.Status != s.Status || k.Health != s.Health || k.Name != s.Name);
+        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (s, token) =>
         {
-            seen.Add(s.Id);
-            if (!full && _known.TryGetValue(s.Id, out var k) && k.Status == s.Status && k.Health == s.Health && k.Name == s.Name)
-            {
-                continue;
-            }
-
-            if (await runtime.InspectAsync(s.Id, ct) is { } info)
+            var (info, _) = await TryInspectAsync(s.Id, s.Name, token);
+            if (info is not null)
             {
                 _known[s.Id] = info;
-                await PublishAsync(SignalKind.Observed, info, time.GetUtcNow(), null, null, ct);
+                await PublishAsync(SignalKind.Observed, info, time.GetUtcNow(), null, null, token);
             }
-        }
+        });
 
         foreach (var gone in _known.Keys.Where(id => !seen.Contains(id)).ToList())
         {
@@ -228,6 +269,22 @@ public sealed class ContainerWatcher(
             {
                 await PublishAsync(SignalKind.Removed, info, time.GetUtcNow(), null, null, ct);
             }
+        }
+    }
+
+    /// <summary>Inspects with a timeout of its own: a wedged container costs at most that, never the whole loop.</summary>
+    private async Task<(ContainerInfo? Info, bool TimedOut)> TryInspectAsync(string id, string name, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(InspectTimeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            return (await runtime.InspectAsync(id, either.Token), false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Log.InspectTimedOut(logger, name, InspectTimeout);
+            return (null, true);
         }
     }
 
@@ -245,7 +302,8 @@ public sealed class ContainerWatcher(
         }
 
         // Each event is a change, so it is worth one inspect: fresh exit code, OOM flag, health output.
-        var info = await runtime.InspectAsync(e.Id, ct) ?? cached;
+        var (fresh, _) = await TryInspectAsync(e.Id, e.Name, ct);
+        var info = fresh ?? cached;
         if (info is null)
         {
             return;
@@ -275,6 +333,15 @@ public sealed class ContainerWatcher(
             ContainerEventKind.Unpaused => SignalKind.Unpaused,
             _ => SignalKind.Observed,
         };
+        if (kind is SignalKind.Healthy or SignalKind.Unhealthy)
+        {
+            HealthChecks.WithLabels("docker").Inc();
+            if (kind == SignalKind.Unhealthy)
+            {
+                HealthChecksFailed.WithLabels("docker").Inc();
+            }
+        }
+
         var detail = kind == SignalKind.Unhealthy ? info.LastHealthOutput : e.Detail;
         await PublishAsync(kind, info, e.At, e.ExitCode, detail, ct);
     }

@@ -1,17 +1,17 @@
+using AutoHeal.Domain.Ports;
+
 namespace AutoHeal.Watcher;
 
 /// <summary>Whether the Docker engine answers, as the watcher last saw it.</summary>
-public sealed class EngineStatus
+public sealed class EngineStatus(IContainerRuntime runtime) : IEngineStatus
 {
-    private volatile Snapshot _now = new(false, "not connected yet", null);
+    private volatile EngineReading? _now;
 
-    /// <summary>The current status.</summary>
-    public Snapshot Current => _now;
+    /// <inheritdoc />
+    public EngineReading Current => _now ?? new EngineReading(false, runtime.Endpoint, "not connected yet", null);
 
-    internal void Up(DateTimeOffset at) => _now = new Snapshot(true, null, at);
+    internal void Up(DateTimeOffset at) => _now = new EngineReading(true, runtime.Endpoint, null, at);
 
-    internal void Down(string error, DateTimeOffset at) => _now = new Snapshot(false, error, _now.Reachable ? at : _now.Since ?? at);
-
-    /// <summary>One reading.</summary>
-    public sealed record Snapshot(bool Reachable, string? Error, DateTimeOffset? Since);
+    internal void Down(string error, DateTimeOffset at) =>
+        _now = new EngineReading(false, runtime.Endpoint, error, _now is { Reachable: false, Since: { } since } ? since : at);
 }

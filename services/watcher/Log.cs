@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error while watching the Docker engine; reconnecting")]
     public static partial void WatchFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: the engine did not answer an inspect within {Timeout}; skipped until the next sweep")]
+    public static partial void InspectTimedOut(ILogger logger, string container, TimeSpan timeout);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
     public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
 }

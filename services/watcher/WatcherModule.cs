@@ -1,3 +1,4 @@
+using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,7 +12,9 @@ public static class WatcherModule
     {
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<EngineStatus>();
+        builder.Services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<EngineStatus>());
         builder.Services.AddSingleton<ContainerWatcher>();
+        builder.Services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<ContainerWatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ContainerWatcher>());
         return builder;
     }

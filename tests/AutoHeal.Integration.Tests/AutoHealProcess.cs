@@ -13,8 +13,27 @@ namespace AutoHeal.Integration.Tests;
 /// </summary>
 public sealed class AutoHealProcess : IAsyncDisposable
 {
+    private static readonly ConcurrentBag<Process> Started = new();
     private readonly ConcurrentQueue<string> _lines = new();
     private Process? _process;
+
+    /// <summary>Kills every autoheal this test run started and left running (a test that failed half-way).</summary>
+    public static void KillLeftovers()
+    {
+        foreach (var p in Started)
+        {
+            try
+            {
+                if (!p.HasExited)
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
 
     public AutoHealProcess(DockerCli docker, IReadOnlyDictionary<string, string>? settings = null, string? dataDir = null)
     {
@@ -81,15 +100,30 @@ public sealed class AutoHealProcess : IAsyncDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["Logging__LogLevel__AutoHeal"] = "Debug";
         _process = Process.Start(psi)!;
+        Started.Add(_process);
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue("stderr: " + e.Data); } };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
+        try
+        {
+            await WaitUntilUpAsync(waitForEngine);
+        }
+        catch
+        {
+            await KillAsync(); // a start that failed must not leave autoheal running
+            throw;
+        }
+    }
+
+    private async Task WaitUntilUpAsync(bool waitForEngine)
+    {
+        var process = _process!;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Eventually.HoldsAsync(async () =>
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
                 return true;
             }
@@ -104,9 +138,9 @@ public sealed class AutoHealProcess : IAsyncDisposable
                 return false;
             }
         }, TimeSpan.FromSeconds(30), "autoheal to answer /health");
-        if (waitForEngine && !_process.HasExited)
+        if (waitForEngine && !process.HasExited)
         {
-            await WaitForLogAsync("Connected to the Docker engine", TimeSpan.FromSeconds(10));
+            await WaitForLogAsync("Connected to the Docker engine", TimeSpan.FromSeconds(30));
         }
     }
 

@@ -28,7 +28,11 @@ public sealed class EngineFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync() => Docker.CleanupAsync();
+    public Task DisposeAsync()
+    {
+        AutoHealProcess.KillLeftovers();
+        return Docker.CleanupAsync();
+    }
 }
 
 /// <summary>Reads autoheal's durable event log from its data folder, as a later API would.</summary>

@@ -1,0 +1,123 @@
+namespace AutoHeal.Contracts.Api;
+
+/// <summary><c>GET /health</c>.</summary>
+public sealed record HealthResponse(string Status, bool DockerReachable, string? DockerError, DateTimeOffset? Since);
+
+/// <summary>The Docker engine as AutoHeal sees it.</summary>
+public sealed record EngineView(bool Reachable, string Endpoint, string? Error, DateTimeOffset? Since);
+
+/// <summary><c>GET /api/status</c>.</summary>
+public sealed record StatusResponse(
+    int Total, int Monitored, int Quarantined, int HealingNow, EngineView Engine,
+    double UptimeSeconds, DateTimeOffset StartedAt, string Version);
+
+/// <summary>A quarantine.</summary>
+public sealed record QuarantineView(DateTimeOffset Since, string Reason, DateTimeOffset? Until);
+
+/// <summary>The last heal of a container.</summary>
+public sealed record LastHealView(DateTimeOffset At, string Outcome, string Message);
+
+/// <summary>One container in <c>GET /api/containers</c>.</summary>
+public sealed record ContainerView
+{
+    /// <summary>Docker id.</summary>
+    public required string Id { get; init; }
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+    /// <summary>Docker host name (as configured).</summary>
+    public required string Host { get; init; }
+    /// <summary>Image id.</summary>
+    public required string ImageId { get; init; }
+    /// <summary>running, exited, paused...</summary>
+    public required string Status { get; init; }
+    /// <summary>none, starting, healthy, unhealthy.</summary>
+    public required string Health { get; init; }
+    /// <summary>Whether AutoHeal looks after it.</summary>
+    public required bool Monitored { get; init; }
+    /// <summary>Why it is, or is not, monitored.</summary>
+    public required string MonitoredReason { get; init; }
+    /// <summary>The operator's choice, when one overrides the labels.</summary>
+    public bool? Selection { get; init; }
+    /// <summary>watching, healing, stopped, paused, removed; unknown when AutoHeal has no history.</summary>
+    public required string Phase { get; init; }
+    /// <summary>Whether a heal is under way.</summary>
+    public required bool HealingNow { get; init; }
+    /// <summary>Whether it is quarantined.</summary>
+    public required bool Quarantined { get; init; }
+    /// <summary>The quarantine.</summary>
+    public QuarantineView? Quarantine { get; init; }
+    /// <summary>Restarts by AutoHeal.</summary>
+    public required int RestartCount { get; init; }
+    /// <summary>Restarts by Docker's own restart policy.</summary>
+    public required int DockerRestartCount { get; init; }
+    /// <summary>The last heal.</summary>
+    public LastHealView? LastHeal { get; init; }
+}
+
+/// <summary>A heal under way.</summary>
+public sealed record HealJobView(string Id, string Reason, string Detail, int Attempt, string Stage, DateTimeOffset DetectedAt, DateTimeOffset DueAt);
+
+/// <summary>Where a container stands with its backoff.</summary>
+public sealed record BackoffView(int HealsInIncident, int HealsInWindow, double NextDelaySeconds, DateTimeOffset? NextAllowedHeal, DateTimeOffset? StableSince);
+
+/// <summary><c>GET /api/containers/{id}</c>: the guardian's whole view.</summary>
+public sealed record ContainerDetail
+{
+    /// <summary>The summary.</summary>
+    public required ContainerView Container { get; init; }
+    /// <summary>Its labels.</summary>
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+    /// <summary>Backoff state.</summary>
+    public required BackoffView Backoff { get; init; }
+    /// <summary>The heal under way.</summary>
+    public HealJobView? ActiveHeal { get; init; }
+    /// <summary>Its custom health check, if one is defined.</summary>
+    public HealthCheckDefinition? CustomCheck { get; init; }
+    /// <summary>Its recent events, newest first.</summary>
+    public required IReadOnlyList<EventView> History { get; init; }
+}
+
+/// <summary><c>POST /api/containers/select</c>: <c>enabled</c> true/false overrides labels; null hands back to labels.</summary>
+public sealed record SelectRequest(IReadOnlyList<string> Containers, bool? Enabled);
+
+/// <summary>A manual restart accepted.</summary>
+public sealed record RestartAccepted(string Container, string JobId);
+
+/// <summary>One event.</summary>
+public sealed record EventView(
+    long Id, DateTimeOffset At, string Kind, string? Host, string? Container, string? ContainerId,
+    string? Reason, int? Attempt, string? JobId, string Message);
+
+/// <summary>A page of events, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next.</summary>
+public sealed record EventPage(IReadOnlyList<EventView> Items, long? NextBefore);
+
+/// <summary>A custom health check definition (run by the watcher in a later release; stored and validated now).</summary>
+public sealed record HealthCheckDefinition
+{
+    /// <summary>Assigned by AutoHeal.</summary>
+    public string? Id { get; init; }
+    /// <summary>The container, by name or id.</summary>
+    public string? ContainerId { get; init; }
+    /// <summary><c>http</c>, <c>tcp</c>, <c>exec</c> or <c>docker</c>.</summary>
+    public string? CheckType { get; init; }
+    /// <summary>For http: the URL.</summary>
+    public string? HttpEndpoint { get; init; }
+    /// <summary>For http: the expected status (default 200).</summary>
+    public int? HttpExpectedStatus { get; init; }
+    /// <summary>For tcp: the host.</summary>
+    public string? TcpHost { get; init; }
+    /// <summary>For tcp: the port.</summary>
+    public int? TcpPort { get; init; }
+    /// <summary>For exec: the command, run inside the container.</summary>
+    public string? ExecCommand { get; init; }
+    /// <summary>Seconds between checks.</summary>
+    public double IntervalSeconds { get; init; } = 30;
+    /// <summary>Seconds before one check counts as failed.</summary>
+    public double TimeoutSeconds { get; init; } = 5;
+    /// <summary>Failures in a row that make it unhealthy.</summary>
+    public int Retries { get; init; } = 3;
+    /// <summary>Seconds after a start during which failures do not count.</summary>
+    public double StartPeriodSeconds { get; init; }
+    /// <summary>When it was defined.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+}

@@ -1,0 +1,157 @@
+namespace AutoHeal.Contracts.Api;
+
+/// <summary>The whole editable configuration: what <c>GET /api/config</c> returns and an export holds.</summary>
+public sealed record AutoHealConfig
+{
+    /// <summary>Which containers, and how often the sweep runs.</summary>
+    public MonitorConfig Monitor { get; init; } = new();
+    /// <summary>The heal policy.</summary>
+    public RestartConfig Restart { get; init; } = new();
+}
+
+/// <summary><c>monitor</c>: which containers AutoHeal looks after.</summary>
+public sealed record MonitorConfig
+{
+    /// <summary>Seconds between reconcile sweeps.</summary>
+    public double IntervalSeconds { get; init; } = 30;
+    /// <summary>The opt-in label key.</summary>
+    public string LabelKey { get; init; } = "autoheal";
+    /// <summary>The opt-in label value.</summary>
+    public string LabelValue { get; init; } = "true";
+    /// <summary>Monitor every container unless excluded.</summary>
+    public bool IncludeAll { get; init; }
+    /// <summary>Name patterns; when set, only these are monitored.</summary>
+    public IReadOnlyList<string> Whitelist { get; init; } = [];
+    /// <summary>Name patterns never monitored.</summary>
+    public IReadOnlyList<string> Blacklist { get; init; } = [];
+    /// <summary>Labels (<c>key</c> or <c>key=value</c>); when set, only containers with one are monitored.</summary>
+    public IReadOnlyList<string> LabelWhitelist { get; init; } = [];
+    /// <summary>Labels never monitored.</summary>
+    public IReadOnlyList<string> LabelBlacklist { get; init; } = [];
+}
+
+/// <summary><c>restart</c>: the heal policy.</summary>
+public sealed record RestartConfig
+{
+    /// <summary><c>both</c>, <c>on-failure</c> or <c>health</c>.</summary>
+    public string Mode { get; init; } = "both";
+    /// <summary>Least seconds between two heals of one container.</summary>
+    public double CooldownSeconds { get; init; } = 10;
+    /// <summary>Heals allowed in the window; one more failure quarantines.</summary>
+    public int MaxRestarts { get; init; } = 5;
+    /// <summary>The quarantine window.</summary>
+    public double MaxRestartsWindowSeconds { get; init; } = 600;
+    /// <summary>Wait before the second heal of an incident.</summary>
+    public double BackoffInitialSeconds { get; init; } = 10;
+    /// <summary>Growth of the wait.</summary>
+    public double BackoffMultiplier { get; init; } = 2;
+    /// <summary>Cap of the wait.</summary>
+    public double BackoffMaxSeconds { get; init; } = 300;
+    /// <summary>Healthy running time that ends an incident.</summary>
+    public double BackoffResetSeconds { get; init; } = 600;
+    /// <summary>Quarantine ends by itself after this long; 0 = only by hand.</summary>
+    public double QuarantineProbationSeconds { get; init; }
+    /// <summary>How long a restarted container has to come back.</summary>
+    public double VerifyTimeoutSeconds { get; init; } = 60;
+    /// <summary>Docker's stop timeout on restart.</summary>
+    public double StopTimeoutSeconds { get; init; } = 10;
+    /// <summary>Restarts in flight at once on one host.</summary>
+    public int MaxConcurrentRestarts { get; init; } = 4;
+}
+
+/// <summary>The allowed range of every number in the configuration, in one place.</summary>
+public static class ConfigLimits
+{
+    /// <summary>Field (as in the JSON) → inclusive range.</summary>
+    public static readonly IReadOnlyDictionary<string, (double Min, double Max)> Ranges = new Dictionary<string, (double, double)>
+    {
+        ["monitor.interval_seconds"] = (1, 3600),
+        ["restart.cooldown_seconds"] = (0, 86_400),
+        ["restart.max_restarts"] = (1, 1000),
+        ["restart.max_restarts_window_seconds"] = (1, 604_800),
+        ["restart.backoff_initial_seconds"] = (0, 86_400),
+        ["restart.backoff_multiplier"] = (1, 10),
+        ["restart.backoff_max_seconds"] = (0, 86_400),
+        ["restart.backoff_reset_seconds"] = (0, 604_800),
+        ["restart.quarantine_probation_seconds"] = (0, 604_800),
+        ["restart.verify_timeout_seconds"] = (0.1, 3600),
+        ["restart.stop_timeout_seconds"] = (0, 3600),
+        ["restart.max_concurrent_restarts"] = (1, 256),
+    };
+
+    /// <summary>The modes, as written in the JSON.</summary>
+    public static readonly IReadOnlyList<string> Modes = ["both", "on-failure", "health"];
+
+    /// <summary>
+    /// Every problem with a configuration, keyed by the field's JSON path (<c>restart.cooldown_seconds</c>).
+    /// Empty when it is valid.
+    /// </summary>
+    public static Dictionary<string, string[]> Validate(AutoHealConfig config)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Check(string field, double value)
+        {
+            var (min, max) = Ranges[field];
+            if (double.IsNaN(value) || value < min || value > max)
+            {
+                errors[field] = [$"{field} must be between {min} and {max} (was {value})"];
+            }
+        }
+
+        var m = config.Monitor;
+        var r = config.Restart;
+        if (m is null || r is null)
+        {
+            if (m is null) { errors["monitor"] = ["monitor is required"]; }
+            if (r is null) { errors["restart"] = ["restart is required"]; }
+            return errors;
+        }
+
+        Check("monitor.interval_seconds", m.IntervalSeconds);
+        if (string.IsNullOrWhiteSpace(m.LabelKey)) { errors["monitor.label_key"] = ["monitor.label_key must not be empty"]; }
+        if (string.IsNullOrWhiteSpace(m.LabelValue)) { errors["monitor.label_value"] = ["monitor.label_value must not be empty"]; }
+        CheckList("monitor.whitelist", m.Whitelist);
+        CheckList("monitor.blacklist", m.Blacklist);
+        CheckList("monitor.label_whitelist", m.LabelWhitelist);
+        CheckList("monitor.label_blacklist", m.LabelBlacklist);
+
+        if (r.Mode is null || !Modes.Contains(r.Mode))
+        {
+            errors["restart.mode"] = [$"restart.mode must be one of {string.Join(", ", Modes)} (was '{r.Mode}')"];
+        }
+
+        Check("restart.cooldown_seconds", r.CooldownSeconds);
+        Check("restart.max_restarts", r.MaxRestarts);
+        Check("restart.max_restarts_window_seconds", r.MaxRestartsWindowSeconds);
+        Check("restart.backoff_initial_seconds", r.BackoffInitialSeconds);
+        Check("restart.backoff_multiplier", r.BackoffMultiplier);
+        Check("restart.backoff_max_seconds", r.BackoffMaxSeconds);
+        Check("restart.backoff_reset_seconds", r.BackoffResetSeconds);
+        Check("restart.quarantine_probation_seconds", r.QuarantineProbationSeconds);
+        Check("restart.verify_timeout_seconds", r.VerifyTimeoutSeconds);
+        Check("restart.stop_timeout_seconds", r.StopTimeoutSeconds);
+        Check("restart.max_concurrent_restarts", r.MaxConcurrentRestarts);
+        if (!errors.ContainsKey("restart.backoff_max_seconds") && r.BackoffMaxSeconds < r.BackoffInitialSeconds)
+        {
+            errors["restart.backoff_max_seconds"] = ["restart.backoff_max_seconds must not be below restart.backoff_initial_seconds"];
+        }
+
+        return errors;
+
+        void CheckList(string field, IReadOnlyList<string>? list)
+        {
+            if (list is null)
+            {
+                errors[field] = [$"{field} must be a list (use [] for none)"];
+            }
+            else if (list.Count > 500)
+            {
+                errors[field] = [$"{field} has more than 500 entries"];
+            }
+            else if (list.Any(string.IsNullOrWhiteSpace))
+            {
+                errors[field] = [$"{field} must not contain empty entries"];
+            }
+        }
+    }
+}

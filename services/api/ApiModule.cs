@@ -1,0 +1,99 @@
+using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Ports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.OpenApi;
+using Prometheus;
+
+namespace AutoHeal.Api;
+
+/// <summary>Registers and maps the REST API, its docs and /metrics.</summary>
+public static class ApiModule
+{
+    /// <summary>The largest request body accepted.</summary>
+    public const long MaxBodyBytes = ApiJson.MaxBodyBytes;
+
+    /// <summary>The API's services; <paramref name="token"/> guards every <c>/api</c> call.</summary>
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder, ApiToken token)
+    {
+        var services = builder.Services;
+        services.AddSingleton(token);
+        services.AddSingleton<ApiClock>();
+        services.AddSingleton<HealthCheckStore>();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = AutoHealApiClient.Json.PropertyNamingPolicy;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+            foreach (var converter in AutoHealApiClient.Json.Converters)
+            {
+                o.SerializerOptions.Converters.Add(converter);
+            }
+        });
+        services.AddOpenApi("v1", o =>
+        {
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info = new OpenApiInfo
+                {
+                    Title = "AutoHeal API",
+                    Version = StatusEndpoints.Version,
+                    Description = "Every /api call needs `Authorization: Bearer <token>` (AutoHeal:Api:Token, or the token generated into the data folder on first start).",
+                };
+                doc.Components ??= new OpenApiComponents();
+                doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                doc.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "The API token.",
+                };
+                doc.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", doc)] = [] }];
+                return Task.CompletedTask;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Maps <c>/health</c>, <c>/api/*</c> (token required), <c>/metrics</c>, <c>/openapi/v1.json</c> and <c>/docs</c>.</summary>
+    public static WebApplication MapApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/api"), api => api.Use(async (ctx, next) =>
+        {
+            if (!ctx.RequestServices.GetRequiredService<ApiToken>().Accepts(ctx.Request))
+            {
+                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                ctx.Response.Headers.WWWAuthenticate = "Bearer";
+                await Results.Problem("Every /api call needs the header Authorization: Bearer <token>.", statusCode: 401, title: "Missing or wrong API token.")
+                    .ExecuteAsync(ctx);
+                return;
+            }
+
+            await next(ctx);
+        }));
+
+        app.MapHealth();
+        app.MapGroup("/api")
+            .MapStatusEndpoints()
+            .MapContainerEndpoints()
+            .MapConfigEndpoints()
+            .MapHealthCheckEndpoints()
+            .MapEventEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "AutoHeal API");
+            o.RoutePrefix = "docs";
+            o.DocumentTitle = "AutoHeal API";
+        });
+        _ = app.Services.GetRequiredService<ApiClock>(); // uptime counts from start, not from the first request
+        AutoHealMetrics.RegisterScrapeGauges(app.Services);
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+using AutoHeal.Domain.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+
+namespace AutoHeal.Api;
+
+/// <summary>The gauges read at scrape time (counters and histograms live with the healer and watcher).</summary>
+internal static class AutoHealMetrics
+{
+    private static readonly Gauge Monitored = Metrics.CreateGauge("autoheal_containers_monitored", "Containers AutoHeal looks after.");
+    private static readonly Gauge Quarantined = Metrics.CreateGauge("autoheal_containers_quarantined", "Containers in quarantine (no automatic heals).");
+    private static readonly Gauge DockerUp = Metrics.CreateGauge("autoheal_docker_up", "1 when the Docker engine answers, else 0.");
+
+    public static void RegisterScrapeGauges(IServiceProvider services)
+    {
+        var catalog = services.GetRequiredService<IContainerCatalog>();
+        var guardians = services.GetRequiredService<IGuardians>();
+        var engine = services.GetRequiredService<IEngineStatus>();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(async ct =>
+        {
+            var containers = catalog.Containers;
+            Monitored.Set(containers.Count(c => catalog.Select(c).Monitored));
+            var names = containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            Quarantined.Set((await guardians.ListAsync(ct)).Count(s => s.Quarantine is not null && s.Key.Host == catalog.HostName && names.Contains(s.Key.Name)));
+            DockerUp.Set(engine.Current.Reachable ? 1 : 0);
+        });
+    }
+}

@@ -1,0 +1,140 @@
+using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace AutoHeal.Api;
+
+/// <summary><c>/api/containers</c>: every container, its guardian's view, and what an operator can do to it.</summary>
+internal static class ContainerEndpoints
+{
+    public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/containers").WithTags("Containers");
+        group.MapGet("/", ListAsync).WithName("ListContainers").WithSummary("Every container the engine has, with state, health, monitored or not and why, quarantine, restarts and last heal.");
+        group.MapGet("/{id}", GetAsync).WithName("GetContainer").WithSummary("One container by id, id prefix or name, with its heal history, backoff, next allowed heal and custom check.");
+        group.MapPost("/select", SelectAsync).WithName("SelectContainers").WithSummary("Enable (true) or disable (false) auto-heal for containers, overriding labels and persisted; null hands them back to the labels.");
+        group.MapPost("/{id}/restart", RestartAsync).WithName("RestartContainer").WithSummary("Restart a container now; recorded as a manual restart and never counted toward quarantine.");
+        group.MapPost("/{id}/unquarantine", UnquarantineAsync).WithName("UnquarantineContainer").WithSummary("End a container's quarantine; a container still failing is healed at once.");
+        return api;
+    }
+
+    private static async Task<Ok<List<ContainerView>>> ListAsync(
+        IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
+    {
+        var states = (await guardians.ListAsync(ct)).Where(s => s.Key.Host == catalog.HostName).ToDictionary(s => s.Key.Name);
+        var views = catalog.Containers
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Name)))
+            .ToList();
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Ok<ContainerDetail>, ProblemHttpResult>> GetAsync(
+        string id, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, IAutoHealStore store,
+        HealthCheckStore checks, TimeProvider time, CancellationToken ct)
+    {
+        if (catalog.Find(id) is not { } c)
+        {
+            return NotFound(id);
+        }
+
+        var state = await guardians.GetAsync(new ContainerKey(catalog.HostName, c.Name), ct);
+        var history = await store.ReadEventsAsync(new EventQuery { Container = c.Name, Limit = 50 }, ct);
+        var check = (await checks.ListAsync(ct)).FirstOrDefault(k => k.ContainerId == c.Name);
+        var view = Views.Container(catalog, settings, c, state);
+        return TypedResults.Ok(Views.Detail(view, c, state, settings.Policy, time.GetUtcNow(), check, history));
+    }
+
+    private static async Task<Results<Ok<List<ContainerView>>, ValidationProblem, ProblemHttpResult>> SelectAsync(
+        HttpRequest request, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, CancellationToken ct)
+    {
+        var (node, error) = await ApiJson.ReadNodeAsync(request, ct);
+        if (error is not null)
+        {
+            return Problem(error);
+        }
+
+        var (body, bindError) = ApiJson.Bind<SelectRequest>(node);
+        if (bindError is not null)
+        {
+            return Problem(bindError);
+        }
+
+        if (body!.Containers is not { Count: > 0 and <= 1000 })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["containers"] = ["containers must list 1 to 1000 container ids or names"] });
+        }
+
+        var found = body.Containers.Select(catalog.Find).ToList();
+        var unknown = body.Containers.Where((_, i) => found[i] is null).ToList();
+        if (unknown.Count > 0)
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["containers"] = [.. unknown.Select(u => $"no container '{u}'")] },
+                detail: "Unknown containers; nothing was changed.");
+        }
+
+        var targets = found.Select(c => c!).DistinctBy(c => c.Id).ToList();
+        await settings.SelectAsync(targets.Select(c => new ContainerKey(catalog.HostName, c.Name)), body.Enabled, ct);
+        var states = (await guardians.ListAsync(ct)).Where(s => s.Key.Host == catalog.HostName).ToDictionary(s => s.Key.Name);
+        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Name))).ToList());
+    }
+
+    private static async Task<Results<Accepted<RestartAccepted>, ProblemHttpResult>> RestartAsync(
+        string id, IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
+    {
+        if (catalog.Find(id) is not { } c)
+        {
+            return NotFound(id);
+        }
+
+        var verdict = catalog.Select(c);
+        var facts = new ContainerFacts
+        {
+            Id = c.Id, ImageId = c.ImageId, Status = c.Status, Health = c.Health, ExitCode = c.ExitCode, OomKilled = c.OomKilled,
+            RestartPolicy = c.RestartPolicy, RestartCount = c.RestartCount, HasHealthCheck = c.HasHealthCheck, StartedAt = c.StartedAt,
+            Labels = c.Labels, Monitored = verdict.Monitored, SelectionReason = verdict.Reason,
+        };
+        var key = new ContainerKey(catalog.HostName, c.Name);
+        var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Restart) { By = "the API", Facts = facts }, ct);
+        if (!result.Accepted || result.State.ActiveHeal is not { Reason: Domain.Policies.FailureKind.Manual } job)
+        {
+            return TypedResults.Problem($"A heal of {c.Name} is already under way; try again when it is done.", statusCode: StatusCodes.Status409Conflict, title: "Not restarted.");
+        }
+
+        return TypedResults.Accepted($"/api/containers/{c.Name}", new RestartAccepted(c.Name, job.Id));
+    }
+
+    private static async Task<Results<Ok<ContainerView>, ProblemHttpResult>> UnquarantineAsync(
+        string id, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
+    {
+        if (catalog.Find(id) is not { } c)
+        {
+            return NotFound(id);
+        }
+
+        var key = new ContainerKey(catalog.HostName, c.Name);
+        if (await guardians.GetAsync(key, ct) is not { Quarantine: not null })
+        {
+            return TypedResults.Problem($"{c.Name} is not quarantined.", statusCode: StatusCodes.Status409Conflict, title: "Nothing to release.");
+        }
+
+        var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Release) { By = "the API" }, ct);
+        return TypedResults.Ok(Views.Container(catalog, settings, c, result.State));
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem($"No container '{id}' (by id, id prefix or name).", statusCode: StatusCodes.Status404NotFound, title: "Unknown container.");
+
+    private static ProblemHttpResult Problem(IResult error) => error switch
+    {
+        ProblemHttpResult p => p,
+        ValidationProblem v => TypedResults.Problem(v.ProblemDetails),
+        _ => TypedResults.Problem("Bad request.", statusCode: 400),
+    };
+}

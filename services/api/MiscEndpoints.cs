@@ -1,0 +1,170 @@
+using System.Reflection;
+using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Ports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace AutoHeal.Api;
+
+/// <summary><c>/api/status</c> and <c>/health</c>.</summary>
+internal static class StatusEndpoints
+{
+    public static readonly string Version =
+        typeof(StatusEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static RouteGroupBuilder MapStatusEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/status", StatusAsync).WithTags("Status").WithName("GetStatus").WithSummary("Counts (total, monitored, quarantined, healing now), engine connection, uptime and version.");
+        return api;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", (IEngineStatus engine) =>
+        {
+            var now = engine.Current;
+            var body = new HealthResponse(now.Reachable ? "ok" : "degraded", now.Reachable, now.Error, now.Since);
+            return now.Reachable ? Results.Json(body, AutoHealApiClient.Json) : Results.Json(body, AutoHealApiClient.Json, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).WithTags("Status").WithName("GetHealth").WithSummary("Liveness (no token): 200 when the Docker engine answers, 503 when it does not.");
+        return app;
+    }
+
+    private static async Task<Ok<StatusResponse>> StatusAsync(
+        IContainerCatalog catalog, IGuardians guardians, IEngineStatus engine, ApiClock clock, CancellationToken ct)
+    {
+        var containers = catalog.Containers;
+        var names = containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var states = (await guardians.ListAsync(ct)).Where(s => s.Key.Host == catalog.HostName && names.Contains(s.Key.Name)).ToList();
+        var e = engine.Current;
+        var now = clock.Time.GetUtcNow();
+        return TypedResults.Ok(new StatusResponse(
+            containers.Count,
+            containers.Count(c => catalog.Select(c).Monitored),
+            states.Count(s => s.Quarantine is not null),
+            states.Count(s => s.ActiveHeal is not null),
+            new EngineView(e.Reachable, e.Endpoint, e.Error, e.Since),
+            Math.Round((now - clock.StartedAt).TotalSeconds, 1),
+            clock.StartedAt,
+            Version));
+    }
+}
+
+/// <summary>When AutoHeal started, for uptime.</summary>
+public sealed class ApiClock(TimeProvider time)
+{
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>The start.</summary>
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+}
+
+/// <summary><c>/api/events</c>: the durable event log, newest first.</summary>
+internal static class EventEndpoints
+{
+    public static RouteGroupBuilder MapEventEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/events", ReadAsync).WithTags("Events").WithName("GetEvents")
+            .WithSummary("The event log, newest first: ?limit=50 (1-1000), container, kind (comma-separated), since, until (ISO 8601), before (an id, for the next page).");
+        return api;
+    }
+
+    private static async Task<Results<Ok<EventPage>, ValidationProblem>> ReadAsync(
+        IAutoHealStore store, int? limit, string? container, string? kind, DateTimeOffset? since, DateTimeOffset? until, long? before, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (limit is < 1 or > 1000)
+        {
+            errors["limit"] = ["limit must be between 1 and 1000"];
+        }
+
+        var kinds = new List<EventKind>();
+        foreach (var k in (kind ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var match = Enum.GetValues<EventKind>().Where(v => Views.Name(v) == k).Select(v => (EventKind?)v).FirstOrDefault();
+            if (match is { } m)
+            {
+                kinds.Add(m);
+            }
+            else
+            {
+                errors["kind"] = [$"kind must be among {string.Join(", ", Enum.GetValues<EventKind>().Select(Views.Name))} (was '{k}')"];
+            }
+        }
+
+        if (since is not null && until is not null && since > until)
+        {
+            errors["since"] = ["since must not be after until"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var take = limit ?? 50;
+        var items = await store.ReadEventsAsync(new EventQuery
+        {
+            Limit = take, BeforeId = before, Container = container, Kinds = kinds, Since = since, Until = until,
+        }, ct);
+        return TypedResults.Ok(new EventPage(items.Select(Views.Event).ToList(), items.Count == take ? items[^1].Id : null));
+    }
+}
+
+/// <summary><c>/api/healthchecks</c>: custom health check definitions (stored and validated; run in a later release).</summary>
+internal static class HealthCheckEndpoints
+{
+    public static RouteGroupBuilder MapHealthCheckEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/healthchecks").WithTags("Health checks");
+        group.MapGet("/", async (HealthCheckStore s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)))
+            .WithName("ListHealthChecks").WithSummary("Every custom health check definition.");
+        group.MapGet("/{id}", GetAsync).WithName("GetHealthCheck").WithSummary("One definition.");
+        group.MapPost("/", CreateAsync).WithName("CreateHealthCheck")
+            .WithSummary("Define a check for a container (http, tcp, exec or docker); it replaces that container's previous one.")
+            .Accepts<HealthCheckDefinition>("application/json");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteHealthCheck").WithSummary("Remove a definition.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<HealthCheckDefinition>, ProblemHttpResult>> GetAsync(string id, HealthCheckStore s, CancellationToken ct) =>
+        (await s.ListAsync(ct)).FirstOrDefault(c => c.Id == id) is { } check ? TypedResults.Ok(check) : NotFound(id);
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, HealthCheckStore s, IContainerCatalog catalog, CancellationToken ct)
+    {
+        var (node, error) = await ApiJson.ReadNodeAsync(request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (check, bindError) = ApiJson.Bind<HealthCheckDefinition>(node);
+        if (bindError is not null)
+        {
+            return bindError;
+        }
+
+        var errors = HealthCheckValidation.Validate(check!);
+        if (errors.Count == 0 && catalog.Find(check!.ContainerId!) is null)
+        {
+            errors["container_id"] = [$"no container '{check.ContainerId}'"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiJson.Problems(errors);
+        }
+
+        var saved = await s.SaveAsync(check! with { Id = null }, catalog.Find(check!.ContainerId!)!.Name, ct);
+        return TypedResults.Created($"/api/healthchecks/{saved.Id}", saved);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HealthCheckStore s, CancellationToken ct) =>
+        await s.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id);
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem($"No health check '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown health check.");
+}

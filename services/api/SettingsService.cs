@@ -1,0 +1,164 @@
+using System.Text.Json;
+using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Policies;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Domain.Selection;
+
+namespace AutoHeal.Api;
+
+/// <summary>
+/// The live settings: the configuration and the operators' selections, persisted in the store and
+/// swapped atomically, so readers always see one whole configuration and writers never interleave.
+/// Once changed through the API, the stored configuration wins over appsettings at the next start.
+/// </summary>
+public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
+{
+    internal const string ConfigDocument = "config";
+    internal const string SelectionsDocument = "selections";
+
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private volatile Snapshot _now = Snapshot.From(new AutoHealConfig(), new Dictionary<string, bool>());
+
+    /// <inheritdoc />
+    public event EventHandler? Changed;
+
+    /// <summary>Whether the configuration in force came from the store (changed through the API earlier).</summary>
+    public bool FromStore { get; private set; }
+
+    /// <summary>The configuration in force.</summary>
+    public AutoHealConfig Config => _now.Config;
+
+    /// <inheritdoc />
+    public HealPolicy Policy => _now.Policy;
+
+    /// <inheritdoc />
+    public SelectionRules Selection => _now.Rules;
+
+    /// <inheritdoc />
+    public TimeSpan SweepInterval => TimeSpan.FromSeconds(_now.Config.Monitor.IntervalSeconds);
+
+    /// <inheritdoc />
+    public int MaxConcurrentRestarts => _now.Config.Restart.MaxConcurrentRestarts;
+
+    /// <summary>The operators' choices, by <c>host/name</c>.</summary>
+    public IReadOnlyDictionary<string, bool> Choices => _now.Choices;
+
+    /// <inheritdoc />
+    public bool? ChoiceFor(ContainerKey key) => _now.Choices.TryGetValue(key.ToString(), out var on) ? on : null;
+
+    /// <summary>Loads the stored configuration, or starts from <paramref name="initial"/> (appsettings).</summary>
+    public async Task InitializeAsync(AutoHealConfig initial, CancellationToken cancellationToken)
+    {
+        var config = initial;
+        if (await store.ReadDocumentAsync(ConfigDocument, cancellationToken) is { } json
+            && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
+            && ConfigLimits.Validate(stored).Count == 0)
+        {
+            config = stored;
+            FromStore = true;
+        }
+
+        var choices = await store.ReadDocumentAsync(SelectionsDocument, cancellationToken) is { } sel
+            ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
+            : [];
+        _now = Snapshot.From(config, choices);
+    }
+
+    /// <summary>
+    /// Applies a change to the whole configuration: validated, saved, then put in force, all under one
+    /// lock. On any error nothing changes and the errors are returned, keyed by field.
+    /// </summary>
+    public async Task<(AutoHealConfig Config, Dictionary<string, string[]> Errors)> UpdateAsync(
+        Func<AutoHealConfig, AutoHealConfig> change, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            var next = change(_now.Config);
+            var errors = ConfigLimits.Validate(next);
+            if (errors.Count > 0)
+            {
+                return (_now.Config, errors);
+            }
+
+            await store.WriteDocumentAsync(ConfigDocument, JsonSerializer.Serialize(next, AutoHealApiClient.Json), cancellationToken);
+            _now = Snapshot.From(next, _now.Choices);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+        return (_now.Config, []);
+    }
+
+    /// <summary>Sets (true/false) or clears (null) the operators' choice for containers.</summary>
+    public async Task SelectAsync(IEnumerable<ContainerKey> keys, bool? enabled, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            var choices = new Dictionary<string, bool>(_now.Choices);
+            foreach (var key in keys)
+            {
+                if (enabled is { } on)
+                {
+                    choices[key.ToString()] = on;
+                }
+                else
+                {
+                    choices.Remove(key.ToString());
+                }
+            }
+
+            await store.WriteDocumentAsync(SelectionsDocument, JsonSerializer.Serialize(choices, AutoHealApiClient.Json), cancellationToken);
+            _now = Snapshot.From(_now.Config, choices);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    private sealed record Snapshot(AutoHealConfig Config, HealPolicy Policy, SelectionRules Rules, IReadOnlyDictionary<string, bool> Choices)
+    {
+        public static Snapshot From(AutoHealConfig c, IReadOnlyDictionary<string, bool> choices) =>
+            new(c, ConfigMapping.ToPolicy(c.Restart), ConfigMapping.ToRules(c.Monitor), choices);
+    }
+}
+
+/// <summary>From the wire configuration to the domain's policy and rules.</summary>
+public static class ConfigMapping
+{
+    /// <summary>The heal policy of a <c>restart</c> section.</summary>
+    public static HealPolicy ToPolicy(RestartConfig r) => new()
+    {
+        Mode = PolicyLabels.TryParseMode(r.Mode, out var mode) ? mode : HealMode.Both,
+        Cooldown = TimeSpan.FromSeconds(r.CooldownSeconds),
+        BackoffInitial = TimeSpan.FromSeconds(r.BackoffInitialSeconds),
+        BackoffMultiplier = r.BackoffMultiplier,
+        BackoffMax = TimeSpan.FromSeconds(r.BackoffMaxSeconds),
+        BackoffReset = TimeSpan.FromSeconds(r.BackoffResetSeconds),
+        MaxRestarts = r.MaxRestarts,
+        MaxRestartsWindow = TimeSpan.FromSeconds(r.MaxRestartsWindowSeconds),
+        QuarantineProbation = r.QuarantineProbationSeconds > 0 ? TimeSpan.FromSeconds(r.QuarantineProbationSeconds) : null,
+        VerifyTimeout = TimeSpan.FromSeconds(r.VerifyTimeoutSeconds),
+        StopTimeout = TimeSpan.FromSeconds(r.StopTimeoutSeconds),
+    };
+
+    /// <summary>The selection rules of a <c>monitor</c> section.</summary>
+    public static SelectionRules ToRules(MonitorConfig m) => new()
+    {
+        LabelKey = m.LabelKey,
+        LabelValue = m.LabelValue,
+        IncludeAll = m.IncludeAll,
+        Whitelist = m.Whitelist,
+        Blacklist = m.Blacklist,
+        LabelWhitelist = m.LabelWhitelist,
+        LabelBlacklist = m.LabelBlacklist,
+    };
+}

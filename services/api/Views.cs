@@ -1,0 +1,63 @@
+using System.Text.Json;
+using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Policies;
+using AutoHeal.Domain.Ports;
+
+namespace AutoHeal.Api;
+
+/// <summary>Domain records to API views.</summary>
+internal static class Views
+{
+    public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    public static ContainerView Container(IContainerCatalog catalog, ISettingsSource settings, ContainerInfo c, GuardianState? g)
+    {
+        var verdict = catalog.Select(c);
+        var current = g is not null && g.ContainerId == c.Id ? g : g is not null && g.ImageId == c.ImageId ? g : null;
+        return new ContainerView
+        {
+            Id = c.Id,
+            Name = c.Name,
+            Host = catalog.HostName,
+            ImageId = c.ImageId,
+            Status = Name(c.Status),
+            Health = Name(c.Health),
+            Monitored = verdict.Monitored,
+            MonitoredReason = verdict.Reason,
+            Selection = settings.ChoiceFor(new(catalog.HostName, c.Name)),
+            Phase = current is null ? "unknown" : Name(current.Phase),
+            HealingNow = current?.ActiveHeal is not null,
+            Quarantined = current?.Quarantine is not null,
+            Quarantine = current?.Quarantine is { } q ? new QuarantineView(q.Since, q.Reason, q.Until) : null,
+            RestartCount = current?.TotalHeals ?? 0,
+            DockerRestartCount = c.RestartCount,
+            LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) : null,
+        };
+    }
+
+    public static ContainerDetail Detail(
+        ContainerView view, ContainerInfo c, GuardianState? g, HealPolicy global, DateTimeOffset now,
+        HealthCheckDefinition? check, IReadOnlyList<AutoHealEvent> history)
+    {
+        var policy = PolicyLabels.Apply(global, c.Labels).Policy;
+        var inWindow = g?.RecentHeals.Count(t => now - t < policy.MaxRestartsWindow) ?? 0;
+        var heals = g?.HealsInIncident ?? 0;
+        return new ContainerDetail
+        {
+            Container = view,
+            Labels = c.Labels,
+            Backoff = new BackoffView(heals, inWindow, policy.DelayBeforeHeal(heals).TotalSeconds, g?.NextAllowedHeal(policy), g?.StableSince),
+            ActiveHeal = g?.ActiveHeal is { } j
+                ? new HealJobView(j.Id, Name(j.Reason), j.Detail, j.Attempt, Name(j.Stage), j.DetectedAt, j.DueAt)
+                : null,
+            CustomCheck = check,
+            History = history.Select(Event).ToList(),
+        };
+    }
+
+    public static EventView Event(AutoHealEvent e) => new(
+        e.Id, e.At, Name(e.Kind), e.Key?.Host, e.Key?.Name, e.ContainerId,
+        e.Reason is { } r ? Name(r) : null, e.Attempt, e.JobId, e.Message);
+}
