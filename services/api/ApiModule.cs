@@ -19,6 +19,7 @@ public static class ApiModule
     /// <summary>The API's services; <paramref name="token"/> guards every <c>/api</c> call.</summary>
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder, ApiToken token)
     {
+        AutoHealMetrics.Configure();
         var services = builder.Services;
         services.AddSingleton(token);
         services.AddSingleton<ApiClock>();

@@ -7,9 +7,19 @@ namespace AutoHeal.Api;
 /// <summary>The gauges read at scrape time (counters and histograms live with the healer and watcher).</summary>
 internal static class AutoHealMetrics
 {
+    static AutoHealMetrics()
+    {
+        // The event-counter and meter adapters export names Prometheus' own lint rejects
+        // (a *_total gauge, *_count gauges); the process and GC metrics stay.
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
+    }
+
     private static readonly Gauge Monitored = Metrics.CreateGauge("autoheal_containers_monitored", "Containers AutoHeal looks after.");
     private static readonly Gauge Quarantined = Metrics.CreateGauge("autoheal_containers_quarantined", "Containers in quarantine (no automatic heals).");
     private static readonly Gauge DockerUp = Metrics.CreateGauge("autoheal_docker_up", "1 when the Docker engine answers, else 0.");
+
+    /// <summary>Runs the static set-up before any metric is created.</summary>
+    public static void Configure() => Monitored.Set(0);
 
     public static void RegisterScrapeGauges(IServiceProvider services)
     {

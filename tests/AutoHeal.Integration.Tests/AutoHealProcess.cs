@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AutoHeal.Contracts.Api;
 using AutoHeal.TestUtils;
 
 namespace AutoHeal.Integration.Tests;
@@ -50,6 +51,7 @@ public sealed class AutoHealProcess : IAsyncDisposable
             ["AutoHeal:Restart:BackoffMaxSeconds"] = "4",
             ["AutoHeal:Restart:VerifyTimeoutSeconds"] = "10",
             ["AutoHeal:Restart:StopTimeoutSeconds"] = "1",
+            ["AutoHeal:Api:Token"] = $"test-token-{Guid.NewGuid():N}",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>())
         {
@@ -69,6 +71,12 @@ public sealed class AutoHealProcess : IAsyncDisposable
     public int Port { get; private set; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>The API token: configured, or the one autoheal generated into its data folder.</summary>
+    public string Token => Settings.TryGetValue("AutoHeal:Api:Token", out var t) ? t : File.ReadAllText(Path.Combine(DataDir, "api-token")).Trim();
+
+    /// <summary>The Refit client for this autoheal, with its token.</summary>
+    public IAutoHealApi Api => AutoHealApiClient.Create(BaseAddress, Token);
 
     public IReadOnlyList<string> Lines => _lines.ToArray();
 

@@ -93,9 +93,9 @@ public static class Eventually
                     return;
                 }
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                last = ex;
+                last = ex; // not there yet (a 404, a container not created yet): keep polling
             }
 
             await Task.Delay(100);

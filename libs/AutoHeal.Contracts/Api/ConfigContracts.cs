@@ -28,6 +28,18 @@ public sealed record MonitorConfig
     public IReadOnlyList<string> LabelWhitelist { get; init; } = [];
     /// <summary>Labels never monitored.</summary>
     public IReadOnlyList<string> LabelBlacklist { get; init; } = [];
+
+    /// <summary>Equal when every setting is, lists compared item by item.</summary>
+    public bool Equals(MonitorConfig? other) =>
+        other is not null && IntervalSeconds == other.IntervalSeconds && LabelKey == other.LabelKey && LabelValue == other.LabelValue
+        && IncludeAll == other.IncludeAll && Same(Whitelist, other.Whitelist) && Same(Blacklist, other.Blacklist)
+        && Same(LabelWhitelist, other.LabelWhitelist) && Same(LabelBlacklist, other.LabelBlacklist);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(IntervalSeconds, LabelKey, LabelValue, IncludeAll, Whitelist.Count, Blacklist.Count);
+
+    private static bool Same(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
+        a is null || b is null ? a is null && b is null : a.SequenceEqual(b, StringComparer.Ordinal);
 }
 
 /// <summary><c>restart</c>: the heal policy.</summary>
