@@ -3,6 +3,7 @@ using AutoHeal.Docker;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Healer;
 using AutoHeal.Sqlite;
+using AutoHeal.Ui;
 using AutoHeal.Watcher;
 using Prometheus;
 
@@ -57,6 +58,7 @@ internal static class AutoHealHost
         builder.AddHealer();
         builder.AddWatcher(new WatcherSettings(settings.Docker.HostName, SelfContainer.DetectId()));
         builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
+        builder.AddUi();
         return builder;
     }
 }

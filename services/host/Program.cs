@@ -1,5 +1,6 @@
 using AutoHeal.Api;
 using AutoHeal.Host;
+using AutoHeal.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
 var (settings, errors) = Settings.Load(builder.Configuration);
@@ -19,5 +20,6 @@ builder.AddEmbeddedRoles(settings);
 
 var app = builder.Build();
 app.MapApi();
+app.MapUi();
 await app.RunAsync();
 return 0;
