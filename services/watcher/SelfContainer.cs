@@ -12,9 +12,9 @@ public static partial class SelfContainer
         {
             try
             {
-                if (File.Exists(file) && ContainerId().Match(File.ReadAllText(file)) is { Success: true } m)
+                if (File.Exists(file) && FromProcText(File.ReadAllText(file)) is { } id)
                 {
-                    return m.Groups["id"].Value;
+                    return id;
                 }
             }
             catch (IOException)
@@ -27,6 +27,10 @@ public static partial class SelfContainer
 
         return null;
     }
+
+    /// <summary>The container id in the text of /proc/self/mountinfo or /proc/self/cgroup, or null.</summary>
+    public static string? FromProcText(string text) =>
+        ContainerId().Match(text) is { Success: true } m ? m.Groups["id"].Value : null;
 
     [GeneratedRegex(@"(?:/docker/containers/|/docker[-/])(?<id>[0-9a-f]{64})")]
     private static partial Regex ContainerId();
