@@ -133,7 +133,39 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken) => Call(async () =>
+    {
+        var info = await _client.Containers.InspectContainerAsync(id, cancellationToken);
+        using var stream = await _client.Containers.GetContainerLogsAsync(
+            id,
+            info.Config?.Tty ?? false,
+            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = lines.ToString(CultureInfo.InvariantCulture) },
+            cancellationToken);
+        // Read in arrival order, so stdout and stderr lines stay interleaved as they were written.
+        var text = new System.Text.StringBuilder();
+        var buffer = new byte[8192];
+        while (text.Length < 64 * 1024)
+        {
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
+            if (read.EOF)
+            {
+                break;
+            }
+
+            text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read.Count));
+        }
+
+        return (IReadOnlyList<string>)text.ToString().Split('\n').Select(l => Bound(l.TrimEnd('\r'))).Where(l => l.Length > 0).TakeLast(lines).ToList();
+    });
+
+    /// <inheritdoc />
     public void Dispose() => _client.Dispose();
+
+    private static string Bound(string text)
+    {
+        var t = text.Trim();
+        return t.Length > 500 ? t[..500] + "…" : t;
+    }
 
     internal static ContainerEvent? ToEvent(Message m)
     {
@@ -204,9 +236,9 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             HasHealthCheck = hasCheck,
             StartedAt = ParseTime(state?.StartedAt),
             Labels = ToDictionary(c.Config?.Labels),
-            LastHealthOutput = state?.Health?.Log?.LastOrDefault()?.Output is { Length: > 0 } output
-                ? (output.Length > 500 ? output[..500] : output).Trim()
-                : null,
+            HealthOutputs = state?.Health?.Log is { } log
+                ? log.Select(l => Bound(l.Output ?? "")).Where(o => o.Length > 0).ToList()
+                : [],
         };
     }
 

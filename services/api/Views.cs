@@ -59,5 +59,8 @@ internal static class Views
 
     public static EventView Event(AutoHealEvent e) => new(
         e.Id, e.At, Name(e.Kind), e.Key?.Host, e.Key?.Name, e.ContainerId,
-        e.Reason is { } r ? Name(r) : null, e.Attempt, e.JobId, e.Message);
+        e.Reason is { } r ? Name(r) : null, e.Attempt, e.JobId, e.Message)
+    {
+        Diagnostics = e.Diagnostics is { } d ? new DiagnosticsView(d.ExitCode, d.OomKilled, d.HealthOutputs, d.LogTail) : null,
+    };
 }

@@ -1,4 +1,5 @@
 using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
 using AutoHeal.Domain.Ports;
@@ -59,6 +60,41 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
                 StepResult.Stop("it was started again and its health check is starting"),
             _ => StepResult.Go(),
         };
+    }
+
+    /// <summary>How many log lines a heal keeps.</summary>
+    public const int LogLines = 30;
+
+    /// <summary>
+    /// Keeps what the restart destroys: exit code, OOM flag, recent health check outputs, the log tail.
+    /// Best effort and time-boxed: a heal never waits long for its diagnostics.
+    /// </summary>
+    public async Task<HealDiagnostics?> DiagnoseAsync(HealJob job, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var c = await runtime.InspectAsync(job.ContainerId, either.Token);
+            if (c is null)
+            {
+                return null;
+            }
+
+            var logs = await runtime.LogTailAsync(job.ContainerId, LogLines, either.Token);
+            return new HealDiagnostics
+            {
+                ExitCode = c.Status is ContainerStatus.Exited or ContainerStatus.Dead ? c.ExitCode : null,
+                OomKilled = c.OomKilled,
+                HealthOutputs = c.HealthOutputs,
+                LogTail = logs,
+            };
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or EngineUnavailableException or IOException or HttpRequestException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return null; // the heal matters more than its diagnostics
+        }
     }
 
     /// <summary>

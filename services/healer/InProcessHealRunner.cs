@@ -203,7 +203,8 @@ internal sealed class InProcessHealRunner(
                         return;
                     }
 
-                    var begin = await guardians.TellAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart), ct);
+                    var diagnostics = await steps.DiagnoseAsync(job, ct);
+                    var begin = await guardians.TellAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart) { Diagnostics = diagnostics }, ct);
                     if (!begin.Accepted)
                     {
                         return;

@@ -41,6 +41,25 @@ public sealed class InProcessHealRunnerTests
     }
 
     [Fact]
+    public async Task The_restarting_event_keeps_the_exit_code_and_log_tail_the_restart_destroys()
+    {
+        await using var h = await HealerHarness.StartAsync();
+        await h.AddRunningAsync("web");
+        h.Runtime.Logs[HealerHarness.IdOf("web")] = [.. Enumerable.Range(1, 40).Select(i => $"line {i}"), "panic: out of cheese"];
+
+        await h.CrashAsync("web", exitCode: 42);
+
+        await h.WaitForEventAsync("web", EventKind.Healed);
+        var restarting = (await h.EventsAsync("web", EventKind.Restarting)).Single();
+        var d = restarting.Diagnostics!;
+        Assert.Equal(42, d.ExitCode);
+        Assert.False(d.OomKilled);
+        Assert.Equal(HealSteps.LogLines, d.LogTail.Count);
+        Assert.Equal("panic: out of cheese", d.LogTail[^1]);
+        Assert.Equal("line 12", d.LogTail[0]);
+    }
+
+    [Fact]
     public async Task A_second_crash_in_the_incident_is_not_restarted_until_its_backoff_has_passed()
     {
         await using var h = await HealerHarness.StartAsync();

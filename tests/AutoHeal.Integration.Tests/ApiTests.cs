@@ -366,6 +366,26 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_heal_keeps_the_exit_code_and_last_log_lines_of_the_crash()
+    {
+        var name = _docker.Name("api-diagnosed");
+        await _docker.StartAsync(name,
+            "if [ -f /again ]; then exec sleep 1000; fi; touch /again; for i in $(seq 1 40); do echo \"line $i\"; done; echo 'fatal: cannot reach db' >&2; sleep 0.5; exit 17",
+            _autoheal.OptIn);
+
+        await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
+
+        var restarting = (await Api.GetEventsAsync(container: name, kind: "restarting")).Items.Single();
+        var d = restarting.Diagnostics!;
+        Assert.Equal(17, d.ExitCode);
+        Assert.False(d.OomKilled);
+        Assert.Equal("fatal: cannot reach db", d.LogTail[^1]);
+        Assert.Equal(30, d.LogTail.Count);
+        Assert.Equal("line 11", d.LogTail[0]);
+        Assert.Contains((await Api.GetContainerAsync(name)).History, e => e.Diagnostics?.ExitCode == 17); // in the details view too
+    }
+
+    [Fact]
     public async Task The_docs_and_the_openapi_document_are_served()
     {
         using var http = new HttpClient { BaseAddress = _autoheal.BaseAddress };

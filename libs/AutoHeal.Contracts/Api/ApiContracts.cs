@@ -86,7 +86,14 @@ public sealed record RestartAccepted(string Container, string JobId);
 /// <summary>One event.</summary>
 public sealed record EventView(
     long Id, DateTimeOffset At, string Kind, string? Host, string? Container, string? ContainerId,
-    string? Reason, int? Attempt, string? JobId, string Message);
+    string? Reason, int? Attempt, string? JobId, string Message)
+{
+    /// <summary>What was kept before a restart: on <c>restarting</c> events.</summary>
+    public DiagnosticsView? Diagnostics { get; init; }
+}
+
+/// <summary>What a restart destroys, kept from just before it.</summary>
+public sealed record DiagnosticsView(int? ExitCode, bool OomKilled, IReadOnlyList<string> HealthOutputs, IReadOnlyList<string> LogTail);
 
 /// <summary>A page of events, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next.</summary>
 public sealed record EventPage(IReadOnlyList<EventView> Items, long? NextBefore);

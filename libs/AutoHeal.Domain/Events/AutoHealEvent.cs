@@ -32,6 +32,19 @@ public enum EventKind
     EngineUp,
 }
 
+/// <summary>What a restart destroys, kept from just before it: why the container failed, in its own words.</summary>
+public sealed record HealDiagnostics
+{
+    /// <summary>The exit code of its last run.</summary>
+    public int? ExitCode { get; init; }
+    /// <summary>Whether the OOM killer ended it.</summary>
+    public bool OomKilled { get; init; }
+    /// <summary>The latest health check outputs, oldest first.</summary>
+    public IReadOnlyList<string> HealthOutputs { get; init; } = [];
+    /// <summary>The last lines of its log (stdout and stderr), oldest first, bounded.</summary>
+    public IReadOnlyList<string> LogTail { get; init; } = [];
+}
+
 /// <summary>One entry of the durable event log.</summary>
 public sealed record AutoHealEvent
 {
@@ -53,6 +66,8 @@ public sealed record AutoHealEvent
     public string? JobId { get; init; }
     /// <summary>When the failure behind a heal was seen (heal events), for heal durations.</summary>
     public DateTimeOffset? DetectedAt { get; init; }
+    /// <summary>What was kept before the restart (restarting events).</summary>
+    public HealDiagnostics? Diagnostics { get; init; }
     /// <summary>A sentence a user reads.</summary>
     public required string Message { get; init; }
 }

@@ -355,7 +355,7 @@ public static class Guardian
                         LastHealAt = counts ? now : State.LastHealAt,
                         TotalHeals = State.TotalHeals + 1,
                     };
-                    Emit(EventKind.Restarting, $"restarting (attempt {job.Attempt}): {job.Detail}", job);
+                    Emit(EventKind.Restarting, $"restarting (attempt {job.Attempt}): {job.Detail}", job, r.Diagnostics);
                     break;
                 case HealStep.Restarted:
                     var started = r.ContainerStartedAt;
@@ -579,7 +579,7 @@ public static class Guardian
 
         private void Skip(string why) => Emit(EventKind.Skipped, why);
 
-        private void Emit(EventKind kind, string message, HealJob? job = null) =>
+        private void Emit(EventKind kind, string message, HealJob? job = null, HealDiagnostics? diagnostics = null) =>
             _events.Add(new AutoHealEvent
             {
                 At = now,
@@ -590,6 +590,7 @@ public static class Guardian
                 Attempt = job?.Attempt,
                 JobId = job?.Id,
                 DetectedAt = job?.DetectedAt,
+                Diagnostics = diagnostics,
                 Message = message,
             });
 

@@ -73,6 +73,9 @@ public sealed record HealReport(ContainerKey Key, string JobId, HealStep Step) :
     public DateTimeOffset? ContainerStartedAt { get; init; }
     /// <summary>Why, in words a user reads.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>What the job kept before restarting (with <see cref="HealStep.BeginRestart"/>).</summary>
+    public Events.HealDiagnostics? Diagnostics { get; init; }
 }
 
 /// <summary>What an operator can ask of a guardian.</summary>

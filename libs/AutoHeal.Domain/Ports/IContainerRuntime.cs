@@ -35,7 +35,9 @@ public sealed record ContainerInfo
     /// <summary>Its labels.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>The output of its last health check, trimmed.</summary>
-    public string? LastHealthOutput { get; init; }
+    public string? LastHealthOutput => HealthOutputs.Count > 0 ? HealthOutputs[^1] : null;
+    /// <summary>The outputs of its latest health checks (Docker keeps five), oldest first, trimmed.</summary>
+    public IReadOnlyList<string> HealthOutputs { get; init; } = [];
 }
 
 /// <summary>Docker events AutoHeal listens to.</summary>
@@ -68,4 +70,7 @@ public interface IContainerRuntime
 
     /// <summary>Whether the engine answers.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
+    Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken);
 }

@@ -252,6 +252,20 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     }
 
     /// <inheritdoc />
+    /// <summary>Log lines a test gave a container, by id.</summary>
+    public Dictionary<string, List<string>> Logs { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<string>>(Logs.TryGetValue(id, out var l) ? l.TakeLast(lines).ToList() : []);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
