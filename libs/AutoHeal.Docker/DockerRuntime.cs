@@ -133,6 +133,23 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     }
 
     /// <inheritdoc />
+    public Task<ExecResult> ExecAsync(string id, string command, CancellationToken cancellationToken) => Call(async () =>
+    {
+        var exec = await _client.Exec.ExecCreateContainerAsync(id, new ContainerExecCreateParameters
+        {
+            Cmd = ["/bin/sh", "-c", command],
+            AttachStdout = true,
+            AttachStderr = true,
+        }, cancellationToken);
+        using (var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, false, cancellationToken))
+        {
+            var output = await ReadAsync(stream, 16 * 1024, cancellationToken);
+            var inspect = await _client.Exec.InspectContainerExecAsync(exec.ID, cancellationToken);
+            return new ExecResult((int)inspect.ExitCode, output.Trim());
+        }
+    });
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken) => Call(async () =>
     {
         var info = await _client.Containers.InspectContainerAsync(id, cancellationToken);
@@ -141,10 +158,19 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             info.Config?.Tty ?? false,
             new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = lines.ToString(CultureInfo.InvariantCulture) },
             cancellationToken);
-        // Read in arrival order, so stdout and stderr lines stay interleaved as they were written.
+        var text = await ReadAsync(stream, 64 * 1024, cancellationToken);
+        return (IReadOnlyList<string>)text.Split('\n').Select(l => Bound(l.TrimEnd('\r'))).Where(l => l.Length > 0).TakeLast(lines).ToList();
+    });
+
+    /// <inheritdoc />
+    public void Dispose() => _client.Dispose();
+
+    // Reads in arrival order, so stdout and stderr lines stay interleaved as they were written.
+    private static async Task<string> ReadAsync(MultiplexedStream stream, int max, CancellationToken cancellationToken)
+    {
         var text = new System.Text.StringBuilder();
         var buffer = new byte[8192];
-        while (text.Length < 64 * 1024)
+        while (text.Length < max)
         {
             var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
             if (read.EOF)
@@ -155,11 +181,8 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read.Count));
         }
 
-        return (IReadOnlyList<string>)text.ToString().Split('\n').Select(l => Bound(l.TrimEnd('\r'))).Where(l => l.Length > 0).TakeLast(lines).ToList();
-    });
-
-    /// <inheritdoc />
-    public void Dispose() => _client.Dispose();
+        return text.Length > max ? text.ToString(0, max) : text.ToString();
+    }
 
     private static string Bound(string text)
     {

@@ -24,6 +24,7 @@ public static class ApiModule
         services.AddSingleton(token);
         services.AddSingleton<ApiClock>();
         services.AddSingleton<HealthCheckStore>();
+        services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
         {

@@ -1,12 +1,38 @@
 using System.Text.Json;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Domain.Ports;
+using AutoHeal.Domain.Probes;
 
 namespace AutoHeal.Api;
 
 /// <summary>Custom health check definitions, one per container, kept as one document in the store.</summary>
-public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time)
+public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : IProbeDefinitions
 {
+    private volatile IReadOnlyDictionary<string, ProbeSpec>? _specs;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, ProbeSpec>> ByContainerNameAsync(CancellationToken cancellationToken) =>
+        _specs ??= (await ListAsync(cancellationToken)).Where(c => c.ContainerId is not null).ToDictionary(c => c.ContainerId!, ToSpec, StringComparer.Ordinal);
+
+    /// <summary>The watcher's view of a definition.</summary>
+    public static ProbeSpec ToSpec(HealthCheckDefinition d) => new()
+    {
+        Kind = d.CheckType switch { "http" => ProbeKind.Http, "tcp" => ProbeKind.Tcp, "exec" => ProbeKind.Exec, _ => ProbeKind.Docker },
+        Url = d.HttpEndpoint,
+        Method = d.HttpMethod ?? "GET",
+        ExpectedStatus = d.HttpExpectedStatus,
+        BodyContains = d.HttpBodyContains,
+        Host = d.TcpHost,
+        Port = d.TcpPort,
+        Command = d.ExecCommand,
+        Interval = TimeSpan.FromSeconds(d.IntervalSeconds),
+        Timeout = TimeSpan.FromSeconds(d.TimeoutSeconds),
+        Retries = d.Retries,
+        SuccessThreshold = d.SuccessThreshold,
+        StartPeriod = TimeSpan.FromSeconds(d.StartPeriodSeconds),
+        Source = "api",
+    };
+
     internal const string Document = "healthchecks";
     private readonly SemaphoreSlim _writer = new(1, 1);
 
@@ -32,6 +58,7 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time)
             };
             all.Add(saved);
             await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), cancellationToken);
+            _specs = null;
             return saved;
         }
         finally
@@ -53,6 +80,7 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time)
             }
 
             await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), cancellationToken);
+            _specs = null;
             return true;
         }
         finally

@@ -30,13 +30,6 @@ public sealed class ContainerWatcher(
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
-    private static readonly Prometheus.Counter HealthChecks = Prometheus.Metrics.CreateCounter(
-        "autoheal_health_checks_total", "Health check results seen, by kind (docker: the image's HEALTHCHECK turning healthy or unhealthy).",
-        new Prometheus.CounterConfiguration { LabelNames = ["kind"] });
-
-    private static readonly Prometheus.Counter HealthChecksFailed = Prometheus.Metrics.CreateCounter(
-        "autoheal_health_checks_failed_total", "Failed health check results seen, by kind.",
-        new Prometheus.CounterConfiguration { LabelNames = ["kind"] });
     private readonly ConcurrentDictionary<string, ContainerInfo> _known = new();
     private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan InspectTimeout = TimeSpan.FromSeconds(10);
@@ -335,16 +328,20 @@ public sealed class ContainerWatcher(
         };
         if (kind is SignalKind.Healthy or SignalKind.Unhealthy)
         {
-            HealthChecks.WithLabels("docker").Inc();
+            WatcherMetrics.HealthChecks.WithLabels("docker").Inc();
             if (kind == SignalKind.Unhealthy)
             {
-                HealthChecksFailed.WithLabels("docker").Inc();
+                WatcherMetrics.HealthChecksFailed.WithLabels("docker").Inc();
             }
         }
 
         var detail = kind == SignalKind.Unhealthy ? info.LastHealthOutput : e.Detail;
         await PublishAsync(kind, info, e.At, e.ExitCode, detail, ct);
     }
+
+    /// <summary>A custom health check's verdict, as a signal like Docker's own health events.</summary>
+    internal Task PublishProbeAsync(ContainerInfo c, SignalKind kind, string detail, CancellationToken ct) =>
+        PublishAsync(kind, _known.TryGetValue(c.Id, out var fresh) ? fresh : c, time.GetUtcNow(), null, detail, ct);
 
     private async Task PublishAsync(SignalKind kind, ContainerInfo c, DateTimeOffset at, int? exitCode, string? detail, CancellationToken ct)
     {

@@ -19,6 +19,15 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: the engine did not answer an inspect within {Timeout}; skipped until the next sweep")]
     public static partial void InspectTimedOut(ILogger logger, string container, TimeSpan timeout);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Custom health checks could not be brought up to date")]
+    public static partial void ProbeReconcileFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: custom health check loop failed")]
+    public static partial void ProbeFailed(ILogger logger, string container, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: health check failed ({Failures}/{Retries}): {Detail}")]
+    public static partial void ProbeFailedOnce(ILogger logger, string container, int failures, int retries, string detail);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
     public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
 }

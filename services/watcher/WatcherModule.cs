@@ -16,6 +16,8 @@ public static class WatcherModule
         builder.Services.AddSingleton<ContainerWatcher>();
         builder.Services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<ContainerWatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ContainerWatcher>());
+        builder.Services.AddSingleton<ProbeScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProbeScheduler>());
         return builder;
     }
 }

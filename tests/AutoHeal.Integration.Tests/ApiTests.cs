@@ -381,7 +381,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         Assert.False(d.OomKilled);
         Assert.Equal("fatal: cannot reach db", d.LogTail[^1]);
         Assert.Equal(30, d.LogTail.Count);
-        Assert.Equal("line 11", d.LogTail[0]);
+        Assert.Equal("line 12", d.LogTail[0]); // 41 lines written, the last 30 kept
         Assert.Contains((await Api.GetContainerAsync(name)).History, e => e.Diagnostics?.ExitCode == 17); // in the details view too
     }
 

@@ -47,13 +47,14 @@ public sealed class DockerCli
     public string Name(string suffix) => $"{RunId}-{suffix}";
 
     /// <summary>
-    /// <c>docker run -d</c> of the test image with no network, the run's label and the given extra
+    /// <c>docker run -d</c> of the test image with no network (unless <paramref name="extra"/> names one: host networking for
+    /// servers bound to 127.0.0.1), the run's label and the given extra
     /// arguments (labels, health check) and shell script. Returns the container id.
     /// </summary>
     public Task<string> StartAsync(string name, string script, params string[] extra) =>
         RunAsync([
-            "run", "-d", "--name", name, "--network", "none", "--label", $"autoheal.test.run={RunId}",
-            "--stop-timeout", "1", .. extra, Image, "sh", "-c", script,
+            "run", "-d", "--name", name, .. extra.Contains("--network") ? Array.Empty<string>() : ["--network", "none"],
+            "--label", $"autoheal.test.run={RunId}", "--stop-timeout", "1", .. extra, Image, "sh", "-c", script,
         ]);
 
     /// <summary>A field of <c>docker inspect</c>, by Go template.</summary>

@@ -98,7 +98,7 @@ public sealed record DiagnosticsView(int? ExitCode, bool OomKilled, IReadOnlyLis
 /// <summary>A page of events, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next.</summary>
 public sealed record EventPage(IReadOnlyList<EventView> Items, long? NextBefore);
 
-/// <summary>A custom health check definition (run by the watcher in a later release; stored and validated now).</summary>
+/// <summary>A custom health check definition, run by the watcher; it wins over the container's check labels.</summary>
 public sealed record HealthCheckDefinition
 {
     /// <summary>Assigned by AutoHeal.</summary>
@@ -111,6 +111,10 @@ public sealed record HealthCheckDefinition
     public string? HttpEndpoint { get; init; }
     /// <summary>For http: the expected status (default 200).</summary>
     public int? HttpExpectedStatus { get; init; }
+    /// <summary>For http: GET (default), HEAD or POST.</summary>
+    public string? HttpMethod { get; init; }
+    /// <summary>For http: text the body must contain.</summary>
+    public string? HttpBodyContains { get; init; }
     /// <summary>For tcp: the host.</summary>
     public string? TcpHost { get; init; }
     /// <summary>For tcp: the port.</summary>
@@ -123,6 +127,8 @@ public sealed record HealthCheckDefinition
     public double TimeoutSeconds { get; init; } = 5;
     /// <summary>Failures in a row that make it unhealthy.</summary>
     public int Retries { get; init; } = 3;
+    /// <summary>Successes in a row that make it healthy again.</summary>
+    public int SuccessThreshold { get; init; } = 1;
     /// <summary>Seconds after a start during which failures do not count.</summary>
     public double StartPeriodSeconds { get; init; }
     /// <summary>When it was defined.</summary>

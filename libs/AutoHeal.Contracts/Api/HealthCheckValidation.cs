@@ -29,6 +29,11 @@ public static class HealthCheckValidation
                 {
                     Fail("http_expected_status", "http_expected_status must be between 100 and 599");
                 }
+
+                if (d.HttpMethod is not (null or "GET" or "HEAD" or "POST"))
+                {
+                    Fail("http_method", "http_method must be GET, HEAD or POST");
+                }
                 break;
             case "tcp":
                 if (string.IsNullOrWhiteSpace(d.TcpHost) || d.TcpHost.Length > 253)
@@ -71,6 +76,11 @@ public static class HealthCheckValidation
         if (d.Retries is < 1 or > 100)
         {
             Fail("retries", "retries must be between 1 and 100");
+        }
+
+        if (d.SuccessThreshold is < 1 or > 100)
+        {
+            Fail("success_threshold", "success_threshold must be between 1 and 100");
         }
 
         if (double.IsNaN(d.StartPeriodSeconds) || d.StartPeriodSeconds < 0 || d.StartPeriodSeconds > 86_400)

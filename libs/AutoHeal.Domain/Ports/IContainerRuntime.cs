@@ -71,6 +71,9 @@ public interface IContainerRuntime
     /// <summary>Whether the engine answers.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);
 
+    /// <summary>Runs <c>/bin/sh -c <paramref name="command"/></c> inside a running container; its exit code and (bounded) output.</summary>
+    Task<ExecResult> ExecAsync(string id, string command, CancellationToken cancellationToken);
+
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken);
 }

@@ -130,3 +130,13 @@ public interface IEngineStatus
 
 /// <summary>One reading of the engine's reachability.</summary>
 public sealed record EngineReading(bool Reachable, string Endpoint, string? Error, DateTimeOffset? Since);
+
+/// <summary>Custom health checks defined through the API, by container name (they win over labels).</summary>
+public interface IProbeDefinitions
+{
+    /// <summary>Every definition, by container name.</summary>
+    Task<IReadOnlyDictionary<string, Probes.ProbeSpec>> ByContainerNameAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The result of a command run inside a container.</summary>
+public sealed record ExecResult(int ExitCode, string Output);

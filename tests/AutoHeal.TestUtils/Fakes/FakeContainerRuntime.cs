@@ -252,6 +252,19 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     }
 
     /// <inheritdoc />
+    /// <summary>What exec returns, by command; unknown commands exit 127.</summary>
+    public Dictionary<string, ExecResult> ExecResults { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task<ExecResult> ExecAsync(string id, string command, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        lock (_lock)
+        {
+            return Task.FromResult(ExecResults.TryGetValue(command, out var r) ? r : new ExecResult(127, $"sh: {command}: not found"));
+        }
+    }
+
     /// <summary>Log lines a test gave a container, by id.</summary>
     public Dictionary<string, List<string>> Logs { get; } = new(StringComparer.Ordinal);
 

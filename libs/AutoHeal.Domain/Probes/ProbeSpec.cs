@@ -1,0 +1,183 @@
+using System.Globalization;
+using AutoHeal.Domain.Policies;
+
+namespace AutoHeal.Domain.Probes;
+
+/// <summary>The kinds of custom health check.</summary>
+public enum ProbeKind
+{
+    /// <summary>Use the image's own HEALTHCHECK: no probe of AutoHeal's.</summary>
+    Docker,
+    /// <summary>An HTTP request: the expected status (and body text, if set) means healthy.</summary>
+    Http,
+    /// <summary>A TCP connect.</summary>
+    Tcp,
+    /// <summary>A command inside the container; exit code 0 means healthy.</summary>
+    Exec,
+}
+
+/// <summary>A custom health check, with the semantics Kubernetes probes and Docker HEALTHCHECK users know.</summary>
+public sealed record ProbeSpec
+{
+    /// <summary>What it checks.</summary>
+    public ProbeKind Kind { get; init; } = ProbeKind.Docker;
+    /// <summary>HTTP: the URL.</summary>
+    public string? Url { get; init; }
+    /// <summary>HTTP: the method.</summary>
+    public string Method { get; init; } = "GET";
+    /// <summary>HTTP: the status that means healthy; null means any 2xx or 3xx.</summary>
+    public int? ExpectedStatus { get; init; }
+    /// <summary>HTTP: text the body must contain.</summary>
+    public string? BodyContains { get; init; }
+    /// <summary>TCP: the host.</summary>
+    public string? Host { get; init; }
+    /// <summary>TCP: the port.</summary>
+    public int? Port { get; init; }
+    /// <summary>Exec: the command, run with /bin/sh -c inside the container.</summary>
+    public string? Command { get; init; }
+    /// <summary>Time between checks.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Time before one check counts as failed.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Failures in a row that make the container unhealthy.</summary>
+    public int Retries { get; init; } = 3;
+    /// <summary>Successes in a row that make it healthy again.</summary>
+    public int SuccessThreshold { get; init; } = 1;
+    /// <summary>Time after a start during which failures do not count.</summary>
+    public TimeSpan StartPeriod { get; init; } = TimeSpan.Zero;
+    /// <summary>Where it was defined: <c>api</c> or <c>labels</c>.</summary>
+    public string Source { get; init; } = "labels";
+
+    /// <summary>A short description for messages: <c>http GET http://127.0.0.1:8080/ready</c>.</summary>
+    public string Describe() => Kind switch
+    {
+        ProbeKind.Http => $"http {Method} {Url}",
+        ProbeKind.Tcp => $"tcp {Host}:{Port}",
+        ProbeKind.Exec => $"exec '{Command}'",
+        _ => "docker HEALTHCHECK",
+    };
+}
+
+/// <summary>
+/// Custom health checks from container labels: <c>autoheal.check.type=http</c>, <c>autoheal.check.url=...</c>,
+/// <c>autoheal.check.interval=10s</c>... A bad label is reported and the check left out, never a crash.
+/// </summary>
+public static class ProbeLabels
+{
+    /// <summary>The labels read, for docs and messages.</summary>
+    public static readonly IReadOnlyList<string> Known =
+    [
+        "autoheal.check.type", "autoheal.check.url", "autoheal.check.method", "autoheal.check.status", "autoheal.check.body",
+        "autoheal.check.host", "autoheal.check.port", "autoheal.check.command", "autoheal.check.interval", "autoheal.check.timeout",
+        "autoheal.check.retries", "autoheal.check.success_threshold", "autoheal.check.start_period",
+    ];
+
+    /// <summary>The check the labels define (null when none, or when a label is bad), and the problems.</summary>
+    public static (ProbeSpec? Spec, IReadOnlyList<LabelProblem> Problems) Parse(IReadOnlyDictionary<string, string> labels)
+    {
+        if (!labels.TryGetValue("autoheal.check.type", out var type))
+        {
+            return (null, []);
+        }
+
+        var problems = new List<LabelProblem>();
+        var spec = new ProbeSpec { Source = "labels" };
+        switch (type.Trim().ToLowerInvariant())
+        {
+            case "http": spec = spec with { Kind = ProbeKind.Http }; break;
+            case "tcp": spec = spec with { Kind = ProbeKind.Tcp }; break;
+            case "exec": spec = spec with { Kind = ProbeKind.Exec }; break;
+            case "docker": spec = spec with { Kind = ProbeKind.Docker }; break;
+            default:
+                problems.Add(new LabelProblem("autoheal.check.type", type, "must be one of http, tcp, exec, docker"));
+                return (null, problems);
+        }
+
+        string? Get(string name) => labels.TryGetValue(name, out var v) ? v.Trim() : null;
+        void Problem(string name, string problem) => problems.Add(new LabelProblem(name, Get(name) ?? "", problem));
+
+        TimeSpan Duration(string name, TimeSpan fallback, TimeSpan min, TimeSpan max)
+        {
+            if (Get(name) is not { } raw)
+            {
+                return fallback;
+            }
+
+            if (PolicyLabels.TryParseDuration(raw, out var d) && d >= min && d <= max)
+            {
+                return d;
+            }
+
+            Problem(name, $"must be a duration from {min.TotalSeconds:0.###}s to {max.TotalSeconds:0}s, such as 10s");
+            return fallback;
+        }
+
+        int Number(string name, int fallback, int min, int max)
+        {
+            if (Get(name) is not { } raw)
+            {
+                return fallback;
+            }
+
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
+            {
+                return n;
+            }
+
+            Problem(name, $"must be a whole number from {min} to {max}");
+            return fallback;
+        }
+
+        switch (spec.Kind)
+        {
+            case ProbeKind.Http:
+                if (!Uri.TryCreate(Get("autoheal.check.url"), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    Problem("autoheal.check.url", "must be an absolute http:// or https:// URL");
+                }
+
+                spec = spec with
+                {
+                    Url = Get("autoheal.check.url"),
+                    Method = (Get("autoheal.check.method") ?? "GET").ToUpperInvariant(),
+                    ExpectedStatus = Get("autoheal.check.status") is null ? null : Number("autoheal.check.status", 200, 100, 599),
+                    BodyContains = Get("autoheal.check.body"),
+                };
+                if (spec.Method is not ("GET" or "HEAD" or "POST"))
+                {
+                    Problem("autoheal.check.method", "must be GET, HEAD or POST");
+                }
+                break;
+            case ProbeKind.Tcp:
+                if (string.IsNullOrEmpty(Get("autoheal.check.host")))
+                {
+                    Problem("autoheal.check.host", "is required for a tcp check");
+                }
+
+                spec = spec with { Host = Get("autoheal.check.host"), Port = Number("autoheal.check.port", 0, 1, 65535) };
+                if (Get("autoheal.check.port") is null)
+                {
+                    Problem("autoheal.check.port", "is required for a tcp check");
+                }
+                break;
+            case ProbeKind.Exec:
+                if (string.IsNullOrEmpty(Get("autoheal.check.command")))
+                {
+                    Problem("autoheal.check.command", "is required for an exec check");
+                }
+
+                spec = spec with { Command = Get("autoheal.check.command") };
+                break;
+        }
+
+        spec = spec with
+        {
+            Interval = Duration("autoheal.check.interval", spec.Interval, TimeSpan.FromSeconds(0.2), TimeSpan.FromDays(1)),
+            Timeout = Duration("autoheal.check.timeout", spec.Timeout, TimeSpan.FromSeconds(0.1), TimeSpan.FromHours(1)),
+            Retries = Number("autoheal.check.retries", spec.Retries, 1, 100),
+            SuccessThreshold = Number("autoheal.check.success_threshold", spec.SuccessThreshold, 1, 100),
+            StartPeriod = Duration("autoheal.check.start_period", spec.StartPeriod, TimeSpan.Zero, TimeSpan.FromDays(1)),
+        };
+        return problems.Count > 0 ? (null, problems) : (spec, problems);
+    }
+}

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Domain.Probes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Watcher;
+
+/// <summary>
+/// Runs custom health checks (HTTP, TCP, exec) for running, monitored containers. Each check is an
+/// async loop on <see cref="TimeProvider"/> (no thread per container); every run has its own timeout, so
+/// a hung endpoint fails its own check and never delays another. A check turning unhealthy (failures in
+/// a row reaching its retries, outside its start period) is a signal to the guardian, like Docker's.
+/// </summary>
+public sealed class ProbeScheduler(
+    ContainerWatcher watcher,
+    IContainerRuntime runtime,
+    IProbeDefinitions definitions,
+    IAutoHealStore store,
+    IEventSink sink,
+    TimeProvider time,
+    ILogger<ProbeScheduler> logger) : BackgroundService
+{
+    private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(1);
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+    }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+
+    private readonly ConcurrentDictionary<string, Probe> _probes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reportedLabels = new(StringComparer.Ordinal);
+
+    /// <summary>The checks running now, by container name, for tests and the API.</summary>
+    public IReadOnlyDictionary<string, ProbeSpec> Running => _probes.ToDictionary(p => p.Key, p => p.Value.Spec);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ReconcileEvery, time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await ReconcileAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.ProbeReconcileFailed(logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var probe in _probes.Values)
+            {
+                probe.Stop();
+            }
+        }
+    }
+
+    /// <summary>Starts, restarts (new definition or a new run of the container) and stops checks to match what should run.</summary>
+    internal async Task ReconcileAsync(CancellationToken ct)
+    {
+        var defined = await definitions.ByContainerNameAsync(ct);
+        var wanted = new Dictionary<string, (ContainerInfo Container, ProbeSpec Spec)>(StringComparer.Ordinal);
+        foreach (var c in watcher.Containers)
+        {
+            if (c.Status != ContainerStatus.Running || !watcher.Select(c).Monitored)
+            {
+                continue;
+            }
+
+            var spec = defined.TryGetValue(c.Name, out var fromApi) ? fromApi : await FromLabelsAsync(c, ct);
+            if (spec is { Kind: not ProbeKind.Docker })
+            {
+                wanted[c.Name] = (c, spec);
+            }
+        }
+
+        foreach (var (name, probe) in _probes)
+        {
+            if (!wanted.TryGetValue(name, out var w) || w.Spec != probe.Spec || w.Container.Id != probe.Container.Id || w.Container.StartedAt != probe.Container.StartedAt)
+            {
+                probe.Stop();
+                _probes.TryRemove(name, out _);
+            }
+        }
+
+        foreach (var (name, (container, spec)) in wanted)
+        {
+            if (!_probes.ContainsKey(name))
+            {
+                var probe = new Probe(this, container, spec);
+                _probes[name] = probe;
+                probe.Start();
+            }
+        }
+    }
+
+    private async Task<ProbeSpec?> FromLabelsAsync(ContainerInfo c, CancellationToken ct)
+    {
+        var (spec, problems) = ProbeLabels.Parse(c.Labels);
+        foreach (var p in problems)
+        {
+            // Once per container and bad value, not at every reconcile.
+            if (_reportedLabels.Add($"{c.Id}|{p.Label}|{p.Value}"))
+            {
+                var saved = await store.AppendEventsAsync([new AutoHealEvent
+                {
+                    At = time.GetUtcNow(),
+                    Kind = EventKind.LabelInvalid,
+                    Key = new ContainerKey(watcher.HostName, c.Name),
+                    ContainerId = c.Id,
+                    Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
+                }], ct);
+                await sink.PublishAsync(saved, ct);
+            }
+        }
+
+        return spec;
+    }
+
+    /// <summary>Runs one check once; (healthy, what was seen).</summary>
+    internal async Task<(bool Healthy, string Detail)> RunOnceAsync(ContainerInfo c, ProbeSpec spec, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(spec.Timeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            switch (spec.Kind)
+            {
+                case ProbeKind.Http:
+                    using (var request = new HttpRequestMessage(new HttpMethod(spec.Method), spec.Url))
+                    using (var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, either.Token))
+                    {
+                        var code = (int)response.StatusCode;
+                        var statusOk = spec.ExpectedStatus is { } expected ? code == expected : code is >= 200 and < 400;
+                        if (!statusOk)
+                        {
+                            return (false, $"{spec.Describe()} answered {code} (expected {spec.ExpectedStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "2xx or 3xx"})");
+                        }
+
+                        if (spec.BodyContains is { Length: > 0 } text)
+                        {
+                            var body = await response.Content.ReadAsStringAsync(either.Token);
+                            if (!body.Contains(text, StringComparison.Ordinal))
+                            {
+                                return (false, $"{spec.Describe()} answered {code} without '{text}' in its body");
+                            }
+                        }
+
+                        return (true, $"{spec.Describe()} answered {code}");
+                    }
+
+                case ProbeKind.Tcp:
+                    using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
+                    {
+                        await socket.ConnectAsync(spec.Host!, spec.Port!.Value, either.Token);
+                        return (true, $"{spec.Describe()} accepted a connection");
+                    }
+
+                case ProbeKind.Exec:
+                    var result = await runtime.ExecAsync(c.Id, spec.Command!, either.Token);
+                    var output = result.Output.Length > 500 ? result.Output[..500] + "…" : result.Output;
+                    return result.ExitCode == 0
+                        ? (true, $"{spec.Describe()} exited 0")
+                        : (false, $"{spec.Describe()} exited {result.ExitCode}{(output.Length > 0 ? $": {output}" : "")}");
+
+                default:
+                    return (true, "docker");
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return (false, $"{spec.Describe()} did not answer within {spec.Timeout.TotalSeconds:0.###}s");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException or EngineUnavailableException or InvalidOperationException)
+        {
+            return (false, $"{spec.Describe()} failed: {ex.Message}");
+        }
+    }
+
+    private DateTimeOffset Now() => time.GetUtcNow();
+
+    private Task DelayAsync(TimeSpan delay, CancellationToken ct) => Task.Delay(delay, time, ct);
+
+    private void LogLoopFailed(string container, Exception ex) => Log.ProbeFailed(logger, container, ex);
+
+    private void LogFailure(string container, int failures, int retries, string detail) => Log.ProbeFailedOnce(logger, container, failures, retries, detail);
+
+    private Task PublishAsync(ContainerInfo c, SignalKind kind, string detail, CancellationToken ct) => watcher.PublishProbeAsync(c, kind, detail, ct);
+
+    /// <summary>One container's check loop.</summary>
+    private sealed class Probe(ProbeScheduler owner, ContainerInfo container, ProbeSpec spec)
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private int _failures;
+        private int _successes;
+        private bool? _healthy;
+
+        public ContainerInfo Container => container;
+
+        public ProbeSpec Spec => spec;
+
+        public void Start() => _ = Task.Run(LoopAsync);
+
+        public void Stop()
+        {
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        private async Task LoopAsync()
+        {
+            var ct = _stop.Token;
+            var startedAt = owner.Now();
+            try
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var (healthy, detail) = await owner.RunOnceAsync(container, spec, ct);
+                    var kind = Views(spec.Kind);
+                    WatcherMetrics.HealthChecks.WithLabels(kind).Inc();
+                    if (!healthy)
+                    {
+                        WatcherMetrics.HealthChecksFailed.WithLabels(kind).Inc();
+                    }
+
+                    var inStartPeriod = owner.Now() - startedAt < spec.StartPeriod;
+                    await RecordAsync(healthy, detail, inStartPeriod, ct);
+                    await owner.DelayAsync(spec.Interval, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                owner.LogLoopFailed(container.Name, ex);
+            }
+            finally
+            {
+                _stop.Dispose();
+            }
+        }
+
+        private async Task RecordAsync(bool healthy, string detail, bool inStartPeriod, CancellationToken ct)
+        {
+            if (healthy)
+            {
+                _failures = 0;
+                _successes++;
+                if (_healthy != true && _successes >= spec.SuccessThreshold)
+                {
+                    var wasUnhealthy = _healthy == false;
+                    _healthy = true;
+                    if (wasUnhealthy)
+                    {
+                        await owner.PublishAsync(container, SignalKind.Healthy, detail, ct);
+                    }
+                }
+
+                return;
+            }
+
+            _successes = 0;
+            if (inStartPeriod)
+            {
+                return; // failures in the start period do not count
+            }
+
+            _failures++;
+            owner.LogFailure(container.Name, _failures, spec.Retries, detail);
+            if (_healthy != false && _failures >= spec.Retries)
+            {
+                _healthy = false;
+                await owner.PublishAsync(container, SignalKind.Unhealthy, $"{detail} ({_failures} in a row)", ct);
+            }
+        }
+    }
+
+    private static string Views(ProbeKind kind) => kind switch
+    {
+        ProbeKind.Http => "http",
+        ProbeKind.Tcp => "tcp",
+        ProbeKind.Exec => "exec",
+        _ => "docker",
+    };
+}
