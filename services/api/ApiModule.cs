@@ -25,6 +25,9 @@ public static class ApiModule
         services.AddSingleton<ApiClock>();
         services.AddSingleton<HealthCheckStore>();
         services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
+        services.AddSingleton<WebhookNotifier>();
+        services.AddSingleton<IEventSinkPart>(sp => sp.GetRequiredService<WebhookNotifier>());
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -85,7 +88,8 @@ public static class ApiModule
             .MapContainerEndpoints()
             .MapConfigEndpoints()
             .MapHealthCheckEndpoints()
-            .MapEventEndpoints();
+            .MapEventEndpoints()
+            .MapNotificationEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {

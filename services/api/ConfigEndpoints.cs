@@ -17,7 +17,7 @@ internal static class ConfigEndpoints
     public static RouteGroupBuilder MapConfigEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/config").WithTags("Configuration");
-        group.MapGet("/", (SettingsService s) => TypedResults.Ok(s.Config)).WithName("GetConfig").WithSummary("The configuration in force.");
+        group.MapGet("/", (SettingsService s) => TypedResults.Ok(s.Masked)).WithName("GetConfig").WithSummary("The configuration in force (webhook URLs masked).");
         group.MapPut("/", (HttpRequest r, SettingsService s, CancellationToken ct) => ChangeAsync(r, s, "", ct))
             .WithName("PutConfig").WithSummary("Change the configuration: the fields given replace the current ones, the rest stay.")
             .Accepts<AutoHealConfig>("application/json");
@@ -61,7 +61,7 @@ internal static class ConfigEndpoints
 
             var (next, bindError) = ApiJson.Bind<AutoHealConfig>(merged);
             failure = bindError;
-            return next ?? current;
+            return next is null ? current : SettingsService.Unmask(next, current);
         }, ct);
 
         if (failure is not null)
@@ -69,12 +69,13 @@ internal static class ConfigEndpoints
             return failure;
         }
 
-        return errors.Count > 0 ? ApiJson.Problems(errors) : TypedResults.Ok(config);
+        return errors.Count > 0 ? ApiJson.Problems(errors) : TypedResults.Ok(SettingsService.Mask(config));
     }
 
     private static FileContentHttpResult Export(SettingsService settings, TimeProvider time)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(settings.Config, new JsonSerializerOptions(AutoHealApiClient.Json) { WriteIndented = true });
+        // Secrets stay out of the file: webhook URLs are masked, and an import of this file keeps the stored ones.
+        var json = JsonSerializer.SerializeToUtf8Bytes(settings.Masked, new JsonSerializerOptions(AutoHealApiClient.Json) { WriteIndented = true });
         return TypedResults.File(json, "application/json", $"autoheal-config-{time.GetUtcNow():yyyyMMdd-HHmmss}.json");
     }
 
@@ -100,7 +101,7 @@ internal static class ConfigEndpoints
             return bindError;
         }
 
-        var (config, errors) = await settings.UpdateAsync(_ => imported!, ct);
-        return errors.Count > 0 ? ApiJson.Problems(errors) : TypedResults.Ok(config);
+        var (config, errors) = await settings.UpdateAsync(current => SettingsService.Unmask(imported!, current), ct);
+        return errors.Count > 0 ? ApiJson.Problems(errors) : TypedResults.Ok(SettingsService.Mask(config));
     }
 }

@@ -168,3 +168,30 @@ internal static class HealthCheckEndpoints
     private static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem($"No health check '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown health check.");
 }
+
+/// <summary><c>/api/notifications</c>: the test action (the webhooks themselves live in the configuration).</summary>
+internal static class NotificationEndpoints
+{
+    public static RouteGroupBuilder MapNotificationEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/notifications/test", TestAsync).WithTags("Notifications").WithName("SendTestNotification")
+            .WithSummary("Send a test notification to one webhook (?webhook=name) or all, once each, and say how each went.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<WebhookResult>>, ProblemHttpResult>> TestAsync(
+        string? webhook, WebhookNotifier notifier, SettingsService settings, CancellationToken ct)
+    {
+        if (webhook is not null && settings.Config.Notifications.Webhooks.All(w => w.Name != webhook))
+        {
+            return TypedResults.Problem($"No webhook named '{webhook}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown webhook.");
+        }
+
+        if (settings.Config.Notifications.Webhooks.Count == 0)
+        {
+            return TypedResults.Problem("No webhook is configured (notifications.webhooks).", statusCode: StatusCodes.Status409Conflict, title: "Nothing to test.");
+        }
+
+        return TypedResults.Ok(await notifier.SendTestAsync(webhook, ct));
+    }
+}

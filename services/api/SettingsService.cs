@@ -26,8 +26,40 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     /// <summary>Whether the configuration in force came from the store (changed through the API earlier).</summary>
     public bool FromStore { get; private set; }
 
-    /// <summary>The configuration in force.</summary>
+    /// <summary>The configuration in force, with its secrets (webhook URLs).</summary>
     public AutoHealConfig Config => _now.Config;
+
+    /// <summary>The configuration as shown and exported: webhook URLs masked.</summary>
+    public AutoHealConfig Masked => Mask(_now.Config);
+
+    /// <summary>Hides the webhook URLs' secret parts.</summary>
+    public static AutoHealConfig Mask(AutoHealConfig c) => c with
+    {
+        Notifications = c.Notifications with
+        {
+            Webhooks = c.Notifications.Webhooks.Select(w => w with { Url = WebhookConfig.Mask(w.Url) }).ToList(),
+        },
+    };
+
+    /// <summary>A masked URL (from a read or an export sent back) keeps the stored URL of the webhook with the same name.</summary>
+    public static AutoHealConfig Unmask(AutoHealConfig incoming, AutoHealConfig current)
+    {
+        if (incoming.Notifications?.Webhooks is not { } hooks)
+        {
+            return incoming;
+        }
+
+        return incoming with
+        {
+            Notifications = incoming.Notifications with
+            {
+                Webhooks = hooks.Select(w => w is not null && WebhookConfig.IsMasked(w.Url)
+                    && current.Notifications.Webhooks.FirstOrDefault(c => c.Name == w.Name) is { } known
+                        ? w with { Url = known.Url }
+                        : w!).ToList(),
+            },
+        };
+    }
 
     /// <inheritdoc />
     public HealPolicy Policy => _now.Policy;

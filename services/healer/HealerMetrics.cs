@@ -1,3 +1,4 @@
+using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Policies;
 using Prometheus;

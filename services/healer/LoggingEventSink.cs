@@ -37,6 +37,3 @@ internal sealed class CompositeEventSink(IEnumerable<IEventSinkPart> parts) : IE
         }
     }
 }
-
-/// <summary>One destination of <see cref="CompositeEventSink"/>.</summary>
-public interface IEventSinkPart : IEventSink;

@@ -134,3 +134,6 @@ public sealed record HealthCheckDefinition
     /// <summary>When it was defined.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
 }
+
+/// <summary>How a test notification went, per webhook.</summary>
+public sealed record WebhookTestResult(string Webhook, bool Delivered, int? Status, string? Error, int Attempts);

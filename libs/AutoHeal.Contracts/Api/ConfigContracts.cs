@@ -7,6 +7,57 @@ public sealed record AutoHealConfig
     public MonitorConfig Monitor { get; init; } = new();
     /// <summary>The heal policy.</summary>
     public RestartConfig Restart { get; init; } = new();
+    /// <summary>Who hears about what.</summary>
+    public NotificationsConfig Notifications { get; init; } = new();
+}
+
+/// <summary><c>notifications</c>: webhooks told about heals, failures, quarantines and the engine.</summary>
+public sealed record NotificationsConfig
+{
+    /// <summary>The targets.</summary>
+    public IReadOnlyList<WebhookConfig> Webhooks { get; init; } = [];
+    /// <summary>Repeats of one alert (same target, container and kind) within this many seconds are folded into the next one.</summary>
+    public double FoldSeconds { get; init; } = 300;
+    /// <summary>Delivery attempts per alert (with backoff 1 s, 2 s, 4 s...).</summary>
+    public int MaxAttempts { get; init; } = 4;
+
+    /// <summary>Equal when every setting is, webhooks compared one by one.</summary>
+    public bool Equals(NotificationsConfig? other) =>
+        other is not null && FoldSeconds == other.FoldSeconds && MaxAttempts == other.MaxAttempts
+        && (Webhooks ?? []).SequenceEqual(other.Webhooks ?? []);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(FoldSeconds, MaxAttempts, Webhooks?.Count);
+}
+
+/// <summary>One webhook target.</summary>
+public sealed record WebhookConfig
+{
+    /// <summary>A name, unique among the webhooks (used in logs instead of the secret URL).</summary>
+    public string Name { get; init; } = "";
+    /// <summary>The URL: a secret (Slack and Discord URLs hold a token), masked in exports and reads.</summary>
+    public string Url { get; init; } = "";
+    /// <summary><c>generic</c> (AutoHeal's JSON), <c>slack</c> or <c>discord</c>.</summary>
+    public string Format { get; init; } = "generic";
+    /// <summary>The event kinds sent: healed, heal_failed, quarantined, released, engine_down, engine_up.</summary>
+    public IReadOnlyList<string> Events { get; init; } = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up"];
+    /// <summary>Whether it is used.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Equal when every setting is.</summary>
+    public bool Equals(WebhookConfig? other) =>
+        other is not null && Name == other.Name && Url == other.Url && Format == other.Format && Enabled == other.Enabled
+        && (Events ?? []).SequenceEqual(other.Events ?? [], StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Url, Format, Enabled);
+
+    /// <summary>The URL with its secret part hidden: scheme and host stay, path and query become <c>***</c>.</summary>
+    public static string Mask(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}/***" : "***";
+
+    /// <summary>Whether a URL is a masked one (to be replaced by the stored URL of the webhook with the same name).</summary>
+    public static bool IsMasked(string? url) => url is not null && url.EndsWith("/***", StringComparison.Ordinal) || url == "***";
 }
 
 /// <summary><c>monitor</c>: which containers AutoHeal looks after.</summary>
@@ -91,6 +142,9 @@ public static class ConfigLimits
         ["restart.max_concurrent_restarts"] = (1, 256),
     };
 
+    /// <summary>The event kinds a webhook can be told about.</summary>
+    public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up"];
+
     /// <summary>The modes, as written in the JSON.</summary>
     public static readonly IReadOnlyList<string> Modes = ["both", "on-failure", "health"];
 
@@ -148,7 +202,55 @@ public static class ConfigLimits
             errors["restart.backoff_max_seconds"] = ["restart.backoff_max_seconds must not be below restart.backoff_initial_seconds"];
         }
 
+        ValidateNotifications(config.Notifications, errors);
         return errors;
+
+        static void ValidateNotifications(NotificationsConfig? n, Dictionary<string, string[]> errors)
+        {
+            if (n is null)
+            {
+                errors["notifications"] = ["notifications must be an object"];
+                return;
+            }
+
+            if (double.IsNaN(n.FoldSeconds) || n.FoldSeconds < 0 || n.FoldSeconds > 86_400)
+            {
+                errors["notifications.fold_seconds"] = ["notifications.fold_seconds must be between 0 and 86400"];
+            }
+
+            if (n.MaxAttempts is < 1 or > 10)
+            {
+                errors["notifications.max_attempts"] = ["notifications.max_attempts must be between 1 and 10"];
+            }
+
+            if (n.Webhooks is null || n.Webhooks.Count > 20)
+            {
+                errors["notifications.webhooks"] = ["notifications.webhooks must be a list of at most 20"];
+                return;
+            }
+
+            for (var i = 0; i < n.Webhooks.Count; i++)
+            {
+                var w = n.Webhooks[i];
+                var at = $"notifications.webhooks[{i}]";
+                if (w is null) { errors[at] = [$"{at} must be an object"]; continue; }
+                if (string.IsNullOrWhiteSpace(w.Name) || w.Name.Length > 64) { errors[$"{at}.name"] = [$"{at}.name must be 1 to 64 characters"]; }
+                else if (n.Webhooks.Take(i).Any(o => o?.Name == w.Name)) { errors[$"{at}.name"] = [$"{at}.name '{w.Name}' is used twice"]; }
+                if (!Uri.TryCreate(w.Url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                {
+                    errors[$"{at}.url"] = [$"{at}.url must be an absolute http:// or https:// URL"];
+                }
+                else if (WebhookConfig.IsMasked(w.Url))
+                {
+                    errors[$"{at}.url"] = [$"{at}.url is masked and no webhook named '{w.Name}' is configured: give the full URL"];
+                }
+                if (w.Format is not ("generic" or "slack" or "discord")) { errors[$"{at}.format"] = [$"{at}.format must be generic, slack or discord"]; }
+                if (w.Events is null || w.Events.Count == 0 || w.Events.Any(e => !NotifiedKinds.Contains(e)))
+                {
+                    errors[$"{at}.events"] = [$"{at}.events must list some of {string.Join(", ", NotifiedKinds)}"];
+                }
+            }
+        }
 
         void CheckList(string field, IReadOnlyList<string>? list)
         {

@@ -78,6 +78,10 @@ public interface IAutoHealApi
     [Delete("/api/healthchecks/{id}")]
     Task DeleteHealthCheckAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Sends a test notification to one webhook (or all) and says how each went.</summary>
+    [Post("/api/notifications/test")]
+    Task<IReadOnlyList<WebhookTestResult>> TestNotificationAsync(string? webhook = null, CancellationToken cancellationToken = default);
+
     /// <summary>The event log, newest first.</summary>
     [Get("/api/events")]
     Task<EventPage> GetEventsAsync(

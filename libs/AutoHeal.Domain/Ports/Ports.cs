@@ -83,6 +83,9 @@ public interface IEventSink
     ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
 }
 
+/// <summary>One destination of the event fan-out (logs, metrics, webhooks); all of them get every saved event.</summary>
+public interface IEventSinkPart : IEventSink;
+
 /// <summary>The settings in force; they may change while AutoHeal runs.</summary>
 public interface ISettingsSource
 {

@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text;
+using System.Threading.Channels;
+using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Ports;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Api;
+
+/// <summary>A delivery's outcome, for the test action.</summary>
+public sealed record WebhookResult(string Webhook, bool Delivered, int? Status, string? Error, int Attempts);
+
+/// <summary>
+/// Tells webhooks about heals, failures, quarantines and the engine. Publishing only queues (a failing
+/// or slow target never delays healing); deliveries retry with backoff; repeats of one alert (same
+/// target, container and kind) within the fold window are folded into the next one that goes out.
+/// URLs are secrets: logs name the webhook, never its URL.
+/// </summary>
+public sealed partial class WebhookNotifier(SettingsService settings, TimeProvider time, ILogger<WebhookNotifier> logger)
+    : BackgroundService, IEventSinkPart
+{
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    private readonly Channel<Delivery> _queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly ConcurrentDictionary<string, (DateTimeOffset SentAt, int Folded)> _recent = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _parallel = new(4, 4);
+
+    /// <inheritdoc />
+    public ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
+    {
+        var n = settings.Config.Notifications;
+        foreach (var e in events)
+        {
+            var kind = Views.Name(e.Kind);
+            var container = e.Key?.ToString() ?? "engine";
+            foreach (var hook in n.Webhooks.Where(w => w.Enabled && w.Events.Contains(kind)))
+            {
+                var key = $"{hook.Name}|{e.Key}|{kind}";
+                var now = time.GetUtcNow();
+                var folded = 0;
+                var fold = false;
+                _recent.AddOrUpdate(key, _ => (now, 0), (_, last) =>
+                {
+                    if (now - last.SentAt < TimeSpan.FromSeconds(n.FoldSeconds))
+                    {
+                        fold = true;
+                        return (last.SentAt, last.Folded + 1);
+                    }
+
+                    folded = last.Folded;
+                    return (now, 0);
+                });
+                if (fold)
+                {
+                    LogFolded(logger, hook.Name, kind, container);
+                    continue;
+                }
+
+                _queue.Writer.TryWrite(new Delivery(hook, Views.Event(e), folded, n.MaxAttempts));
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends a test alert to the named webhook (or all), once each, and says how it went.</summary>
+    public async Task<IReadOnlyList<WebhookResult>> SendTestAsync(string? name, CancellationToken cancellationToken)
+    {
+        var hooks = settings.Config.Notifications.Webhooks.Where(w => name is null || w.Name == name).ToList();
+        var test = new EventView(0, time.GetUtcNow(), "test", null, null, null, null, null, null,
+            "This is a test notification from AutoHeal: this webhook is set up right.");
+        var results = await Task.WhenAll(hooks.Select(h => DeliverAsync(new Delivery(h, test, 0, 1), cancellationToken)));
+        return results;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var delivery in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            await _parallel.WaitAsync(stoppingToken);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await DeliverAsync(delivery, stoppingToken);
+                }
+                finally
+                {
+                    _parallel.Release();
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private async Task<WebhookResult> DeliverAsync(Delivery d, CancellationToken ct)
+    {
+        var body = Payload.For(d.Hook.Format, d.Event, d.Folded);
+        int? status = null;
+        string? error = null;
+        for (var attempt = 1; attempt <= d.MaxAttempts; attempt++)
+        {
+            try
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await Http.PostAsync(d.Hook.Url, content, ct);
+                status = (int)response.StatusCode;
+                if (response.IsSuccessStatusCode)
+                {
+                    LogDelivered(logger, d.Hook.Name, d.Event.Kind, attempt);
+                    return new WebhookResult(d.Hook.Name, true, status, null, attempt);
+                }
+
+                error = $"answered {status}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                error = ex.Message;
+            }
+
+            if (attempt < d.MaxAttempts)
+            {
+                LogRetrying(logger, d.Hook.Name, d.Event.Kind, attempt, error ?? "");
+                await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time, ct);
+            }
+        }
+
+        LogGaveUp(logger, d.Hook.Name, d.Event.Kind, d.MaxAttempts, error ?? "");
+        return new WebhookResult(d.Hook.Name, false, status, error, d.MaxAttempts);
+    }
+
+    private sealed record Delivery(WebhookConfig Hook, EventView Event, int Folded, int MaxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Webhook}: {Kind} delivered (attempt {Attempt})")]
+    private static partial void LogDelivered(ILogger logger, string webhook, string kind, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Webhook}: {Kind} for {Container} folded into the next alert (a repeat within the fold window)")]
+    private static partial void LogFolded(ILogger logger, string webhook, string kind, string container);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered (attempt {Attempt}: {Error}); retrying")]
+    private static partial void LogRetrying(ILogger logger, string webhook, string kind, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered after {Attempts} attempts: {Error}")]
+    private static partial void LogGaveUp(ILogger logger, string webhook, string kind, int attempts, string error);
+}
+
+/// <summary>The bodies: AutoHeal's own JSON, and ready formats for Slack-compatible and Discord webhooks.</summary>
+internal static class Payload
+{
+    public static string For(string format, EventView e, int folded)
+    {
+        var title = $"AutoHeal: {(e.Container is null ? "engine" : $"{e.Host}/{e.Container}")} {e.Kind.Replace('_', ' ')}";
+        var more = folded > 0 ? $" ({folded} more like this folded since the last alert)" : "";
+        var text = $"{e.Message}{more}";
+        var logs = e.Diagnostics is { } d && (d.LogTail.Count > 0 || d.ExitCode is not null)
+            ? $"exit code {d.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}{(d.OomKilled ? ", OOM killed" : "")}\n{string.Join('\n', d.LogTail.TakeLast(10))}"
+            : null;
+        return format switch
+        {
+            "slack" => System.Text.Json.JsonSerializer.Serialize(new
+            {
+                text = $"*{title}*\n{text}{(logs is null ? "" : $"\n```{logs}```")}",
+            }),
+            "discord" => System.Text.Json.JsonSerializer.Serialize(new
+            {
+                username = "AutoHeal",
+                embeds = new[]
+                {
+                    new
+                    {
+                        title,
+                        description = $"{text}{(logs is null ? "" : $"\n```{logs}```")}",
+                        color = e.Kind switch { "healed" or "released" or "engine_up" => 0x2e7d32, "quarantined" or "heal_failed" or "engine_down" => 0xc62828, _ => 0x546e7a },
+                        timestamp = e.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+                    },
+                },
+            }),
+            _ => System.Text.Json.JsonSerializer.Serialize(new GenericPayload("autoheal", StatusEndpoints.Version, e, folded), AutoHealApiClient.Json),
+        };
+    }
+
+    private sealed record GenericPayload(string Source, string Version, EventView Event, int Folded);
+}

@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using AutoHeal.Contracts.Api;
+using AutoHeal.TestUtils;
+
+namespace AutoHeal.Integration.Tests;
+
+/// <summary>Webhooks told about heals, delivered to a receiver this test runs on 127.0.0.1.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
+{
+    private const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
+    private readonly DockerCli _docker = engine.Docker;
+    private readonly Receiver _receiver = new();
+    private AutoHealProcess _autoheal = null!;
+
+    public async Task InitializeAsync()
+    {
+        _autoheal = new AutoHealProcess(_docker);
+        await _autoheal.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _autoheal.DisposeAsync();
+        _receiver.Dispose();
+    }
+
+    private IAutoHealApi Api => _autoheal.Api;
+
+    [Fact]
+    public async Task A_heal_is_told_in_the_generic_slack_and_discord_formats()
+    {
+        await Api.PutConfigAsync(new
+        {
+            notifications = new
+            {
+                webhooks = new[]
+                {
+                    new { name = "generic", url = _receiver.Url("generic"), format = "generic" },
+                    new { name = "slack", url = _receiver.Url("slack"), format = "slack" },
+                    new { name = "discord", url = _receiver.Url("discord"), format = "discord" },
+                },
+            },
+        });
+        var name = _docker.Name("hook-formats");
+        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
+
+        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+
+        await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Paths.Count(p => p is "/generic" or "/slack" or "/discord") == 3), Soon, "three deliveries");
+        using var generic = JsonDocument.Parse(_receiver.Body("/generic"));
+        var ev = generic.RootElement.GetProperty("event");
+        Assert.Equal(("autoheal", "healed", name), (generic.RootElement.GetProperty("source").GetString(), ev.GetProperty("kind").GetString(), ev.GetProperty("container").GetString()));
+        using var slack = JsonDocument.Parse(_receiver.Body("/slack"));
+        Assert.StartsWith($"*AutoHeal: local/{name} healed*", slack.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+        using var discord = JsonDocument.Parse(_receiver.Body("/discord"));
+        var embed = discord.RootElement.GetProperty("embeds")[0];
+        Assert.Equal($"AutoHeal: local/{name} healed", embed.GetProperty("title").GetString());
+        Assert.Contains("healed: running", embed.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failing_receiver_is_retried_without_delaying_the_heal()
+    {
+        _receiver.FailFirst = 2;
+        await Api.PutConfigAsync(new { notifications = new { webhooks = new[] { new { name = "flaky", url = _receiver.Url("flaky"), format = "generic", events = new[] { "healed" } } } } });
+        var name = _docker.Name("hook-retry");
+        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
+
+        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+        await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
+        var attemptsWhenHealed = _receiver.Paths.Count(p => p == "/flaky");
+
+        await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Delivered.Count(p => p == "/flaky") == 1), Soon, "the third attempt to get through");
+        Assert.True(attemptsWhenHealed < 3, "the heal did not wait for the webhook's retries");
+        Assert.Equal(3, _receiver.Paths.Count(p => p == "/flaky"));
+        Assert.Contains(_autoheal.Lines, l => l.Contains("Webhook flaky: healed not delivered (attempt 1: answered 500); retrying", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Repeats_of_one_alert_are_folded()
+    {
+        await Api.PutConfigAsync(new { notifications = new { fold_seconds = 300, webhooks = new[] { new { name = "ops", url = _receiver.Url("ops"), format = "generic", events = new[] { "healed" } } } } });
+        var name = _docker.Name("hook-fold");
+        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
+
+        for (var heal = 1; heal <= 2; heal++)
+        {
+            await Eventually.HoldsAsync(async () => await DockerCli.StateAsync(name) == "running", Soon, "running");
+            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+            var n = heal;
+            await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == n, Soon, $"heal {n}");
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(_receiver.Delivered, p => p == "/ops");
+        Assert.Contains(_autoheal.Lines, l => l.Contains($"Webhook ops: healed for local/{name} folded", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Webhook_urls_are_masked_in_reads_exports_and_logs_and_a_masked_import_keeps_them()
+    {
+        var secretUrl = _receiver.Url("hooks/T0KEN-s3cret");
+        await Api.PutConfigAsync(new { notifications = new { webhooks = new[] { new { name = "team", url = secretUrl, format = "slack" } } } });
+
+        var shown = (await Api.GetConfigAsync()).Notifications.Webhooks.Single();
+        var export = await (await Api.ExportConfigAsync()).Content.ReadAsStringAsync();
+        Assert.Equal($"http://127.0.0.1:{_receiver.Port}/***", shown.Url);
+        Assert.DoesNotContain("T0KEN-s3cret", export, StringComparison.Ordinal);
+
+        // The masked URL comes back with no webhook of that name left: refused, not guessed, nothing applied.
+        await Api.PutConfigAsync(new { notifications = new { webhooks = Array.Empty<object>() } });
+        var refused = await Assert.ThrowsAnyAsync<Refit.ValidationApiException>(() => Api.ImportConfigAsync(new StringContent(export, Encoding.UTF8, "application/json")));
+        Assert.True(refused.Content!.Errors.ContainsKey("notifications.webhooks[0].url"));
+        Assert.Empty((await Api.GetConfigAsync()).Notifications.Webhooks);
+
+        await Api.PutConfigAsync(new { notifications = new { webhooks = new[] { new { name = "team", url = secretUrl, format = "slack" } } } });
+        var imported = await Api.ImportConfigAsync(new StringContent(export, Encoding.UTF8, "application/json"));
+        Assert.Equal("team", imported.Notifications.Webhooks.Single().Name);
+
+        var results = await Api.TestNotificationAsync("team");
+        var result = Assert.Single(results);
+        Assert.True(result.Delivered, result.Error);
+        Assert.Contains("/hooks/T0KEN-s3cret", _receiver.Delivered); // the real URL was kept through the import
+        Assert.Contains("test notification", _receiver.Body("/hooks/T0KEN-s3cret"), StringComparison.Ordinal);
+        Assert.DoesNotContain(_autoheal.Lines, l => l.Contains("T0KEN-s3cret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_masked_url_for_an_unknown_webhook_is_refused_naming_the_field()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Refit.ValidationApiException>(() => Api.PutConfigAsync(new
+        {
+            notifications = new { webhooks = new[] { new { name = "ghost", url = "https://hooks.example.invalid/***", format = "generic" } } },
+        }));
+
+        Assert.True(ex.Content!.Errors.ContainsKey("notifications.webhooks[0].url"));
+        Assert.Empty((await Api.GetConfigAsync()).Notifications.Webhooks);
+        var badFormat = await Assert.ThrowsAnyAsync<Refit.ValidationApiException>(() => Api.PutConfigAsync(new
+        {
+            notifications = new { webhooks = new[] { new { name = "x", url = _receiver.Url("x"), format = "teams" } } },
+        }));
+        Assert.True(badFormat.Content!.Errors.ContainsKey("notifications.webhooks[0].format"));
+    }
+
+    /// <summary>A webhook receiver on 127.0.0.1 that records what it gets and can fail on purpose.</summary>
+    private sealed class Receiver : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly ConcurrentQueue<(string Path, string Body, bool Ok)> _requests = new();
+        private int _seen;
+
+        public Receiver()
+        {
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            _listener.Start();
+            _ = Task.Run(LoopAsync);
+        }
+
+        public int Port { get; }
+
+        public int FailFirst { get; set; }
+
+        public IReadOnlyList<string> Paths => _requests.Select(r => r.Path).ToList();
+
+        public IReadOnlyList<string> Delivered => _requests.Where(r => r.Ok).Select(r => r.Path).ToList();
+
+        public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
+
+        public string Body(string path) => _requests.Last(r => r.Path == path && r.Ok).Body;
+
+        public void Dispose() => _listener.Close();
+
+        private async Task LoopAsync()
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext ctx;
+                try
+                {
+                    ctx = await _listener.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                var ok = Interlocked.Increment(ref _seen) > FailFirst;
+                _requests.Enqueue((ctx.Request.Url!.AbsolutePath, body, ok));
+                ctx.Response.StatusCode = ok ? 200 : 500;
+                ctx.Response.Close();
+            }
+        }
+    }
+}
