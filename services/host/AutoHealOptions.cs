@@ -27,6 +27,8 @@ public sealed class AutoHealOptions
     public ApiOptions? Api { get; set; }
     /// <summary>Sub-sections, bound on their own.</summary>
     public MetricsOptions? Metrics { get; set; }
+    /// <summary>Sub-sections, bound on their own.</summary>
+    public UiOptions? Ui { get; set; }
 }
 
 /// <summary><c>AutoHeal:Docker</c>: the engine.</summary>
@@ -157,6 +159,17 @@ public sealed class ApiOptions
     /// <summary>The bearer token; empty means one is generated on first start and kept in the data folder.</summary>
     [MinLength(16, ErrorMessage = "AutoHeal:Api:Token must be at least 16 characters")]
     public string? Token { get; set; }
+}
+
+/// <summary><c>AutoHeal:Ui</c>: the dashboard.</summary>
+public sealed class UiOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Ui";
+
+    /// <summary>Where the dashboard reaches the API; empty means this autoheal's own address on loopback.</summary>
+    [Url(ErrorMessage = "AutoHeal:Ui:ApiBaseUrl must be an absolute http:// or https:// URL")]
+    public string? ApiBaseUrl { get; set; }
 }
 
 /// <summary><c>AutoHeal:Metrics</c>: Prometheus exposition.</summary>

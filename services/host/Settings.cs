@@ -14,12 +14,13 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
     public static (Settings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
     {
         var errors = new List<string>();
-        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Monitor", "Restart", "Api", "Metrics"]);
+        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Monitor", "Restart", "Api", "Metrics", "Ui"]);
         var docker = Bind<DockerOptions>(configuration, DockerOptions.Section, errors);
         var monitor = Bind<MonitorOptions>(configuration, MonitorOptions.Section, errors);
         var restart = Bind<RestartOptions>(configuration, RestartOptions.Section, errors);
         var api = Bind<ApiOptions>(configuration, ApiOptions.Section, errors);
         var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section, errors);
+        Bind<UiOptions>(configuration, UiOptions.Section, errors);
         if (errors.Count == 0)
         {
             // The same limits as the API's, reported under the configuration key.

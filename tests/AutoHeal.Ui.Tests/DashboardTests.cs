@@ -1,0 +1,280 @@
+using System.Text.Json;
+using AutoHeal.Contracts.Api;
+using AutoHeal.TestUtils;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AutoHeal.Ui.Tests;
+
+/// <summary>The dashboard in headless Chromium against the real autoheal and real containers.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardTests(DashboardFixture f)
+{
+    /// <summary>Waits for /tmp/crash, then exits 9: a crash on demand (PID 1 ignores signals from inside).</summary>
+    private const string CrashOnDemand = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+
+    private static readonly TimeSpan Live = TimeSpan.FromSeconds(25);
+
+    private IAutoHealApi Api => f.AutoHeal.Api;
+
+    private static ILocator Row(IPage page, string name) => page.Locator($"tr[data-name='{name}']");
+
+    private static ILocator Cell(IPage page, string name, string col) => Row(page, name).Locator($"[data-col='{col}']");
+
+    [Fact]
+    public async Task Sign_in_refuses_a_wrong_token_with_a_clear_message_then_accepts_the_right_one()
+    {
+        var page = await f.NewPageAsync();
+        await page.GotoAsync(f.AutoHeal.BaseAddress.ToString());
+
+        await page.GetByLabel("API token").FillAsync("not-the-token-at-all");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#token-error")).ToContainTextAsync("AutoHeal did not accept this token");
+        await f.ScreenshotAsync(page, "signin.png");
+
+        await page.GetByLabel("API token").FillAsync(f.AutoHeal.Token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-stat=engine]")).ToHaveTextAsync("connected");
+
+        // The token is kept for the tab's session: a reload stays signed in.
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_real_crash_shows_healed_without_a_reload_on_every_tab()
+    {
+        var name = f.Docker.Name("crash");
+        try
+        {
+            await f.Docker.StartAsync(name, CrashOnDemand, f.AutoHeal.OptIn);
+            var page = await f.SignedInPageAsync("containers");
+            await Expect(Cell(page, name, "monitored")).ToContainTextAsync("yes", new() { Timeout = 15_000 });
+            await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
+            var started = await DockerCli.StartedAtAsync(name);
+
+            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+
+            await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("1", new() { Timeout = (float)Live.TotalMilliseconds });
+            await Expect(Cell(page, name, "state")).ToContainTextAsync("running", new() { Timeout = (float)Live.TotalMilliseconds });
+            Assert.NotEqual(started, await DockerCli.StartedAtAsync(name));
+            await Expect(Cell(page, name, "last-heal")).Not.ToHaveTextAsync("—", new() { Timeout = (float)Live.TotalMilliseconds });
+            await f.ScreenshotAsync(page, "containers.png");
+
+            await Row(page, name).GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
+            await Expect(page.Locator("table.events [data-kind=healed]").First).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
+            await f.ScreenshotAsync(page, "container-details.png");
+
+            await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
+            await Expect(page.Locator($"svg rect.bar[data-container='{name}']")).ToHaveAttributeAsync("data-count", "1");
+            await f.ScreenshotAsync(page, "dashboard.png");
+
+            await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
+            await page.GetByLabel("Container").FillAsync(name);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+            await Expect(page.Locator("table.events [data-kind=healed]")).ToHaveCountAsync(1);
+            await page.GetByLabel("Kind").SelectOptionAsync("restarting");
+            await Expect(page.Locator("table.events tbody tr")).ToHaveCountAsync(1);
+            await page.GetByLabel("Kind").SelectOptionAsync("");
+            await f.ScreenshotAsync(page, "events.png");
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Events_page_through_older_ones_newest_first()
+    {
+        var page = await f.SignedInPageAsync("events");
+        var all = await Api.GetEventsAsync(limit: 1000);
+        await Expect(page.Locator("table.events tbody tr").First).ToBeVisibleAsync();
+        if (all.Items.Count <= 25)
+        {
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Older" })).ToBeDisabledAsync();
+            return; // a fresh autoheal may have fewer than one page of events
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Older" }).ClickAsync();
+        await Expect(page.GetByText("Page 2")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Newer" }).ClickAsync();
+        await Expect(page.GetByText("Page 1 (live)")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_container_disabled_in_the_ui_stays_down_after_a_crash()
+    {
+        var name = f.Docker.Name("off");
+        try
+        {
+            await f.Docker.StartAsync(name, CrashOnDemand, f.AutoHeal.OptIn);
+            var page = await f.SignedInPageAsync("containers");
+            await Expect(Cell(page, name, "monitored")).ToContainTextAsync("yes", new() { Timeout = 15_000 });
+
+            await page.GetByLabel($"Select {name}").CheckAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Disable auto-heal" }).ClickAsync();
+            await Expect(Cell(page, name, "monitored")).ToContainTextAsync("no");
+
+            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+            await Expect(Cell(page, name, "state")).ToContainTextAsync("exited", new() { Timeout = (float)Live.TotalMilliseconds });
+            await Task.Delay(TimeSpan.FromSeconds(3)); // longer than a heal would take with these timings
+            Assert.Equal("exited", await DockerCli.StateAsync(name));
+            await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task A_flapping_container_is_quarantined_and_the_ui_releases_it()
+    {
+        var name = f.Docker.Name("flap");
+        var ok = Path.Combine(Path.GetTempPath(), $"{name}-ok");
+        await File.WriteAllTextAsync(ok, "");
+        try
+        {
+            // Crashes half a second after each start, until /tmp/ok exists; one heal allowed before quarantine.
+            await f.Docker.StartAsync(name, "if [ -f /tmp/ok ]; then exec sleep 1000; fi; sleep 0.5; exit 9",
+                [.. f.AutoHeal.OptIn, "--label", "autoheal.max_restarts=1"]);
+            var page = await f.SignedInPageAsync("containers");
+            await Expect(Cell(page, name, "quarantine")).ToContainTextAsync("quarantined", new() { Timeout = 40_000 });
+
+            await DockerCli.RunAsync("cp", ok, $"{name}:/tmp/ok"); // fixed: it will run once released
+            await page.GetByLabel($"Select {name}").CheckAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Unquarantine" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Quarantine ended");
+
+            await Expect(Cell(page, name, "quarantine")).ToHaveTextAsync("", new() { Timeout = (float)Live.TotalMilliseconds });
+            await Expect(Cell(page, name, "state")).ToContainTextAsync("running", new() { Timeout = (float)Live.TotalMilliseconds });
+            Assert.False((await Api.GetContainerAsync(name)).Container.Quarantined);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", name);
+            File.Delete(ok);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_restart_policy_shows_its_error_next_to_the_field_and_saves_nothing_a_good_one_is_saved()
+    {
+        var before = await Api.GetConfigAsync();
+        try
+        {
+            var page = await f.SignedInPageAsync("config");
+            var cooldown = page.GetByLabel("Cooldown between heals (s)");
+            await cooldown.FillAsync("-5");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save restart policy" }).ClickAsync();
+
+            await Expect(page.Locator("#restart-cooldown_seconds-error")).ToContainTextAsync("restart.cooldown_seconds must be between 0 and 86400");
+            await Expect(cooldown).ToHaveAttributeAsync("aria-invalid", "true");
+            Assert.Equal(before, await Api.GetConfigAsync());
+            await f.ScreenshotAsync(page, "configuration.png");
+
+            await cooldown.FillAsync("0.75");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save restart policy" }).ClickAsync();
+            await Expect(page.Locator("form[data-section=restart] [role=status]")).ToHaveTextAsync("Saved.");
+            await Expect(page.Locator("#restart-cooldown_seconds-error")).ToHaveCountAsync(0);
+            Assert.Equal(0.75, (await Api.GetConfigAsync()).Restart.CooldownSeconds);
+            Assert.Equal(before.Monitor, (await Api.GetConfigAsync()).Monitor);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await Api.PutRestartConfigAsync(before.Restart);
+        }
+    }
+
+    [Fact]
+    public async Task An_exported_configuration_imports_back()
+    {
+        var before = await Api.GetConfigAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"{f.Docker.RunId}-export.json");
+        try
+        {
+            var page = await f.SignedInPageAsync("config");
+            var download = await page.RunAndWaitForDownloadAsync(() =>
+                page.GetByRole(AriaRole.Button, new() { Name = "Export configuration" }).ClickAsync());
+            Assert.StartsWith("autoheal-config-", download.SuggestedFilename, StringComparison.Ordinal);
+            await download.SaveAsAsync(file);
+            var exported = JsonSerializer.Deserialize<AutoHealConfig>(await File.ReadAllTextAsync(file), AutoHealApiClient.Json)!;
+            Assert.Equal(before, exported);
+
+            await Api.PutRestartConfigAsync(new Dictionary<string, object> { ["cooldown_seconds"] = 3, ["max_restarts"] = 9 });
+            Assert.Equal(3, (await Api.GetConfigAsync()).Restart.CooldownSeconds);
+
+            await page.Locator("#import-file").SetInputFilesAsync(file);
+            await Expect(page.GetByRole(AriaRole.Status).Last).ToContainTextAsync("Imported");
+            Assert.Equal(before, await Api.GetConfigAsync());
+            await Expect(page.GetByLabel("Heals allowed in the window")).ToHaveValueAsync(before.Restart.MaxRestarts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await Api.PutRestartConfigAsync(before.Restart);
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_custom_health_check_is_added_and_removed_on_the_details_page()
+    {
+        var name = f.Docker.Name("check");
+        try
+        {
+            await f.Docker.StartAsync(name, "exec sleep 1000", f.AutoHeal.OptIn);
+            var page = await f.SignedInPageAsync($"containers/{name}");
+            await page.GetByLabel("Type").SelectOptionAsync("exec");
+            await page.GetByLabel("Command").FillAsync("test -f /tmp/ok");
+            await page.GetByLabel("Timeout (s)").FillAsync("50"); // longer than the interval: refused by the API
+            await page.GetByRole(AriaRole.Button, new() { Name = "Add health check" }).ClickAsync();
+            await Expect(page.Locator("#hc-timeout-error")).ToContainTextAsync("timeout_seconds must not exceed interval_seconds");
+            Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
+
+            await page.GetByLabel("Timeout (s)").FillAsync("2");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Add health check" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Remove health check" })).ToBeVisibleAsync();
+            Assert.Contains(await Api.ListHealthChecksAsync(), c => c.ContainerId == name && c.ExecCommand == "test -f /tmp/ok");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Remove health check" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add health check" })).ToBeVisibleAsync();
+            Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task On_a_phone_sized_screen_the_containers_table_turns_into_cards()
+    {
+        var name = f.Docker.Name("phone");
+        try
+        {
+            await f.Docker.StartAsync(name, "exec sleep 1000", f.AutoHeal.OptIn);
+            var page = await f.SignedInPageAsync("containers");
+            await page.SetViewportSizeAsync(390, 844);
+            await Expect(Row(page, name)).ToBeVisibleAsync();
+            Assert.Equal("none", await page.Locator("table.containers thead").EvaluateAsync<string>("e => getComputedStyle(e).display"));
+            var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+            Assert.True(width <= 390, $"the page scrolls sideways on a phone ({width}px wide)");
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", name);
+        }
+    }
+}
