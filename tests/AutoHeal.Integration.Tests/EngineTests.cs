@@ -41,8 +41,10 @@ public sealed class EngineTests(EngineFixture engine)
         var name = _docker.Name("survivor");
         await _docker.StartAsync(name, "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9", autoheal.OptIn);
 
-        await Run("pkill", "-TERM", "-x", "dockerd");
-        await Eventually.HoldsAsync(async () => (await DockerCli.TryRunAsync("info")).Code != 0, TimeSpan.FromSeconds(30), "dockerd to stop");
+        // Only the default engine (its pidfile), never another dockerd on this machine.
+        var pid = (await File.ReadAllTextAsync("/var/run/docker.pid")).Trim();
+        await Run("kill", "-TERM", pid);
+        await Eventually.HoldsAsync(() => Task.FromResult(!Directory.Exists($"/proc/{pid}")), TimeSpan.FromSeconds(60), "dockerd to exit");
         await autoheal.WaitForLogAsync("Docker engine unreachable", TimeSpan.FromSeconds(15));
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri(autoheal.BaseAddress, "/health"))).StatusCode);
