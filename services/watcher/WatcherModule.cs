@@ -10,6 +10,7 @@ public static class WatcherModule
     /// <summary>The event stream and reconcile sweep for one Docker host.</summary>
     public static IHostApplicationBuilder AddWatcher(this IHostApplicationBuilder builder, WatcherSettings settings)
     {
+        WatcherMetrics.Initialize();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<EngineStatus>();
         builder.Services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<EngineStatus>());

@@ -40,7 +40,9 @@ public sealed class AutoHealProcess : IAsyncDisposable
     {
         Docker = docker;
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), $"{docker.RunId}-{Guid.NewGuid().ToString("N")[..6]}");
-        LabelKey = $"{docker.RunId}.heal";
+        // One opt-in key per data folder: unique to the test that made it (containers left by earlier
+        // tests of the run are not adopted), the same when a test starts autoheal again on that folder.
+        LabelKey = $"{Path.GetFileName(DataDir.TrimEnd('/'))}.heal";
         Settings = new Dictionary<string, string>
         {
             ["AutoHeal:DataDir"] = DataDir,
