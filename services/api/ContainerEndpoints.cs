@@ -93,13 +93,7 @@ internal static class ContainerEndpoints
             return NotFound(id);
         }
 
-        var verdict = catalog.Select(c);
-        var facts = new ContainerFacts
-        {
-            Id = c.Id, ImageId = c.ImageId, Status = c.Status, Health = c.Health, ExitCode = c.ExitCode, OomKilled = c.OomKilled,
-            RestartPolicy = c.RestartPolicy, RestartCount = c.RestartCount, HasHealthCheck = c.HasHealthCheck, StartedAt = c.StartedAt,
-            Labels = c.Labels, Monitored = verdict.Monitored, SelectionReason = verdict.Reason,
-        };
+        var facts = c.ToFacts(catalog.Select(c));
         var key = new ContainerKey(catalog.HostName, c.Name);
         var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Restart) { By = "the API", Facts = facts }, ct);
         if (!result.Accepted || result.State.ActiveHeal is not { Reason: Domain.Policies.FailureKind.Manual } job)

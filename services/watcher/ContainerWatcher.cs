@@ -346,22 +346,7 @@ public sealed class ContainerWatcher(
     private async Task PublishAsync(SignalKind kind, ContainerInfo c, DateTimeOffset at, int? exitCode, string? detail, CancellationToken ct)
     {
         var verdict = Select(c);
-        var facts = new ContainerFacts
-        {
-            Id = c.Id,
-            ImageId = c.ImageId,
-            Status = c.Status,
-            Health = c.Health,
-            ExitCode = c.ExitCode,
-            OomKilled = c.OomKilled,
-            RestartPolicy = c.RestartPolicy,
-            RestartCount = c.RestartCount,
-            HasHealthCheck = c.HasHealthCheck,
-            StartedAt = c.StartedAt,
-            Labels = c.Labels,
-            Monitored = verdict.Monitored,
-            SelectionReason = verdict.Reason,
-        };
+        var facts = c.ToFacts(verdict);
         var key = new ContainerKey(options.HostName, c.Name);
         if (verdict.Monitored)
         {

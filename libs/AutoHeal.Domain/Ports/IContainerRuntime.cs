@@ -38,6 +38,24 @@ public sealed record ContainerInfo
     public string? LastHealthOutput => HealthOutputs.Count > 0 ? HealthOutputs[^1] : null;
     /// <summary>The outputs of its latest health checks (Docker keeps five), oldest first, trimmed.</summary>
     public IReadOnlyList<string> HealthOutputs { get; init; } = [];
+
+    /// <summary>The facts a signal carries about this container, with its selection verdict.</summary>
+    public ContainerFacts ToFacts(Selection.SelectionVerdict verdict) => new()
+    {
+        Id = Id,
+        ImageId = ImageId,
+        Status = Status,
+        Health = Health,
+        ExitCode = ExitCode,
+        OomKilled = OomKilled,
+        RestartPolicy = RestartPolicy,
+        RestartCount = RestartCount,
+        HasHealthCheck = HasHealthCheck,
+        StartedAt = StartedAt,
+        Labels = Labels,
+        Monitored = verdict.Monitored,
+        SelectionReason = verdict.Reason,
+    };
 }
 
 /// <summary>Docker events AutoHeal listens to.</summary>
