@@ -31,6 +31,7 @@ public sealed class ContainerWatcher(
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, ContainerInfo> _known = new();
+    private readonly Dictionary<string, Task> _perContainer = new(StringComparer.Ordinal);
     private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan InspectTimeout = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _sweepNow = new(0, 1);
@@ -137,7 +138,7 @@ public sealed class ContainerWatcher(
                     }
 
                     lastEvent = e.At;
-                    await HandleAsync(e, ct);
+                    Dispatch(e, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -261,6 +262,53 @@ public sealed class ContainerWatcher(
             if (_known.TryRemove(gone, out var info))
             {
                 await PublishAsync(SignalKind.Removed, info, time.GetUtcNow(), null, null, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands an event to its container's queue: one container's events are handled in order, while
+    /// containers don't wait for each other (a slow inspect of one never delays another's crash).
+    /// </summary>
+    private void Dispatch(ContainerEvent e, CancellationToken ct)
+    {
+        Task mine;
+        lock (_perContainer)
+        {
+            mine = Run(_perContainer.TryGetValue(e.Id, out var previous) ? previous : Task.CompletedTask);
+            _perContainer[e.Id] = mine;
+        }
+
+        _ = mine.ContinueWith(
+            done =>
+            {
+                lock (_perContainer)
+                {
+                    if (_perContainer.TryGetValue(e.Id, out var current) && current == done)
+                    {
+                        _perContainer.Remove(e.Id); // the queue is empty: forget it
+                    }
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        async Task Run(Task previous)
+        {
+            await previous.ConfigureAwait(false);
+            try
+            {
+                await HandleAsync(e, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (EngineUnavailableException)
+            {
+                // the event loop notices the engine is gone and reconnects; the sweep catches up
+            }
+            catch (Exception ex)
+            {
+                Log.WatchFailed(logger, ex);
             }
         }
     }
