@@ -33,10 +33,16 @@ public sealed class ApiToken
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         Directory.CreateDirectory(dataDir);
-        File.WriteAllText(path, token + "\n");
+        // Created owner-only from the start, never readable by others even for a moment.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var file = new StreamWriter(path, System.Text.Encoding.UTF8, options))
+        {
+            file.Write(token + "\n");
         }
 
         announce($"Generated the API token (shown only now; kept in {Path.GetFullPath(path)}): {token}");

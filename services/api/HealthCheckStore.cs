@@ -9,10 +9,32 @@ namespace AutoHeal.Api;
 public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : IProbeDefinitions
 {
     private volatile IReadOnlyDictionary<string, ProbeSpec>? _specs;
+    private long _generation;
 
     /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, ProbeSpec>> ByContainerNameAsync(CancellationToken cancellationToken) =>
-        _specs ??= (await ListAsync(cancellationToken)).Where(c => c.ContainerId is not null).ToDictionary(c => c.ContainerId!, ToSpec, StringComparer.Ordinal);
+    public async Task<IReadOnlyDictionary<string, ProbeSpec>> ByContainerNameAsync(CancellationToken cancellationToken)
+    {
+        if (_specs is { } cached)
+        {
+            return cached;
+        }
+
+        // A read that raced a write must not publish what it read before the write.
+        var generation = Interlocked.Read(ref _generation);
+        var specs = (await ListAsync(cancellationToken)).Where(c => c.ContainerId is not null).ToDictionary(c => c.ContainerId!, ToSpec, StringComparer.Ordinal);
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            _specs = specs;
+        }
+
+        return specs;
+    }
+
+    private void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _specs = null;
+    }
 
     /// <summary>The watcher's view of a definition.</summary>
     public static ProbeSpec ToSpec(HealthCheckDefinition d) => new()
@@ -58,7 +80,7 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
             };
             all.Add(saved);
             await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), cancellationToken);
-            _specs = null;
+            Invalidate();
             return saved;
         }
         finally
@@ -80,7 +102,7 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
             }
 
             await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), cancellationToken);
-            _specs = null;
+            Invalidate();
             return true;
         }
         finally

@@ -244,6 +244,25 @@ internal sealed class InProcessHealRunner(
         await ReportAsync(job, step, detail, null, ct);
     }
 
-    private Task ReportAsync(HealJob job, HealStep step, string detail, DateTimeOffset? startedAt, CancellationToken ct) =>
-        guardians.TellAsync(new HealReport(job.Key, job.Id, step) { Detail = detail, ContainerStartedAt = startedAt }, ct);
+    /// <summary>
+    /// Reports a step, retrying while the guardian cannot save it (a full disk, a locked file): a lost
+    /// final report would leave the heal "under way" for good. Reports are idempotent by job id.
+    /// </summary>
+    private async Task ReportAsync(HealJob job, HealStep step, string detail, DateTimeOffset? startedAt, CancellationToken ct)
+    {
+        var report = new HealReport(job.Key, job.Id, step) { Detail = detail, ContainerStartedAt = startedAt };
+        for (var delay = TimeSpan.FromSeconds(1); ; delay = delay < TimeSpan.FromSeconds(30) ? delay * 2 : delay)
+        {
+            try
+            {
+                await guardians.TellAsync(report, ct);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.ReportFailed(logger, job.Key, step, delay, ex);
+                await Task.Delay(delay, time, ct);
+            }
+        }
+    }
 }

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: heal job {JobId} failed unexpectedly")]
     public static partial void JobFailed(ILogger logger, ContainerKey container, string jobId, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: the heal step {Step} could not be recorded; retrying in {Delay}")]
+    public static partial void ReportFailed(ILogger logger, ContainerKey container, AutoHeal.Domain.Guardians.HealStep step, TimeSpan delay, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Count} heal job(s) and {Wakes} quarantine probation timer(s) from the last run")]
     public static partial void Resuming(ILogger logger, int count, int wakes);
 }

@@ -15,8 +15,21 @@ if (settings is null)
     return 2;
 }
 
-await builder.AddAutoHealDefaultsAsync(settings);
-builder.AddEmbeddedRoles(settings);
+try
+{
+    await builder.AddAutoHealDefaultsAsync(settings);
+    builder.AddEmbeddedRoles(settings);
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    await Console.Error.WriteLineAsync($"autoheal: cannot use the data folder '{Path.GetFullPath(settings.Root.DataDir)}' (AutoHeal:DataDir): {ex.Message}");
+    return 2;
+}
+catch (Exception ex) when (ex is UriFormatException or ArgumentException or NotSupportedException)
+{
+    await Console.Error.WriteLineAsync($"autoheal: cannot use the Docker endpoint (AutoHeal:Docker:Endpoint or DOCKER_HOST): {ex.Message}");
+    return 2;
+}
 
 var app = builder.Build();
 app.MapApi();

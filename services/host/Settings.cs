@@ -21,6 +21,12 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
         var api = Bind<ApiOptions>(configuration, ApiOptions.Section, errors);
         var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section, errors);
         Bind<UiOptions>(configuration, UiOptions.Section, errors);
+        if (docker.Endpoint is { Length: > 0 } endpoint
+            && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "unix" or "tcp" or "http" or "https" or "npipe"))
+        {
+            errors.Add($"AutoHeal:Docker:Endpoint must be a unix://, tcp://, http(s):// or npipe:// address (was '{endpoint}')");
+        }
+
         if (errors.Count == 0)
         {
             // The same limits as the API's, reported under the configuration key.

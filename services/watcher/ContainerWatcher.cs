@@ -244,6 +244,9 @@ public sealed class ContainerWatcher(
     /// </summary>
     internal async Task SweepAsync(bool full, CancellationToken ct)
     {
+        // Only what was known before the list call can be missing from it: a container created while
+        // the sweep runs (its event handled meanwhile) is not "gone".
+        var knownBefore = _known.Keys.ToHashSet(StringComparer.Ordinal);
         var listed = await runtime.ListAsync(ct);
         var seen = listed.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var changed = listed.Where(s => full || !_known.TryGetValue(s.Id, out var k) || k.Status != s.Status || k.Health != s.Health || k.Name != s.Name);
@@ -257,7 +260,7 @@ public sealed class ContainerWatcher(
             }
         });
 
-        foreach (var gone in _known.Keys.Where(id => !seen.Contains(id)).ToList())
+        foreach (var gone in knownBefore.Where(id => !seen.Contains(id)).ToList())
         {
             if (_known.TryRemove(gone, out var info))
             {
@@ -404,10 +407,19 @@ public sealed class ContainerWatcher(
         await bus.PublishAsync(new ContainerSignal(key, kind, at, facts) { ExitCode = exitCode, Detail = detail }, ct);
     }
 
+    // Best effort: a store that cannot be written (a full disk) must not stop the watcher, least of all
+    // when the engine has just gone away.
     private async Task RecordAsync(EventKind kind, string message, CancellationToken ct)
     {
-        var saved = await store.AppendEventsAsync([new AutoHealEvent { At = time.GetUtcNow(), Kind = kind, Message = message }], ct);
-        await sink.PublishAsync(saved, ct);
+        try
+        {
+            var saved = await store.AppendEventsAsync([new AutoHealEvent { At = time.GetUtcNow(), Kind = kind, Message = message }], ct);
+            await sink.PublishAsync(saved, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.RecordFailed(logger, kind, ex);
+        }
     }
 
     /// <inheritdoc />

@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: the engine did not answer an inspect within {Timeout}; skipped until the next sweep")]
     public static partial void InspectTimedOut(ILogger logger, string container, TimeSpan timeout);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the {Kind} event in the store")]
+    public static partial void RecordFailed(ILogger logger, AutoHeal.Domain.Events.EventKind kind, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Custom health checks could not be brought up to date")]
     public static partial void ProbeReconcileFailed(ILogger logger, Exception exception);
 

@@ -116,17 +116,26 @@ public sealed class ProbeScheduler(
         foreach (var p in problems)
         {
             // Once per container and bad value, not at every reconcile.
-            if (_reportedLabels.Add($"{c.Id}|{p.Label}|{p.Value}"))
+            var reportKey = $"{c.Id}|{p.Label}|{p.Value}";
+            if (!_reportedLabels.Contains(reportKey))
             {
-                var saved = await store.AppendEventsAsync([new AutoHealEvent
+                try
                 {
-                    At = time.GetUtcNow(),
-                    Kind = EventKind.LabelInvalid,
-                    Key = new ContainerKey(watcher.HostName, c.Name),
-                    ContainerId = c.Id,
-                    Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
-                }], ct);
-                await sink.PublishAsync(saved, ct);
+                    var saved = await store.AppendEventsAsync([new AutoHealEvent
+                    {
+                        At = time.GetUtcNow(),
+                        Kind = EventKind.LabelInvalid,
+                        Key = new ContainerKey(watcher.HostName, c.Name),
+                        ContainerId = c.Id,
+                        Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
+                    }], ct);
+                    await sink.PublishAsync(saved, ct);
+                    _reportedLabels.Add(reportKey);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.ProbeReconcileFailed(logger, ex); // reported again at the next pass
+                }
             }
         }
 
@@ -187,8 +196,9 @@ public sealed class ProbeScheduler(
         {
             return (false, $"{spec.Describe()} did not answer within {spec.Timeout.TotalSeconds:0.###}s");
         }
-        catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException or EngineUnavailableException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Whatever went wrong (refused, reset, an engine error on exec), the check did not pass.
             return (false, $"{spec.Describe()} failed: {ex.Message}");
         }
     }

@@ -8,6 +8,13 @@ public static partial class SelfContainer
     /// <summary>The id, or null outside a container.</summary>
     public static string? DetectId()
     {
+        // On a host, /proc/self/mountinfo can show other containers' mounts (shareable IPC): only
+        // inside a container is an id found there our own.
+        if (!File.Exists("/.dockerenv"))
+        {
+            return null;
+        }
+
         foreach (var file in new[] { "/proc/self/mountinfo", "/proc/self/cgroup" })
         {
             try

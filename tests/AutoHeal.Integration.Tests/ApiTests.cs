@@ -51,6 +51,10 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         await _autoheal.StartAsync();
         var token = _autoheal.Token;
         Assert.Single(_autoheal.Lines, l => l.Contains(token, StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_autoheal.DataDir, "api-token")));
+        }
         Assert.NotNull(await _autoheal.Api.GetStatusAsync());
 
         await _autoheal.StopAsync();

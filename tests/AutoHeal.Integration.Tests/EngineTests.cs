@@ -110,6 +110,7 @@ public sealed class ConfigurationTests(EngineFixture engine)
     [InlineData("AutoHeal:Restart:Cooldown", "5", "AutoHeal:Restart:Cooldown is not a known setting")]
     [InlineData("AutoHeal:Monitor:IntervalSeconds", "0", "AutoHeal:Monitor:IntervalSeconds must be between 1 and 3600")]
     [InlineData("AutoHeal:Docker:HostName", "bad host", "AutoHeal:Docker:HostName must be letters")]
+    [InlineData("AutoHeal:Docker:Endpoint", "/var/run/docker.sock", "AutoHeal:Docker:Endpoint must be a unix://")]
     public async Task A_bad_setting_stops_autoheal_at_start_naming_the_key(string key, string value, string message)
     {
         await using var autoheal = new AutoHealProcess(engine.Docker, new Dictionary<string, string> { [key] = value });
@@ -119,6 +120,18 @@ public sealed class ConfigurationTests(EngineFixture engine)
         Assert.Equal(2, autoheal.ExitCode);
         Assert.Contains(autoheal.Lines, l => l.Contains(message, StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(autoheal.DataDir, "autoheal.db")), "nothing may start on bad settings");
+    }
+
+    [Fact]
+    public async Task A_data_folder_that_cannot_be_used_stops_autoheal_naming_it()
+    {
+        await using var autoheal = new AutoHealProcess(engine.Docker, new Dictionary<string, string> { ["AutoHeal:DataDir"] = "/proc/version/data" });
+        await autoheal.StartAsync(waitForEngine: false);
+        await autoheal.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(2, autoheal.ExitCode);
+        Assert.Contains(autoheal.Lines, l => l.Contains("cannot use the data folder '/proc/version/data' (AutoHeal:DataDir)", StringComparison.Ordinal));
+        Assert.DoesNotContain(autoheal.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -507,7 +507,8 @@ public static class Guardian
             }
 
             var delay = policy.DelayBeforeHeal(healsInIncident);
-            var due = healsInIncident > 0 && State.LastHealAt is { } last ? last + delay : now;
+            // The cooldown holds between any two heals, also across incidents.
+            var due = State.LastHealAt is { } last ? last + (healsInIncident > 0 ? delay : policy.Cooldown) : now;
             if (due < now)
             {
                 due = now;

@@ -48,10 +48,14 @@ public sealed record ProbeSpec
     /// <summary>Where it was defined: <c>api</c> or <c>labels</c>.</summary>
     public string Source { get; init; } = "labels";
 
-    /// <summary>A short description for messages: <c>http GET http://127.0.0.1:8080/ready</c>.</summary>
+    // Messages reach logs, events and webhooks: a URL's user info and query may hold secrets.
+    private static string Printable(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}{u.AbsolutePath}" : url ?? "";
+
+    /// <summary>A short description for messages (no user info or query): <c>http GET http://127.0.0.1:8080/ready</c>.</summary>
     public string Describe() => Kind switch
     {
-        ProbeKind.Http => $"http {Method} {Url}",
+        ProbeKind.Http => $"http {Method} {Printable(Url)}",
         ProbeKind.Tcp => $"tcp {Host}:{Port}",
         ProbeKind.Exec => $"exec '{Command}'",
         _ => "docker HEALTHCHECK",

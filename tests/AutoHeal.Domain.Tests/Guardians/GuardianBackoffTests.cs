@@ -150,6 +150,24 @@ public sealed class GuardianBackoffTests
     }
 
     [Fact]
+    public void Decide_keeps_the_cooldown_between_two_heals_even_across_incidents()
+    {
+        // A new incident resets the backoff, but not the least time between two heals.
+        var story = new Story(ManyRestarts with { Cooldown = TimeSpan.FromHours(1), BackoffReset = TimeSpan.FromSeconds(600) });
+        story.Starts();
+        story.Dies(exitCode: 1);
+        story.RunHeal();
+        var firstHeal = story.State.LastHealAt!.Value;
+        story.AdvanceSeconds(700);
+
+        story.Dies(exitCode: 1);
+
+        var job = story.StartedJob;
+        Assert.Equal(1, job.Attempt);
+        Assert.Equal(firstHeal + TimeSpan.FromHours(1), job.DueAt);
+    }
+
+    [Fact]
     public void Decide_marks_a_healed_container_stable_from_the_moment_it_was_healed()
     {
         var story = new Story();
