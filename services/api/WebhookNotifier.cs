@@ -82,6 +82,18 @@ public sealed partial class WebhookNotifier(SettingsService settings, TimeProvid
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await SendAllAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: alerts still queued are dropped (they are in the event log)
+        }
+    }
+
+    private async Task SendAllAsync(CancellationToken stoppingToken)
+    {
         await foreach (var delivery in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             await _parallel.WaitAsync(stoppingToken);

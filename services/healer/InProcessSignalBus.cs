@@ -16,10 +16,17 @@ internal sealed class InProcessSignalBus(IGuardians guardians) : BackgroundServi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var signal in _signals.Reader.ReadAllAsync(stoppingToken))
+        try
         {
-            // Not awaited: each container's mailbox keeps its own order, and containers don't wait for each other.
-            _ = guardians.TellAsync(signal, stoppingToken);
+            await foreach (var signal in _signals.Reader.ReadAllAsync(stoppingToken))
+            {
+                // Not awaited: each container's mailbox keeps its own order, and containers don't wait for each other.
+                _ = guardians.TellAsync(signal, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
         }
     }
 }

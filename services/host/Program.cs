@@ -34,5 +34,18 @@ catch (Exception ex) when (ex is UriFormatException or ArgumentException or NotS
 var app = builder.Build();
 app.MapApi();
 app.MapUi();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (OperationCanceledException)
+{
+    // Stopped (Ctrl+C, SIGTERM) while still starting: a normal stop, not a crash.
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"autoheal: {ex.Message} (another process listens there; choose another with --urls)");
+    return 2;
+}
+
 return 0;

@@ -90,9 +90,9 @@ public sealed class AutoHealProcess : IAsyncDisposable
     public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
 
     /// <summary>Starts autoheal; returns when it answers /health (or has exited).</summary>
-    public async Task StartAsync(bool waitForEngine = true)
+    public async Task StartAsync(bool waitForEngine = true, int? port = null)
     {
-        Port = FreePort();
+        Port = port ?? FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

@@ -123,6 +123,22 @@ public sealed class ConfigurationTests(EngineFixture engine)
     }
 
     [Fact]
+    public async Task A_port_already_in_use_stops_autoheal_with_one_clear_line()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var autoheal = new AutoHealProcess(engine.Docker);
+
+        await autoheal.StartAsync(waitForEngine: false, port: port);
+        await autoheal.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(2, autoheal.ExitCode);
+        Assert.Contains(autoheal.Lines, l => l.Contains($"autoheal: Failed to bind to address http://127.0.0.1:{port}: address already in use", StringComparison.Ordinal));
+        Assert.DoesNotContain(autoheal.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_data_folder_that_cannot_be_used_stops_autoheal_naming_it()
     {
         await using var autoheal = new AutoHealProcess(engine.Docker, new Dictionary<string, string> { ["AutoHeal:DataDir"] = "/proc/version/data" });
