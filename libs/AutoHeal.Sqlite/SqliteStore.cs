@@ -212,7 +212,7 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
             }
 
             sql.Append(" ORDER BY id DESC LIMIT $limit");
-            cmd.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, 1000));
+            cmd.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, 1001));
             cmd.CommandText = sql.ToString();
             var list = new List<AutoHealEvent>();
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);

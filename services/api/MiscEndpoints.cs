@@ -105,12 +105,14 @@ internal static class EventEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
+        // One more than asked, to know whether an older page exists: next_before only when it does.
         var take = limit ?? 50;
         var items = await store.ReadEventsAsync(new EventQuery
         {
-            Limit = take, BeforeId = before, Container = container, Kinds = kinds, Since = since, Until = until,
+            Limit = take + 1, BeforeId = before, Container = container, Kinds = kinds, Since = since, Until = until,
         }, ct);
-        return TypedResults.Ok(new EventPage(items.Select(Views.Event).ToList(), items.Count == take ? items[^1].Id : null));
+        var page = items.Take(take).ToList();
+        return TypedResults.Ok(new EventPage(page.Select(Views.Event).ToList(), items.Count > take ? page[^1].Id : null));
     }
 }
 

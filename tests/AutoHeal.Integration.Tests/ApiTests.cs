@@ -357,6 +357,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         Assert.Equal(2, first.Items.Count);
         var second = await Api.GetEventsAsync(limit: 2, container: name, before: first.NextBefore);
         Assert.Equal(all[2].Id, Assert.Single(second.Items).Id);
+        Assert.Null(second.NextBefore); // nothing older: no link to an empty page
+        Assert.Null((await Api.GetEventsAsync(limit: 3, container: name)).NextBefore); // exactly full, nothing more
 
         var since = all[^1].At;
         Assert.Equal(3, (await Api.GetEventsAsync(container: name, since: since)).Items.Count);

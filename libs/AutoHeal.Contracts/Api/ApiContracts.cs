@@ -95,7 +95,7 @@ public sealed record EventView(
 /// <summary>What a restart destroys, kept from just before it.</summary>
 public sealed record DiagnosticsView(int? ExitCode, bool OomKilled, IReadOnlyList<string> HealthOutputs, IReadOnlyList<string> LogTail);
 
-/// <summary>A page of events, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next.</summary>
+/// <summary>A page of events, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next (null when there is none).</summary>
 public sealed record EventPage(IReadOnlyList<EventView> Items, long? NextBefore);
 
 /// <summary>A custom health check definition, run by the watcher; it wins over the container's check labels.</summary>
