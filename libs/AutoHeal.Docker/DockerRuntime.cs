@@ -150,12 +150,11 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     });
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken) => Call(async () =>
+    public Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken) => Call(async () =>
     {
-        var info = await _client.Containers.InspectContainerAsync(id, cancellationToken);
         using var stream = await _client.Containers.GetContainerLogsAsync(
-            id,
-            info.Config?.Tty ?? false,
+            container.Id,
+            container.Tty,
             new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = lines.ToString(CultureInfo.InvariantCulture) },
             cancellationToken);
         var text = await ReadAsync(stream, 64 * 1024, cancellationToken);
@@ -259,6 +258,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             HasHealthCheck = hasCheck,
             StartedAt = ParseTime(state?.StartedAt),
             Labels = ToDictionary(c.Config?.Labels),
+            Tty = c.Config?.Tty ?? false,
             HealthOutputs = state?.Health?.Log is { } log
                 ? log.Select(l => Bound(l.Output ?? "")).Where(o => o.Length > 0).ToList()
                 : [],

@@ -28,10 +28,8 @@ internal static class AutoHealMetrics
         var engine = services.GetRequiredService<IEngineStatus>();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(async ct =>
         {
-            var containers = catalog.Containers;
-            Monitored.Set(containers.Count(c => catalog.Select(c).Monitored));
-            var names = containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-            Quarantined.Set((await guardians.ListAsync(ct)).Count(s => s.Quarantine is not null && s.Key.Host == catalog.HostName && names.Contains(s.Key.Name)));
+            Monitored.Set(catalog.Containers.Count(c => catalog.Select(c).Monitored));
+            Quarantined.Set((await Views.PresentGuardiansAsync(catalog, guardians, ct)).Values.Count(s => s.Quarantine is not null));
             DockerUp.Set(engine.Current.Reachable ? 1 : 0);
         });
     }

@@ -26,7 +26,7 @@ internal static class ContainerEndpoints
     private static async Task<Ok<List<ContainerView>>> ListAsync(
         IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
     {
-        var states = (await guardians.ListAsync(ct)).Where(s => s.Key.Host == catalog.HostName).ToDictionary(s => s.Key.Name);
+        var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
         var views = catalog.Containers
             .OrderBy(c => c.Name, StringComparer.Ordinal)
             .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Name)))
@@ -81,7 +81,7 @@ internal static class ContainerEndpoints
 
         var targets = found.Select(c => c!).DistinctBy(c => c.Id).ToList();
         await settings.SelectAsync(targets.Select(c => new ContainerKey(catalog.HostName, c.Name)), body.Enabled, ct);
-        var states = (await guardians.ListAsync(ct)).Where(s => s.Key.Host == catalog.HostName).ToDictionary(s => s.Key.Name);
+        var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
         return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Name))).ToList());
     }
 

@@ -36,8 +36,7 @@ internal static class StatusEndpoints
         IContainerCatalog catalog, IGuardians guardians, IEngineStatus engine, ApiClock clock, CancellationToken ct)
     {
         var containers = catalog.Containers;
-        var names = containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        var states = (await guardians.ListAsync(ct)).Where(s => s.Key.Host == catalog.HostName && names.Contains(s.Key.Name)).ToList();
+        var states = (await Views.PresentGuardiansAsync(catalog, guardians, ct)).Values;
         var e = engine.Current;
         var now = clock.Time.GetUtcNow();
         return TypedResults.Ok(new StatusResponse(

@@ -15,7 +15,8 @@ internal static class Views
     public static ContainerView Container(IContainerCatalog catalog, ISettingsSource settings, ContainerInfo c, GuardianState? g)
     {
         var verdict = catalog.Select(c);
-        var current = g is not null && g.ContainerId == c.Id ? g : g is not null && g.ImageId == c.ImageId ? g : null;
+        // A guardian speaks for this container if it followed it here: same id, or same image (a re-create).
+        var current = g is not null && (g.ContainerId == c.Id || g.ImageId == c.ImageId) ? g : null;
         return new ContainerView
         {
             Id = c.Id,
@@ -35,6 +36,15 @@ internal static class Views
             DockerRestartCount = c.RestartCount,
             LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) : null,
         };
+    }
+
+    /// <summary>The guardians of the containers the engine has now, by name (history of removed ones left out).</summary>
+    public static async Task<Dictionary<string, GuardianState>> PresentGuardiansAsync(IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
+    {
+        var names = catalog.Containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        return (await guardians.ListAsync(ct))
+            .Where(s => s.Key.Host == catalog.HostName && names.Contains(s.Key.Name))
+            .ToDictionary(s => s.Key.Name, StringComparer.Ordinal);
     }
 
     public static ContainerDetail Detail(

@@ -9,6 +9,9 @@ namespace AutoHeal.Healer;
 /// <summary>What a heal step found: go on, or stop with a reason.</summary>
 public sealed record StepResult(bool Proceed, string Detail, DateTimeOffset? StartedAt = null)
 {
+    /// <summary>The container as the step saw it, for the next step (so it need not ask Docker again).</summary>
+    public ContainerInfo? Container { get; init; }
+
     /// <summary>Go on.</summary>
     public static StepResult Go(string detail = "", DateTimeOffset? startedAt = null) => new(true, detail, startedAt);
 
@@ -59,7 +62,7 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
             ContainerStatus.Running when c.Health == HealthStatus.Starting && startedSince =>
                 StepResult.Stop("it was started again and its health check is starting"),
             _ => StepResult.Go(),
-        };
+        } with { Container = c };
     }
 
     /// <summary>How many log lines a heal keeps.</summary>
@@ -69,19 +72,15 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
     /// Keeps what the restart destroys: exit code, OOM flag, recent health check outputs, the log tail.
     /// Best effort and time-boxed: a heal never waits long for its diagnostics.
     /// </summary>
-    public async Task<HealDiagnostics?> DiagnoseAsync(HealJob job, CancellationToken cancellationToken)
+    /// <param name="c">The container as the recheck just saw it.</param>
+    /// <param name="cancellationToken">Cancels the job.</param>
+    public async Task<HealDiagnostics?> DiagnoseAsync(ContainerInfo c, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var c = await runtime.InspectAsync(job.ContainerId, either.Token);
-            if (c is null)
-            {
-                return null;
-            }
-
-            var logs = await runtime.LogTailAsync(job.ContainerId, LogLines, either.Token);
+            var logs = await runtime.LogTailAsync(c, LogLines, either.Token);
             return new HealDiagnostics
             {
                 ExitCode = c.Status is ContainerStatus.Exited or ContainerStatus.Dead ? c.ExitCode : null,

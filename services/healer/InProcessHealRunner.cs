@@ -15,12 +15,6 @@ public sealed class RestartGate(Func<int> limit)
     private readonly LinkedList<TaskCompletionSource> _waiting = new();
     private int _inFlight;
 
-    /// <summary>Restarts under way now.</summary>
-    public int InFlight
-    {
-        get { lock (_lock) { return _inFlight; } }
-    }
-
     /// <summary>Waits for a slot; dispose the result to give it back.</summary>
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
@@ -203,7 +197,7 @@ internal sealed class InProcessHealRunner(
                         return;
                     }
 
-                    var diagnostics = await steps.DiagnoseAsync(job, ct);
+                    var diagnostics = check.Container is { } seen ? await steps.DiagnoseAsync(seen, ct) : null;
                     var begin = await guardians.TellAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart) { Diagnostics = diagnostics }, ct);
                     if (!begin.Accepted)
                     {

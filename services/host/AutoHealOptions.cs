@@ -19,10 +19,11 @@ public sealed class AutoHealOptions
 
     /// <summary>Sub-sections, bound on their own.</summary>
     public DockerOptions? Docker { get; set; }
+    /// <summary>Sub-sections, bound on their own (<c>Monitor</c> and <c>Restart</c> straight into the API's
+    /// <see cref="MonitorConfig"/> and <see cref="RestartConfig"/>: one shape, one set of limits).</summary>
+    public MonitorConfig? Monitor { get; set; }
     /// <summary>Sub-sections, bound on their own.</summary>
-    public MonitorOptions? Monitor { get; set; }
-    /// <summary>Sub-sections, bound on their own.</summary>
-    public RestartOptions? Restart { get; set; }
+    public RestartConfig? Restart { get; set; }
     /// <summary>Sub-sections, bound on their own.</summary>
     public ApiOptions? Api { get; set; }
     /// <summary>Sub-sections, bound on their own.</summary>
@@ -44,110 +45,6 @@ public sealed class DockerOptions
     [Required(ErrorMessage = "AutoHeal:Docker:HostName must be set")]
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", ErrorMessage = "AutoHeal:Docker:HostName must be letters, digits, '.', '_' or '-' (at most 63)")]
     public string HostName { get; set; } = "local";
-}
-
-/// <summary><c>AutoHeal:Monitor</c>: which containers, and how often the reconcile sweep runs.</summary>
-public sealed class MonitorOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string Section = "AutoHeal:Monitor";
-
-    /// <summary>Seconds between reconcile sweeps (events are handled at once regardless).</summary>
-    public double IntervalSeconds { get; set; } = 30;
-
-    /// <summary>The opt-in label key.</summary>
-    public string LabelKey { get; set; } = "autoheal";
-
-    /// <summary>The opt-in label value.</summary>
-    public string LabelValue { get; set; } = "true";
-
-    /// <summary>Monitor every container unless excluded.</summary>
-    public bool IncludeAll { get; set; }
-
-    /// <summary>Name patterns; when set, only these are monitored.</summary>
-    public List<string> Whitelist { get; set; } = [];
-
-    /// <summary>Name patterns never monitored.</summary>
-    public List<string> Blacklist { get; set; } = [];
-
-    /// <summary>Labels (<c>key</c> or <c>key=value</c>); when set, only containers with one are monitored.</summary>
-    public List<string> LabelWhitelist { get; set; } = [];
-
-    /// <summary>Labels (<c>key</c> or <c>key=value</c>) never monitored.</summary>
-    public List<string> LabelBlacklist { get; set; } = [];
-
-    /// <summary>The API's <c>monitor</c> section these options describe.</summary>
-    public MonitorConfig ToConfig() => new()
-    {
-        IntervalSeconds = IntervalSeconds,
-        LabelKey = LabelKey,
-        LabelValue = LabelValue,
-        IncludeAll = IncludeAll,
-        Whitelist = Whitelist.ToArray(),
-        Blacklist = Blacklist.ToArray(),
-        LabelWhitelist = LabelWhitelist.ToArray(),
-        LabelBlacklist = LabelBlacklist.ToArray(),
-    };
-}
-
-/// <summary><c>AutoHeal:Restart</c>: the heal policy.</summary>
-public sealed class RestartOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string Section = "AutoHeal:Restart";
-
-    /// <summary><c>both</c>, <c>on-failure</c> or <c>health</c>.</summary>
-    public string Mode { get; set; } = "both";
-
-    /// <summary>The least seconds between two heals of one container.</summary>
-    public double CooldownSeconds { get; set; } = 10;
-
-    /// <summary>The wait before the second heal of an incident.</summary>
-    public double BackoffInitialSeconds { get; set; } = 10;
-
-    /// <summary>How the wait grows.</summary>
-    public double BackoffMultiplier { get; set; } = 2;
-
-    /// <summary>The longest wait.</summary>
-    public double BackoffMaxSeconds { get; set; } = 300;
-
-    /// <summary>Healthy running time that resets the backoff.</summary>
-    public double BackoffResetSeconds { get; set; } = 600;
-
-    /// <summary>Heals allowed in the window before quarantine.</summary>
-    public int MaxRestarts { get; set; } = 5;
-
-    /// <summary>The quarantine window.</summary>
-    public double MaxRestartsWindowSeconds { get; set; } = 600;
-
-    /// <summary>Seconds after which a quarantine ends by itself; 0 means only by hand.</summary>
-    public double QuarantineProbationSeconds { get; set; }
-
-    /// <summary>How long a restarted container has to be running (and healthy).</summary>
-    public double VerifyTimeoutSeconds { get; set; } = 60;
-
-    /// <summary>How long Docker waits for a stop before killing, on restart.</summary>
-    public double StopTimeoutSeconds { get; set; } = 10;
-
-    /// <summary>Restarts in flight at once on this host.</summary>
-    public int MaxConcurrentRestarts { get; set; } = 4;
-
-    /// <summary>The API's <c>restart</c> section these options describe.</summary>
-    public RestartConfig ToConfig() => new()
-    {
-        Mode = Mode,
-        CooldownSeconds = CooldownSeconds,
-        BackoffInitialSeconds = BackoffInitialSeconds,
-        BackoffMultiplier = BackoffMultiplier,
-        BackoffMaxSeconds = BackoffMaxSeconds,
-        BackoffResetSeconds = BackoffResetSeconds,
-        MaxRestarts = MaxRestarts,
-        MaxRestartsWindowSeconds = MaxRestartsWindowSeconds,
-        QuarantineProbationSeconds = QuarantineProbationSeconds,
-        VerifyTimeoutSeconds = VerifyTimeoutSeconds,
-        StopTimeoutSeconds = StopTimeoutSeconds,
-        MaxConcurrentRestarts = MaxConcurrentRestarts,
-    };
 }
 
 /// <summary><c>AutoHeal:Api</c>: access to the REST API.</summary>

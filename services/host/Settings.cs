@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace AutoHeal.Host;
 
 /// <summary>All settings, bound and validated before anything starts.</summary>
-internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorOptions Monitor, RestartOptions Restart, ApiOptions Api, MetricsOptions Metrics)
+internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics)
 {
     /// <summary>
     /// Binds every section strictly (unknown keys are errors, so a typo is never silently ignored)
@@ -16,8 +16,8 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
         var errors = new List<string>();
         var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Monitor", "Restart", "Api", "Metrics", "Ui"]);
         var docker = Bind<DockerOptions>(configuration, DockerOptions.Section, errors);
-        var monitor = Bind<MonitorOptions>(configuration, MonitorOptions.Section, errors);
-        var restart = Bind<RestartOptions>(configuration, RestartOptions.Section, errors);
+        var monitor = Bind<MonitorConfig>(configuration, "AutoHeal:Monitor", errors);
+        var restart = Bind<RestartConfig>(configuration, "AutoHeal:Restart", errors);
         var api = Bind<ApiOptions>(configuration, ApiOptions.Section, errors);
         var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section, errors);
         Bind<UiOptions>(configuration, UiOptions.Section, errors);
@@ -30,7 +30,7 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
         if (errors.Count == 0)
         {
             // The same limits as the API's, reported under the configuration key.
-            foreach (var (field, messages) in ConfigLimits.Validate(new AutoHealConfig { Monitor = monitor.ToConfig(), Restart = restart.ToConfig() }))
+            foreach (var (field, messages) in ConfigLimits.Validate(new AutoHealConfig { Monitor = monitor, Restart = restart }))
             {
                 errors.AddRange(messages.Select(m => m.Replace(field, KeyOf(field), StringComparison.Ordinal)));
             }
@@ -40,7 +40,7 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
     }
 
     /// <summary>The initial configuration, from these settings.</summary>
-    public AutoHealConfig ToConfig() => new() { Monitor = Monitor.ToConfig(), Restart = Restart.ToConfig() };
+    public AutoHealConfig ToConfig() => new() { Monitor = Monitor, Restart = Restart };
 
     /// <summary><c>restart.cooldown_seconds</c> → <c>AutoHeal:Restart:CooldownSeconds</c>.</summary>
     internal static string KeyOf(string field) =>

@@ -37,9 +37,6 @@ public sealed class ProbeScheduler(
     private readonly ConcurrentDictionary<string, Probe> _probes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedLabels = new(StringComparer.Ordinal);
 
-    /// <summary>The checks running now, by container name, for tests and the API.</summary>
-    public IReadOnlyDictionary<string, ProbeSpec> Running => _probes.ToDictionary(p => p.Key, p => p.Value.Spec);
-
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -94,6 +94,7 @@ public sealed class InProcessHealRunnerTests
         await h.TurnUnhealthyAsync("api");
 
         // The restart leaves it running with its health check still starting: not healed yet.
+        await Eventually.TrueAsync(() => h.RestartsOf("api") == 1, "the restart");
         await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(5));
         await Eventually.StaysTrueAsync(
             async () => (await h.EventsAsync("api", EventKind.Healed)).Count == 0, "no heal while the health check is starting");
@@ -117,7 +118,9 @@ public sealed class InProcessHealRunnerTests
 
         await h.CrashAsync("db");
 
-        // Restarted, it stays "starting" until past the verify timeout.
+        // Restarted, it stays "starting" until past the verify timeout. (Wait for the restart first: before
+        // it, the timer waited on may be the diagnostics' time-box, not verification's.)
+        await Eventually.TrueAsync(() => h.RestartsOf("db") == 1, "the restart");
         await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(5));
         await h.WaitForEventAsync("db", EventKind.HealFailed);
         var failed = Assert.Single(await h.EventsAsync("db", EventKind.HealFailed));
@@ -148,6 +151,7 @@ public sealed class InProcessHealRunnerTests
 
         await h.CrashAsync("web");
 
+        await Eventually.TrueAsync(() => h.RestartsOf("web") == 1, "the restart");
         await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(5));
         await h.WaitForEventAsync("web", EventKind.HealFailed);
         var failed = Assert.Single(await h.EventsAsync("web", EventKind.HealFailed));

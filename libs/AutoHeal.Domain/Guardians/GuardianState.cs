@@ -124,6 +124,7 @@ public sealed record GuardianState
     public static GuardianState New(ContainerKey key) => new() { Key = key };
 
     /// <summary>Whether the container is quarantined.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsQuarantined => Quarantine is not null;
 
     /// <summary>When the next automatic heal could start, given the policy.</summary>

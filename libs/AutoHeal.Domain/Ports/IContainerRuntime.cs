@@ -34,6 +34,8 @@ public sealed record ContainerInfo
     public DateTimeOffset? StartedAt { get; init; }
     /// <summary>Its labels.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Whether it runs with a TTY (its log is then one raw stream).</summary>
+    public bool Tty { get; init; }
     /// <summary>The output of its last health check, trimmed.</summary>
     public string? LastHealthOutput => HealthOutputs.Count > 0 ? HealthOutputs[^1] : null;
     /// <summary>The outputs of its latest health checks (Docker keeps five), oldest first, trimmed.</summary>
@@ -93,5 +95,5 @@ public interface IContainerRuntime
     Task<ExecResult> ExecAsync(string id, string command, CancellationToken cancellationToken);
 
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
-    Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken);
+    Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
 }

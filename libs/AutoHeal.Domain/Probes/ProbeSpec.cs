@@ -68,14 +68,6 @@ public sealed record ProbeSpec
 /// </summary>
 public static class ProbeLabels
 {
-    /// <summary>The labels read, for docs and messages.</summary>
-    public static readonly IReadOnlyList<string> Known =
-    [
-        "autoheal.check.type", "autoheal.check.url", "autoheal.check.method", "autoheal.check.status", "autoheal.check.body",
-        "autoheal.check.host", "autoheal.check.port", "autoheal.check.command", "autoheal.check.interval", "autoheal.check.timeout",
-        "autoheal.check.retries", "autoheal.check.success_threshold", "autoheal.check.start_period",
-    ];
-
     /// <summary>The check the labels define (null when none, or when a label is bad), and the problems.</summary>
     public static (ProbeSpec? Spec, IReadOnlyList<LabelProblem> Problems) Parse(IReadOnlyDictionary<string, string> labels)
     {

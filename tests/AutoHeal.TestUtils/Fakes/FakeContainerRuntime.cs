@@ -269,12 +269,12 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     public Dictionary<string, List<string>> Logs { get; } = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlyList<string>>(Logs.TryGetValue(id, out var l) ? l.TakeLast(lines).ToList() : []);
+            return Task.FromResult<IReadOnlyList<string>>(Logs.TryGetValue(container.Id, out var l) ? l.TakeLast(lines).ToList() : []);
         }
     }
 
