@@ -144,6 +144,8 @@ internal sealed class HealerHarness : IAsyncDisposable
     /// </summary>
     public async Task PassHealthCheckAfterRestartAsync(string name, int healedSoFar = 0)
     {
+        // The restart first: before it, the pending timer may be the diagnostics' time-box, not verification's.
+        await Eventually.TrueAsync(() => RestartsOf(name) > healedSoFar, $"the restart of {name}");
         await Eventually.TrueAsync(() => Clock.PendingTimers > 0, $"verification of {name} to wait for healthy");
         Runtime.SetHealth(name, HealthStatus.Healthy);
         Clock.Advance(HealSteps.VerifyPoll);
