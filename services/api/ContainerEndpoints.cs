@@ -29,7 +29,7 @@ internal static class ContainerEndpoints
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
         var views = catalog.Containers
             .OrderBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Name)))
+            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(catalog.KeyOf(c))))
             .ToList();
         return TypedResults.Ok(views);
     }
@@ -43,7 +43,7 @@ internal static class ContainerEndpoints
             return NotFound(id);
         }
 
-        var state = await guardians.GetAsync(new ContainerKey(catalog.HostName, c.Name), ct);
+        var state = await guardians.GetAsync(catalog.KeyOf(c), ct);
         var history = await store.ReadEventsAsync(new EventQuery { Container = c.Name, Limit = 50 }, ct);
         var check = (await checks.ListAsync(ct)).FirstOrDefault(k => k.ContainerId == c.Name);
         var view = Views.Container(catalog, settings, c, state);
@@ -80,9 +80,9 @@ internal static class ContainerEndpoints
         }
 
         var targets = found.Select(c => c!).DistinctBy(c => c.Id).ToList();
-        await settings.SelectAsync(targets.Select(c => new ContainerKey(catalog.HostName, c.Name)), body.Enabled, ct);
+        await settings.SelectAsync(targets.Select(c => catalog.KeyOf(c)), body.Enabled, ct);
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
-        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Name))).ToList());
+        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(catalog.KeyOf(c)))).ToList());
     }
 
     private static async Task<Results<Accepted<RestartAccepted>, ProblemHttpResult>> RestartAsync(
@@ -94,7 +94,7 @@ internal static class ContainerEndpoints
         }
 
         var facts = c.ToFacts(catalog.Select(c));
-        var key = new ContainerKey(catalog.HostName, c.Name);
+        var key = catalog.KeyOf(c);
         var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Restart) { By = "the API", Facts = facts }, ct);
         if (!result.Accepted || result.State.ActiveHeal is not { Reason: Domain.Policies.FailureKind.Manual } job)
         {
@@ -112,7 +112,7 @@ internal static class ContainerEndpoints
             return NotFound(id);
         }
 
-        var key = new ContainerKey(catalog.HostName, c.Name);
+        var key = catalog.KeyOf(c);
         if (await guardians.GetAsync(key, ct) is not { Quarantine: not null })
         {
             return TypedResults.Problem($"{c.Name} is not quarantined.", statusCode: StatusCodes.Status409Conflict, title: "Nothing to release.");

@@ -30,7 +30,8 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
         return specs;
     }
 
-    private void Invalidate()
+    /// <summary>Forgets the cached definitions (distributed mode: another process may have changed them).</summary>
+    public void Invalidate()
     {
         Interlocked.Increment(ref _generation);
         _specs = null;
@@ -65,7 +66,12 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
             : [];
 
     /// <summary>Saves a valid definition for <paramref name="containerName"/>, replacing that container's previous one.</summary>
-    public async Task<HealthCheckDefinition> SaveAsync(HealthCheckDefinition check, string containerName, CancellationToken cancellationToken)
+    public async Task<HealthCheckDefinition> SaveAsync(HealthCheckDefinition check, string containerName, CancellationToken cancellationToken) =>
+        await SaveAsync(check, containerName, 1, cancellationToken);
+
+    private const int MaxAttempts = 5;
+
+    private async Task<HealthCheckDefinition> SaveAsync(HealthCheckDefinition check, string containerName, int attempt, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
@@ -83,14 +89,22 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
             Invalidate();
             return saved;
         }
+        catch (DocumentConflictException) when (attempt < MaxAttempts)
+        {
+            // another process wrote first: read its version and apply the change to it
+        }
         finally
         {
             _writer.Release();
         }
+
+        return await SaveAsync(check, containerName, attempt + 1, cancellationToken);
     }
 
     /// <summary>Removes a definition; false if there was none.</summary>
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => await DeleteAsync(id, 1, cancellationToken);
+
+    private async Task<bool> DeleteAsync(string id, int attempt, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
@@ -105,9 +119,15 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
             Invalidate();
             return true;
         }
+        catch (DocumentConflictException) when (attempt < MaxAttempts)
+        {
+            // another process wrote first: read its version and apply the change to it
+        }
         finally
         {
             _writer.Release();
         }
+
+        return await DeleteAsync(id, attempt + 1, cancellationToken);
     }
 }

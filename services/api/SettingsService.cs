@@ -17,6 +17,9 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     internal const string ConfigDocument = "config";
     internal const string SelectionsDocument = "selections";
 
+    // Tries of a write that another process's write got ahead of (distributed mode).
+    private const int MaxAttempts = 5;
+
     private readonly SemaphoreSlim _writer = new(1, 1);
     private volatile Snapshot _now = Snapshot.From(new AutoHealConfig(), new Dictionary<string, bool>());
 
@@ -98,6 +101,49 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     }
 
     /// <summary>
+    /// Reads the stored configuration and selections again (distributed mode: another process may have
+    /// changed them); raises <see cref="Changed"/> if they differ from those in force.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        bool changed;
+        try
+        {
+            changed = await ReloadCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    private async Task<bool> ReloadCoreAsync(CancellationToken cancellationToken)
+    {
+        var config = await store.ReadDocumentAsync(ConfigDocument, cancellationToken) is { } json
+            && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
+            && ConfigLimits.Validate(stored).Count == 0
+                ? stored
+                : _now.Config;
+        var choices = await store.ReadDocumentAsync(SelectionsDocument, cancellationToken) is { } sel
+            ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
+            : new Dictionary<string, bool>(_now.Choices);
+        var same = JsonSerializer.Serialize(config, AutoHealApiClient.Json) == JsonSerializer.Serialize(_now.Config, AutoHealApiClient.Json)
+            && choices.Count == _now.Choices.Count && choices.All(kv => _now.Choices.TryGetValue(kv.Key, out var v) && v == kv.Value);
+        if (!same)
+        {
+            _now = Snapshot.From(config, choices);
+        }
+
+        return !same;
+    }
+
+    /// <summary>
     /// Applies a change to the whole configuration: validated, saved, then put in force, all under one
     /// lock. On any error nothing changes and the errors are returned, keyed by field.
     /// </summary>
@@ -107,15 +153,26 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            var next = change(_now.Config);
-            var errors = ConfigLimits.Validate(next);
-            if (errors.Count > 0)
+            for (var attempt = 1; ; attempt++)
             {
-                return (_now.Config, errors);
-            }
+                var next = change(_now.Config);
+                var errors = ConfigLimits.Validate(next);
+                if (errors.Count > 0)
+                {
+                    return (_now.Config, errors);
+                }
 
-            await store.WriteDocumentAsync(ConfigDocument, JsonSerializer.Serialize(next, AutoHealApiClient.Json), cancellationToken);
-            _now = Snapshot.From(next, _now.Choices);
+                try
+                {
+                    await store.WriteDocumentAsync(ConfigDocument, JsonSerializer.Serialize(next, AutoHealApiClient.Json), cancellationToken);
+                    _now = Snapshot.From(next, _now.Choices);
+                    break;
+                }
+                catch (DocumentConflictException) when (attempt < MaxAttempts)
+                {
+                    await ReloadCoreAsync(cancellationToken); // another process wrote first: apply the change to its version
+                }
+            }
         }
         finally
         {
@@ -132,21 +189,33 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            var choices = new Dictionary<string, bool>(_now.Choices);
-            foreach (var key in keys)
+            var targets = keys.ToList();
+            for (var attempt = 1; ; attempt++)
             {
-                if (enabled is { } on)
+                var choices = new Dictionary<string, bool>(_now.Choices);
+                foreach (var key in targets)
                 {
-                    choices[key.ToString()] = on;
+                    if (enabled is { } on)
+                    {
+                        choices[key.ToString()] = on;
+                    }
+                    else
+                    {
+                        choices.Remove(key.ToString());
+                    }
                 }
-                else
+
+                try
                 {
-                    choices.Remove(key.ToString());
+                    await store.WriteDocumentAsync(SelectionsDocument, JsonSerializer.Serialize(choices, AutoHealApiClient.Json), cancellationToken);
+                    _now = Snapshot.From(_now.Config, choices);
+                    break;
+                }
+                catch (DocumentConflictException) when (attempt < MaxAttempts)
+                {
+                    await ReloadCoreAsync(cancellationToken);
                 }
             }
-
-            await store.WriteDocumentAsync(SelectionsDocument, JsonSerializer.Serialize(choices, AutoHealApiClient.Json), cancellationToken);
-            _now = Snapshot.From(_now.Config, choices);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AutoHeal.Contracts.Api;
+using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
@@ -21,13 +22,13 @@ internal static class Views
         {
             Id = c.Id,
             Name = c.Name,
-            Host = catalog.HostName,
+            Host = catalog.KeyOf(c).Host,
             ImageId = c.ImageId,
             Status = Name(c.Status),
             Health = Name(c.Health),
             Monitored = verdict.Monitored,
             MonitoredReason = verdict.Reason,
-            Selection = settings.ChoiceFor(new(catalog.HostName, c.Name)),
+            Selection = settings.ChoiceFor(catalog.KeyOf(c)),
             Phase = current is null ? "unknown" : Name(current.Phase),
             HealingNow = current?.ActiveHeal is not null,
             Quarantined = current?.Quarantine is not null,
@@ -38,13 +39,13 @@ internal static class Views
         };
     }
 
-    /// <summary>The guardians of the containers the engine has now, by name (history of removed ones left out).</summary>
-    public static async Task<Dictionary<string, GuardianState>> PresentGuardiansAsync(IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
+    /// <summary>The guardians of the containers the engines have now, by key (history of removed ones left out).</summary>
+    public static async Task<Dictionary<ContainerKey, GuardianState>> PresentGuardiansAsync(IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
     {
-        var names = catalog.Containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var present = catalog.Containers.Select(catalog.KeyOf).ToHashSet();
         return (await guardians.ListAsync(ct))
-            .Where(s => s.Key.Host == catalog.HostName && names.Contains(s.Key.Name))
-            .ToDictionary(s => s.Key.Name, StringComparer.Ordinal);
+            .Where(s => present.Contains(s.Key))
+            .ToDictionary(s => s.Key);
     }
 
     public static ContainerDetail Detail(

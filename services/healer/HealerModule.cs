@@ -1,3 +1,4 @@
+using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Count} heal job(s) and {Wakes} quarantine probation timer(s) from the last run")]
     public static partial void Resuming(ILogger logger, int count, int wakes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not check the workflow of heal {JobId}; the next activation retries")]
+    public static partial void WorkflowCheckFailed(ILogger logger, string actor, string jobId, Exception exception);
 }

@@ -17,8 +17,22 @@ public sealed class AutoHealOptions
     [Range(100, 10_000_000, ErrorMessage = "AutoHeal:EventRetention must be between {1} and {2}")]
     public int EventRetention { get; set; } = 10_000;
 
+    /// <summary>
+    /// The roles this process runs (<c>--roles</c>): <c>all</c> (the default), or a comma list of
+    /// <c>watcher</c>, <c>healer</c>, <c>api</c>, <c>ui</c>. A subset runs on the Dapr transport.
+    /// </summary>
+    [RegularExpression("^ *(all|watcher|healer|api|ui)( *, *(all|watcher|healer|api|ui))* *$",
+        ErrorMessage = "AutoHeal:Roles (--roles) must be 'all' or a comma list of watcher, healer, api, ui")]
+    public string Roles { get; set; } = "all";
+
+    /// <summary><c>embedded</c> (in-process, SQLite) or <c>dapr</c> (pub/sub, actors, workflows, state store); empty picks embedded for all roles, dapr for a subset.</summary>
+    [RegularExpression("^(|embedded|dapr)$", ErrorMessage = "AutoHeal:Transport (--transport) must be 'embedded' or 'dapr'")]
+    public string Transport { get; set; } = "";
+
     /// <summary>Sub-sections, bound on their own.</summary>
     public DockerOptions? Docker { get; set; }
+    /// <summary>Sub-sections, bound on their own.</summary>
+    public DaprOptions? Dapr { get; set; }
     /// <summary>Sub-sections, bound on their own (<c>Monitor</c> and <c>Restart</c> straight into the API's
     /// <see cref="MonitorConfig"/> and <see cref="RestartConfig"/>: one shape, one set of limits).</summary>
     public MonitorConfig? Monitor { get; set; }
@@ -45,6 +59,40 @@ public sealed class DockerOptions
     [Required(ErrorMessage = "AutoHeal:Docker:HostName must be set")]
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", ErrorMessage = "AutoHeal:Docker:HostName must be letters, digits, '.', '_' or '-' (at most 63)")]
     public string HostName { get; set; } = "local";
+}
+
+/// <summary><c>AutoHeal:Dapr</c>: distributed mode.</summary>
+public sealed class DaprOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Dapr";
+
+    /// <summary>The Docker hosts (comma list) whose watchers the API shows; each runs a watcher with app id <c>autoheal-watcher-host</c>.</summary>
+    [Required(ErrorMessage = "AutoHeal:Dapr:Hosts must name at least one Docker host")]
+    [RegularExpression("^ *[A-Za-z0-9][A-Za-z0-9_.-]{0,62}( *, *[A-Za-z0-9][A-Za-z0-9_.-]{0,62})* *$",
+        ErrorMessage = "AutoHeal:Dapr:Hosts must be a comma list of host names (letters, digits, '.', '_' or '-')")]
+    public string Hosts { get; set; } = "local";
+
+    /// <summary>The host names, trimmed.</summary>
+    public IReadOnlyList<string> HostList => Hosts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>The roles one process runs.</summary>
+public sealed record Roles(bool Watcher, bool Healer, bool Api, bool Ui)
+{
+    /// <summary>Every role: embedded AutoHeal.</summary>
+    public static readonly Roles All = new(true, true, true, true);
+
+    /// <summary>From <c>AutoHeal:Roles</c> (already validated).</summary>
+    public static Roles Parse(string text)
+    {
+        var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return names.Contains("all") ? All : new(names.Contains("watcher"), names.Contains("healer"), names.Contains("api"), names.Contains("ui"));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => this == All ? "all" : string.Join(',',
+        new[] { (Watcher, "watcher"), (Healer, "healer"), (Api, "api"), (Ui, "ui") }.Where(r => r.Item1).Select(r => r.Item2));
 }
 
 /// <summary><c>AutoHeal:Api</c>: access to the REST API.</summary>

@@ -3,6 +3,11 @@ using AutoHeal.Host;
 using AutoHeal.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--roles"] = "AutoHeal:Roles",
+    ["--transport"] = "AutoHeal:Transport",
+});
 var (settings, errors) = Settings.Load(builder.Configuration);
 if (settings is null)
 {
@@ -17,8 +22,20 @@ if (settings is null)
 
 try
 {
-    await builder.AddAutoHealDefaultsAsync(settings);
-    builder.AddEmbeddedRoles(settings);
+    if (settings.OnDapr)
+    {
+        await builder.AddDaprRolesAsync(settings);
+    }
+    else
+    {
+        await builder.AddAutoHealDefaultsAsync(settings);
+        builder.AddEmbeddedRoles(settings);
+    }
+}
+catch (DaprUnavailableException ex)
+{
+    await Console.Error.WriteLineAsync($"autoheal: {ex.Message}");
+    return 2;
 }
 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {
@@ -32,8 +49,17 @@ catch (Exception ex) when (ex is UriFormatException or ArgumentException or NotS
 }
 
 var app = builder.Build();
-app.MapApi();
-app.MapUi();
+if (settings.OnDapr)
+{
+    app.MapDaprRoles(settings);
+    Console.WriteLine($"autoheal: roles {settings.Roles} on Dapr");
+}
+else
+{
+    app.MapApi();
+    app.MapUi();
+}
+
 try
 {
     await app.RunAsync();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace AutoHeal.Host;
 
 /// <summary>All settings, bound and validated before anything starts.</summary>
-internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics)
+internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics, DaprOptions Dapr)
 {
     /// <summary>
     /// Binds every section strictly (unknown keys are errors, so a typo is never silently ignored)
@@ -14,8 +14,9 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
     public static (Settings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
     {
         var errors = new List<string>();
-        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Monitor", "Restart", "Api", "Metrics", "Ui"]);
+        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Dapr", "Monitor", "Restart", "Api", "Metrics", "Ui"]);
         var docker = Bind<DockerOptions>(configuration, DockerOptions.Section, errors);
+        var dapr = Bind<DaprOptions>(configuration, DaprOptions.Section, errors);
         var monitor = Bind<MonitorConfig>(configuration, "AutoHeal:Monitor", errors);
         var restart = Bind<RestartConfig>(configuration, "AutoHeal:Restart", errors);
         var api = Bind<ApiOptions>(configuration, ApiOptions.Section, errors);
@@ -27,6 +28,11 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
             errors.Add($"AutoHeal:Docker:Endpoint must be a unix://, tcp://, http(s):// or npipe:// address (was '{endpoint}')");
         }
 
+        if (errors.Count == 0 && root.Transport == "embedded" && Roles.Parse(root.Roles) != Roles.All)
+        {
+            errors.Add($"AutoHeal:Roles is '{root.Roles}': running some roles only needs AutoHeal:Transport=dapr (the other roles run in other processes)");
+        }
+
         if (errors.Count == 0)
         {
             // The same limits as the API's, reported under the configuration key.
@@ -36,8 +42,14 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
             }
         }
 
-        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics), errors);
+        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics, dapr), errors);
     }
+
+    /// <summary>The roles this process runs.</summary>
+    public Roles Roles => Roles.Parse(Root.Roles);
+
+    /// <summary>Whether the roles talk over Dapr (a subset of roles, or <c>AutoHeal:Transport=dapr</c>).</summary>
+    public bool OnDapr => Root.Transport == "dapr" || (Root.Transport == "" && Roles != Roles.All);
 
     /// <summary>The initial configuration, from these settings.</summary>
     public AutoHealConfig ToConfig() => new() { Monitor = Monitor, Restart = Restart };

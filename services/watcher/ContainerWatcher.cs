@@ -39,8 +39,14 @@ public sealed class ContainerWatcher(
     private volatile bool _fullSweepDue;
     private ITimer? _sweepTimer;
 
-    /// <inheritdoc />
+    /// <summary>The Docker host's name.</summary>
     public string HostName => options.HostName;
+
+    /// <summary>The host's own AutoHeal container, when AutoHeal runs in one (never healed).</summary>
+    public string? SelfContainerId => options.SelfContainerId;
+
+    /// <inheritdoc />
+    public ContainerKey KeyOf(ContainerInfo container) => new(options.HostName, container.Name);
 
     /// <inheritdoc />
     public IReadOnlyCollection<ContainerInfo> Containers => (IReadOnlyCollection<ContainerInfo>)_known.Values;
@@ -70,7 +76,7 @@ public sealed class ContainerWatcher(
 
     /// <inheritdoc />
     public SelectionVerdict Select(ContainerInfo container) =>
-        Selector.Evaluate(container.Name, container.Labels, settings.Selection, settings.ChoiceFor(new ContainerKey(options.HostName, container.Name)),
+        Selector.Evaluate(container.Name, container.Labels, settings.Selection, settings.ChoiceFor(KeyOf(container)),
             isSelf: options.SelfContainerId is { } self && container.Id == self);
 
     /// <summary>Asks for a sweep (after a settings change, say); a full one inspects every container.</summary>

@@ -122,7 +122,7 @@ public sealed class ProbeScheduler(
                     {
                         At = time.GetUtcNow(),
                         Kind = EventKind.LabelInvalid,
-                        Key = new ContainerKey(watcher.HostName, c.Name),
+                        Key = watcher.KeyOf(c),
                         ContainerId = c.Id,
                         Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
                     }], ct);

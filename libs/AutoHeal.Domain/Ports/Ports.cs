@@ -72,8 +72,20 @@ public interface IAutoHealStore
     /// <summary>A named JSON document (configuration, selections, check definitions), or null.</summary>
     Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken);
 
-    /// <summary>Replaces a named JSON document, atomically.</summary>
+    /// <summary>
+    /// Replaces a named JSON document, atomically. Where several processes share the store (distributed
+    /// mode), the write succeeds only if the document is unchanged since this process last read it;
+    /// otherwise it throws <see cref="DocumentConflictException"/>: read again, re-apply, write again.
+    /// </summary>
     Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken);
+}
+
+/// <summary>Another process changed a shared document since it was read (optimistic concurrency, ETags).</summary>
+public sealed class DocumentConflictException(string name)
+    : Exception($"the document '{name}' was changed by another AutoHeal process; read it again and retry")
+{
+    /// <summary>The document.</summary>
+    public string Document => name;
 }
 
 /// <summary>Fans saved events out: logs, metrics, webhooks, pub/sub.</summary>
@@ -111,8 +123,8 @@ public interface ISettingsSource
 /// <summary>The containers the watcher knows, for the API and dashboard.</summary>
 public interface IContainerCatalog
 {
-    /// <summary>The Docker host's name.</summary>
-    string HostName { get; }
+    /// <summary>The key of a container (its Docker host and name).</summary>
+    ContainerKey KeyOf(ContainerInfo container);
 
     /// <summary>Every container, as last seen.</summary>
     IReadOnlyCollection<ContainerInfo> Containers { get; }

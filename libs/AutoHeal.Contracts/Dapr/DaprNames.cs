@@ -1,0 +1,88 @@
+namespace AutoHeal.Contracts.Dapr;
+
+/// <summary>
+/// The names distributed mode shares with its Dapr components (<c>components/*.yaml</c>) and compose
+/// files. Change one here and there together.
+/// </summary>
+public static class DaprNames
+{
+    /// <summary>The pub/sub component (<c>components/pubsub.yaml</c>).</summary>
+    public const string PubSub = "autoheal-pubsub";
+
+    /// <summary>The state store component (<c>components/statestore.yaml</c>); it is also the actor state store.</summary>
+    public const string StateStore = "autoheal-state";
+
+    /// <summary>Watchers publish every container signal here (CloudEvents; data is a <c>ContainerSignal</c>).</summary>
+    public const string SignalsTopic = "container-signals";
+
+    /// <summary>Signals the healer cannot read end up here, for a person to look at.</summary>
+    public const string SignalsDeadLetterTopic = "container-signals-dead";
+
+    /// <summary>Every saved AutoHeal event is published here (data is an <c>AutoHealEvent</c>), for any consumer.</summary>
+    public const string EventsTopic = "heal-events";
+
+    /// <summary>The actor type that owns one container's guardian state (actor id = <c>host/name</c>).</summary>
+    public const string ContainerActorType = "ContainerActor";
+
+    /// <summary>The workflow that runs one heal.</summary>
+    public const string HealWorkflow = "HealWorkflow";
+
+    /// <summary>The healer's app id.</summary>
+    public const string HealerAppId = "autoheal-healer";
+
+    /// <summary>The API's app id.</summary>
+    public const string ApiAppId = "autoheal-api";
+
+    /// <summary>The prefix of every watcher's app id.</summary>
+    public const string WatcherAppIdPrefix = "autoheal-watcher-";
+
+    /// <summary>The app id of the watcher of Docker host <paramref name="host"/>.</summary>
+    public static string WatcherAppId(string host) => WatcherAppIdPrefix + host.ToLowerInvariant();
+
+    /// <summary>State store keys of the shared documents (configuration, selections, check definitions).</summary>
+    public static string DocumentKey(string name) => "autoheal-document-" + name;
+}
+
+/// <summary>The routes a watcher serves to the healer and the API by Dapr service invocation.</summary>
+public static class WatcherRoutes
+{
+    /// <summary>The common prefix.</summary>
+    public const string Prefix = "/watcher";
+
+    /// <summary>GET: the host, its engine and every container as last seen (<see cref="WatcherSnapshot"/>).</summary>
+    public const string Snapshot = Prefix + "/snapshot";
+
+    /// <summary>The containers' routes.</summary>
+    public const string Containers = Prefix + "/containers";
+
+    /// <summary>GET: one container, inspected now (<c>ContainerInfo</c>, 404 if none).</summary>
+    public static string Container(string idOrName) => $"{Containers}/{Uri.EscapeDataString(idOrName)}";
+
+    /// <summary>POST: restarts a container, <c>?stop_timeout_seconds=</c>.</summary>
+    public static string Restart(string id, TimeSpan stopTimeout) =>
+        $"{Container(id)}/restart?stop_timeout_seconds={(int)Math.Ceiling(stopTimeout.TotalSeconds)}";
+
+    /// <summary>GET: the last lines of a container's log, <c>?lines=</c>.</summary>
+    public static string Logs(string id, int lines) => $"{Container(id)}/logs?lines={lines}";
+
+    /// <summary>The header Dapr puts on calls from the sidecar when <c>APP_API_TOKEN</c> is set.</summary>
+    public const string AppTokenHeader = "dapr-api-token";
+}
+
+/// <summary>The JSON of everything distributed mode sends over Dapr: the API's (snake_case, enums as strings).</summary>
+public static class DaprWire
+{
+    /// <summary>Serializer options for signals, events, actor calls and watcher calls.</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions Json = Api.AutoHealApiClient.CreateJson();
+}
+
+/// <summary>What a watcher knows, in one call: its host, its engine, its containers.</summary>
+/// <param name="Host">The Docker host's name.</param>
+/// <param name="SelfContainerId">AutoHeal's own container on that host, if it runs in one (never healed).</param>
+/// <param name="Engine">Whether the engine answers.</param>
+/// <param name="Containers">Every container, as last seen.</param>
+public sealed record WatcherSnapshot(
+    string Host,
+    string? SelfContainerId,
+    Domain.Ports.EngineReading Engine,
+    IReadOnlyList<Domain.Ports.ContainerInfo> Containers);

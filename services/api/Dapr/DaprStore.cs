@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using Dapr.Client;
+
+namespace AutoHeal.Api.Dapr;
+
+/// <summary>
+/// The distributed <see cref="IAutoHealStore"/>. Shared documents (configuration, selections, check
+/// definitions) live in the Dapr state store, written with the ETag of the last read, so concurrent
+/// writers in different processes never overwrite each other unseen. Guardian state lives in each
+/// container's actor, not here. The event log is the API's: it keeps <c>heal-events</c> in its own
+/// SQLite file (<paramref name="eventLog"/>); the other roles only publish events, so without an event
+/// log appending returns the events as they are and reading finds none.
+/// </summary>
+public sealed class DaprStore(DaprClient dapr, IAutoHealStore? eventLog = null) : IAutoHealStore
+{
+    private readonly ConcurrentDictionary<string, string> _etags = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public async Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken)
+    {
+        var (json, etag) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, DaprNames.DocumentKey(name), cancellationToken: cancellationToken);
+        if (string.IsNullOrEmpty(etag))
+        {
+            _etags.TryRemove(name, out _);
+        }
+        else
+        {
+            _etags[name] = etag;
+        }
+
+        return json;
+    }
+
+    /// <inheritdoc />
+    public async Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken)
+    {
+        var key = DaprNames.DocumentKey(name);
+        if (!_etags.TryGetValue(name, out var etag))
+        {
+            // Never read, or absent when read: the first write of the document.
+            await dapr.SaveStateAsync(DaprNames.StateStore, key, json, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken);
+        }
+        else if (!await dapr.TrySaveStateAsync(DaprNames.StateStore, key, json, etag, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken))
+        {
+            throw new DocumentConflictException(name);
+        }
+
+        // The new ETag is only known by reading again; the next write needs it.
+        await ReadDocumentAsync(name, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AutoHealEvent>> AppendEventsAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) =>
+        eventLog is null ? Task.FromResult(events) : eventLog.AppendEventsAsync(events, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AutoHealEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken) =>
+        eventLog is null ? Task.FromResult<IReadOnlyList<AutoHealEvent>>([]) : eventLog.ReadEventsAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GuardianState?> LoadGuardianAsync(ContainerKey key, CancellationToken cancellationToken) => throw InActors();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<GuardianState>> LoadGuardiansAsync(CancellationToken cancellationToken) => throw InActors();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) => throw InActors();
+
+    private static NotSupportedException InActors() => new("in distributed mode guardian state lives in the ContainerActor (read it through IGuardians)");
+}

@@ -1,0 +1,117 @@
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using Dapr.Actors.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Healer.Dapr;
+
+/// <summary>
+/// The distributed guardian of one container. Like the embedded mailbox it only loads its state, calls
+/// the pure <see cref="Guardian.Decide"/>, saves, and carries out the decisions: heals run as
+/// <see cref="HealWorkflow"/> instances, and wake-ups are durable reminders (they survive a restart of
+/// the healer, unlike actor timers). Dapr runs one call at a time per actor, so inputs never interleave.
+/// </summary>
+internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
+{
+    internal const string StateName = "guardian";
+    internal const string WakeReminder = "wake";
+
+    private readonly ISettingsSource _settings;
+    private readonly IHealWorkflows _workflows;
+    private readonly IEventSink _events;
+    private readonly TimeProvider _time;
+
+    /// <summary>The constructor Dapr activates the actor with.</summary>
+    public ContainerActor(ActorHost host, ISettingsSource settings, IHealWorkflows workflows, IEventSink events, TimeProvider time)
+        : base(host)
+    {
+        _settings = settings;
+        _workflows = workflows;
+        _events = events;
+        _time = time;
+    }
+
+    /// <summary>For tests: the state manager cannot be set from outside an actor.</summary>
+    internal ContainerActor(ActorHost host, ISettingsSource settings, IHealWorkflows workflows, IEventSink events, TimeProvider time, IActorStateManager state)
+        : this(host, settings, workflows, events, time) => StateManager = state;
+
+    public async Task<ActorReply> TellAsync(GuardianInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (DaprIds.Actor(input.Key) != Id)
+        {
+            throw new ArgumentException($"an input for {input.Key} reached the actor {Id}", nameof(input));
+        }
+
+        var stored = await StateManager.TryGetStateAsync<GuardianState>(StateName);
+
+        // A container nobody monitors, and that never was, leaves no trace.
+        if (!stored.HasValue && input is ContainerSignal { Facts.Monitored: false })
+        {
+            return new ActorReply(false, GuardianState.New(input.Key));
+        }
+
+        var before = stored.HasValue ? stored.Value : GuardianState.New(input.Key);
+        var result = Guardian.Decide(before, input, _settings.Policy, _time.GetUtcNow());
+        await StateManager.SetStateAsync(StateName, result.State);
+        await StateManager.SaveStateAsync();
+
+        foreach (var decision in result.Decisions)
+        {
+            switch (decision)
+            {
+                case StartHeal start:
+                    await _workflows.StartAsync(start.Job, CancellationToken.None);
+                    break;
+                case CancelHeal cancel:
+                    await _workflows.CancelAsync(cancel.JobId, cancel.Reason, CancellationToken.None);
+                    break;
+                case WakeAt wake:
+                    var due = wake.At - _time.GetUtcNow();
+                    await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
+                    break;
+            }
+        }
+
+        if (result.Events.Count > 0)
+        {
+            await _events.PublishAsync(result.Events, CancellationToken.None);
+        }
+
+        return new ActorReply(result.Accepted, result.State);
+    }
+
+    public async Task<GuardianState?> GetGuardianAsync()
+    {
+        var stored = await StateManager.TryGetStateAsync<GuardianState>(StateName);
+        return stored.HasValue ? stored.Value : null;
+    }
+
+    public async Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period)
+    {
+        if (reminderName == WakeReminder && await GetGuardianAsync() is { } guardian)
+        {
+            await TellAsync(new Wake(guardian.Key));
+        }
+    }
+
+    /// <summary>
+    /// A heal decided and saved just before the healer died may not have reached the workflow engine:
+    /// on activation, the heal in the saved state gets its workflow if it has none.
+    /// </summary>
+    protected override async Task OnActivateAsync()
+    {
+        if (await GetGuardianAsync() is { ActiveHeal: { } job })
+        {
+            try
+            {
+                await _workflows.EnsureAsync(job, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.WorkflowCheckFailed(Logger, Id.ToString(), job.Id, ex);
+            }
+        }
+    }
+}

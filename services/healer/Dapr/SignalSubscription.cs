@@ -1,0 +1,80 @@
+using System.Text.Json;
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using Dapr;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Healer.Dapr;
+
+/// <summary>
+/// The healer's subscription to <see cref="DaprNames.SignalsTopic"/>: each signal goes to its container's
+/// actor. A message that is not a valid signal is dropped (Dapr's <c>DROP</c>, so it goes to the dead
+/// letter topic instead of being retried for ever) and touches no actor; a failure to reach the actor is
+/// a 500, which Dapr retries.
+/// </summary>
+public static partial class SignalSubscription
+{
+    /// <summary>The route the sidecar delivers signals to.</summary>
+    public const string Route = "/dapr/container-signals";
+
+    /// <summary>Maps the subscription (listed by <c>GET /dapr/subscribe</c>).</summary>
+    public static IEndpointRouteBuilder MapSignalSubscription(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Route, HandleAsync)
+            .WithTopic(new TopicOptions
+            {
+                PubsubName = DaprNames.PubSub,
+                Name = DaprNames.SignalsTopic,
+                DeadLetterTopic = DaprNames.SignalsDeadLetterTopic,
+            })
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpRequest request, IGuardians guardians, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger(typeof(SignalSubscription));
+        ContainerSignal? signal;
+        try
+        {
+            signal = await JsonSerializer.DeserializeAsync<ContainerSignal>(request.Body, DaprWire.Json, ct);
+        }
+        catch (JsonException ex)
+        {
+            return Drop(logger, $"not a container signal: {ex.Message}");
+        }
+
+        if (Problem(signal) is { } problem)
+        {
+            return Drop(logger, problem);
+        }
+
+        await guardians.TellAsync(signal!, ct);
+        return Results.Ok(new { status = "SUCCESS" });
+    }
+
+    /// <summary>What makes a signal unusable, or null.</summary>
+    internal static string? Problem(ContainerSignal? signal) => signal switch
+    {
+        null => "empty message",
+        { Key: null } => "key is missing",
+        { Key.Host: null or "" } => "key.host is missing",
+        { Key.Name: null or "" } => "key.name is missing",
+        { Facts: null } => "facts are missing",
+        _ when !Enum.IsDefined(signal.Kind) => $"kind {(int)signal.Kind} is unknown",
+        _ => null,
+    };
+
+    private static IResult Drop(ILogger logger, string why)
+    {
+        Dropped(logger, why);
+        return Results.Json(new { status = "DROP", reason = why });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on container-signals: {Why}")]
+    private static partial void Dropped(ILogger logger, string why);
+}

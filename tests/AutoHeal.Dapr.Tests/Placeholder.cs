@@ -1,0 +1,1 @@
+namespace AutoHeal.Dapr.Tests;
