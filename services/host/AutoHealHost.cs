@@ -9,6 +9,7 @@ using AutoHeal.Sqlite;
 using AutoHeal.Ui;
 using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
+using Dapr;
 using Dapr.Client;
 using Prometheus;
 
@@ -79,7 +80,8 @@ internal static class AutoHealHost
         builder.AddWebDefaults(settings);
         var roles = settings.Roles;
         var dapr = new DaprClientBuilder().UseJsonSerializationOptions(DaprWire.Json).Build();
-        using (var wait = new CancellationTokenSource(SidecarWait))
+        var sidecarWait = TimeSpan.FromSeconds(settings.Dapr.SidecarWaitSeconds);
+        using (var wait = new CancellationTokenSource(sidecarWait))
         {
             try
             {
@@ -87,12 +89,24 @@ internal static class AutoHealHost
             }
             catch (OperationCanceledException)
             {
-                throw new DaprUnavailableException($"no Dapr sidecar answered within {SidecarWait.TotalSeconds:0}s (DAPR_HTTP_ENDPOINT / DAPR_HTTP_PORT, default http://localhost:3500): distributed mode runs next to daprd");
+                throw new DaprUnavailableException($"no Dapr sidecar answered within {sidecarWait.TotalSeconds:0}s (AutoHeal:Dapr:SidecarWaitSeconds; DAPR_HTTP_ENDPOINT / DAPR_HTTP_PORT, default http://localhost:3500): distributed mode runs next to daprd");
             }
         }
 
-        var eventLog = roles.Api ? await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None) : null;
-        await builder.AddSettingsAsync(new DaprStore(dapr, eventLog), settings, $"the configuration saved through the API in the state store {DaprNames.StateStore}");
+        var eventLog = roles.Api ? new ApiEventLog(await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None)) : null;
+        if (eventLog is not null)
+        {
+            builder.Services.AddSingleton(eventLog);
+        }
+
+        try
+        {
+            await builder.AddSettingsAsync(new DaprStore(dapr, eventLog), settings, $"the configuration saved through the API in the state store {DaprNames.StateStore}");
+        }
+        catch (DaprException ex)
+        {
+            throw new DaprUnavailableException($"the Dapr state store '{DaprNames.StateStore}' cannot be read ({ex.InnerException?.Message ?? ex.Message}): check its component in the sidecar's --resources-path");
+        }
         builder.AddDaprTransport();
         builder.AddSharedDocumentsRefresh();
         if (roles.Watcher)
@@ -160,8 +174,6 @@ internal static class AutoHealHost
             app.MapUi();
         }
     }
-
-    private static readonly TimeSpan SidecarWait = TimeSpan.FromSeconds(60);
 
     /// <summary>Every role on the in-process transport: watcher, healer, API.</summary>
     public static WebApplicationBuilder AddEmbeddedRoles(this WebApplicationBuilder builder, Settings settings)

@@ -73,6 +73,10 @@ public sealed class DaprOptions
         ErrorMessage = "AutoHeal:Dapr:Hosts must be a comma list of host names (letters, digits, '.', '_' or '-')")]
     public string Hosts { get; set; } = "local";
 
+    /// <summary>How long a role on Dapr waits for its sidecar at start before giving up (exit code 2).</summary>
+    [Range(1, 600, ErrorMessage = "AutoHeal:Dapr:SidecarWaitSeconds must be between {1} and {2}")]
+    public int SidecarWaitSeconds { get; set; } = 60;
+
     /// <summary>The host names, trimmed.</summary>
     public IReadOnlyList<string> HostList => Hosts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

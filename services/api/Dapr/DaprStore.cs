@@ -12,11 +12,12 @@ namespace AutoHeal.Api.Dapr;
 /// The distributed <see cref="IAutoHealStore"/>. Shared documents (configuration, selections, check
 /// definitions) live in the Dapr state store, written with the ETag of the last read, so concurrent
 /// writers in different processes never overwrite each other unseen. Guardian state lives in each
-/// container's actor, not here. The event log is the API's: it keeps <c>heal-events</c> in its own
-/// SQLite file (<paramref name="eventLog"/>); the other roles only publish events, so without an event
-/// log appending returns the events as they are and reading finds none.
+/// container's actor, not here. The event log is the API's: every role publishes its events to
+/// <c>heal-events</c>, and the API's subscription (<see cref="EventProjection"/>) appends them to its own
+/// SQLite file (<paramref name="eventLog"/>). So appending here only hands the events back (they are
+/// logged once, when they come back from the topic), and reading finds none without an event log.
 /// </summary>
-public sealed class DaprStore(DaprClient dapr, IAutoHealStore? eventLog = null) : IAutoHealStore
+public sealed class DaprStore(DaprClient dapr, ApiEventLog? eventLog = null) : IAutoHealStore
 {
     private readonly ConcurrentDictionary<string, string> _etags = new(StringComparer.Ordinal);
 
@@ -56,11 +57,11 @@ public sealed class DaprStore(DaprClient dapr, IAutoHealStore? eventLog = null) 
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AutoHealEvent>> AppendEventsAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) =>
-        eventLog is null ? Task.FromResult(events) : eventLog.AppendEventsAsync(events, cancellationToken);
+        Task.FromResult(events);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AutoHealEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken) =>
-        eventLog is null ? Task.FromResult<IReadOnlyList<AutoHealEvent>>([]) : eventLog.ReadEventsAsync(query, cancellationToken);
+        eventLog is null ? Task.FromResult<IReadOnlyList<AutoHealEvent>>([]) : eventLog.Store.ReadEventsAsync(query, cancellationToken);
 
     /// <inheritdoc />
     public Task<GuardianState?> LoadGuardianAsync(ContainerKey key, CancellationToken cancellationToken) => throw InActors();
@@ -73,3 +74,6 @@ public sealed class DaprStore(DaprClient dapr, IAutoHealStore? eventLog = null) 
 
     private static NotSupportedException InActors() => new("in distributed mode guardian state lives in the ContainerActor (read it through IGuardians)");
 }
+
+/// <summary>The API's own event log in distributed mode (a SQLite file in its data folder), fed by <c>heal-events</c>.</summary>
+public sealed record ApiEventLog(IAutoHealStore Store);

@@ -27,7 +27,7 @@ public static partial class EventProjection
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpRequest request, IAutoHealStore store, WebhookNotifier webhooks, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<IResult> HandleAsync(HttpRequest request, ApiEventLog log, WebhookNotifier webhooks, ILoggerFactory loggers, CancellationToken ct)
     {
         AutoHealEvent? e;
         try
@@ -44,7 +44,7 @@ public static partial class EventProjection
             return Drop(loggers, "an event needs a known kind and a message");
         }
 
-        var saved = await store.AppendEventsAsync([e with { Id = 0 }], ct);
+        var saved = await log.Store.AppendEventsAsync([e with { Id = 0 }], ct);
         await webhooks.PublishAsync(saved, ct); // not the whole event sink: that would publish to heal-events again
         return Results.Ok(new { status = "SUCCESS" });
     }
