@@ -26,4 +26,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not check the workflow of heal {JobId}; the next activation retries")]
     public static partial void WorkflowCheckFailed(ILogger logger, string actor, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not start the workflow of heal {JobId}; a reminder tries again every 30 s")]
+    public static partial void WorkflowStartFailed(ILogger logger, string actor, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not terminate the workflow of heal {JobId}; its reports are no longer accepted")]
+    public static partial void WorkflowCancelFailed(ILogger logger, string actor, string jobId, Exception exception);
 }

@@ -58,9 +58,15 @@ public static class WatcherRoutes
     /// <summary>GET: one container, inspected now (<c>ContainerInfo</c>, 404 if none).</summary>
     public static string Container(string idOrName) => $"{Containers}/{Uri.EscapeDataString(idOrName)}";
 
-    /// <summary>POST: restarts a container, <c>?stop_timeout_seconds=</c>.</summary>
-    public static string Restart(string id, TimeSpan stopTimeout) =>
-        $"{Container(id)}/restart?stop_timeout_seconds={(int)Math.Ceiling(stopTimeout.TotalSeconds)}";
+    /// <summary>
+    /// POST: restarts a container, <c>?stop_timeout_seconds=</c>. With <paramref name="expectStatus"/>
+    /// and <paramref name="expectStartedAt"/> (as the caller last saw it), the watcher restarts only if the
+    /// container still looks so once it holds the host's restart slot, and answers 412 otherwise.
+    /// </summary>
+    public static string Restart(string id, TimeSpan stopTimeout, Domain.Containers.ContainerStatus? expectStatus = null, DateTimeOffset? expectStartedAt = null) =>
+        $"{Container(id)}/restart?stop_timeout_seconds={(int)Math.Ceiling(stopTimeout.TotalSeconds)}"
+        + (expectStatus is { } status ? $"&expect_status={status.ToString().ToLowerInvariant()}" : "")
+        + (expectStartedAt is { } started ? $"&expect_started_at={Uri.EscapeDataString(started.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}" : "");
 
     /// <summary>GET: the last lines of a container's log, <c>?lines=</c>.</summary>
     public static string Logs(string id, int lines) => $"{Container(id)}/logs?lines={lines}";

@@ -24,13 +24,18 @@ public sealed class DaprWatcherClients : IWatcherClients
         {
             var appId = DaprNames.WatcherAppId(h);
             var http = DaprClient.CreateInvokeHttpClient(appId);
-            http.Timeout = TimeSpan.FromSeconds(30);
+            // Above the resiliency policy's 120 s for calls to watchers: a restart waits for the
+            // host's restart slot and for Docker's stop timeout.
+            http.Timeout = TimeSpan.FromSeconds(130);
             return new WatcherClient(http, $"dapr://{appId}");
         });
 }
 
 /// <summary>Docker refused an operation (the watcher's 409), in Docker's words.</summary>
 public sealed class WatcherRefusedException(string message) : Exception(message);
+
+/// <summary>The container was not as expected once the watcher could restart it (the watcher's 412).</summary>
+public sealed class ContainerChangedException(string message) : Exception(message);
 
 /// <summary>
 /// The part of <see cref="IContainerRuntime"/> heal steps use (inspect, restart, log tail) over a
@@ -64,6 +69,22 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IContainer
     {
         using var response = await http.GetAsync(WatcherRoutes.Logs(container.Id, lines), cancellationToken);
         return await ReadAsync<List<string>>(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// Restarts the container only if, once the watcher holds the host's restart slot, it is still as the
+    /// caller saw it (<paramref name="status"/>, <paramref name="startedAt"/>); otherwise throws <see cref="ContainerChangedException"/>.
+    /// </summary>
+    public async Task RestartIfUnchangedAsync(
+        string id, TimeSpan stopTimeout, Domain.Containers.ContainerStatus status, DateTimeOffset? startedAt, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync(WatcherRoutes.Restart(id, stopTimeout, status, startedAt), null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new ContainerChangedException(await ProblemDetailAsync(response, cancellationToken));
+        }
+
+        await ThrowUnlessSuccessAsync(response, cancellationToken);
     }
 
     /// <summary>The watcher's host, engine and containers.</summary>

@@ -16,6 +16,8 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
 {
     internal const string StateName = "guardian";
     internal const string WakeReminder = "wake";
+    internal const string EnsureHealReminder = "ensure-heal";
+    private static readonly TimeSpan EnsureHealRetry = TimeSpan.FromSeconds(30);
 
     private readonly ISettingsSource _settings;
     private readonly IHealWorkflows _workflows;
@@ -57,26 +59,47 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
         await StateManager.SetStateAsync(StateName, result.State);
         await StateManager.SaveStateAsync();
 
+        // Saved: tell it before anything below can fail.
+        if (result.Events.Count > 0)
+        {
+            await _events.PublishAsync(result.Events, CancellationToken.None);
+        }
+
         foreach (var decision in result.Decisions)
         {
             switch (decision)
             {
                 case StartHeal start:
-                    await _workflows.StartAsync(start.Job, CancellationToken.None);
+                    try
+                    {
+                        await _workflows.StartAsync(start.Job, CancellationToken.None);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The job is saved; a redelivered signal would decide nothing new. A durable
+                        // reminder starts the workflow once the engine answers again.
+                        Log.WorkflowStartFailed(Logger, Id.ToString(), start.Job.Id, ex);
+                        await RegisterReminderAsync(EnsureHealReminder, null, EnsureHealRetry, EnsureHealRetry);
+                    }
+
                     break;
                 case CancelHeal cancel:
-                    await _workflows.CancelAsync(cancel.JobId, cancel.Reason, CancellationToken.None);
+                    try
+                    {
+                        await _workflows.CancelAsync(cancel.JobId, cancel.Reason, CancellationToken.None);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Harmless if it runs on: the guardian no longer accepts its reports, so it restarts nothing.
+                        Log.WorkflowCancelFailed(Logger, Id.ToString(), cancel.JobId, ex);
+                    }
+
                     break;
                 case WakeAt wake:
                     var due = wake.At - _time.GetUtcNow();
                     await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
                     break;
             }
-        }
-
-        if (result.Events.Count > 0)
-        {
-            await _events.PublishAsync(result.Events, CancellationToken.None);
         }
 
         return new ActorReply(result.Accepted, result.State);
@@ -90,9 +113,16 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
 
     public async Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period)
     {
-        if (reminderName == WakeReminder && await GetGuardianAsync() is { } guardian)
+        switch (reminderName)
         {
-            await TellAsync(new Wake(guardian.Key));
+            case WakeReminder when await GetGuardianAsync() is { } guardian:
+                await TellAsync(new Wake(guardian.Key));
+                break;
+            case EnsureHealReminder:
+                // Throws while the engine does not answer: the reminder's period tries again.
+                await EnsureHealAsync();
+                await UnregisterReminderAsync(EnsureHealReminder);
+                break;
         }
     }
 
@@ -102,16 +132,26 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
     /// </summary>
     protected override async Task OnActivateAsync()
     {
-        if (await GetGuardianAsync() is { ActiveHeal: { } job })
+        try
         {
-            try
-            {
-                await _workflows.EnsureAsync(job, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.WorkflowCheckFailed(Logger, Id.ToString(), job.Id, ex);
-            }
+            await EnsureHealAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.WorkflowCheckFailed(Logger, Id.ToString(), "(saved)", ex);
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the saved heal has a running workflow: starts one if there is none, and calls the
+    /// heal off if its workflow ended without reporting its outcome (its last report failed for good,
+    /// or it was terminated), so the container is not left "healing" for ever.
+    /// </summary>
+    private async Task EnsureHealAsync()
+    {
+        if (await GetGuardianAsync() is { ActiveHeal: { } job } && !await _workflows.EnsureAsync(job, CancellationToken.None))
+        {
+            await TellAsync(new HealReport(job.Key, job.Id, HealStep.Cancelled) { Detail = "the heal's workflow ended without reporting its outcome" });
         }
     }
 }

@@ -1,4 +1,5 @@
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using Dapr.Workflow;
@@ -20,8 +21,12 @@ public sealed class RecheckActivity(IWatcherClients watchers, TimeProvider time)
                 return StepOutcome.Stop(HealStep.Cancelled, $"heal not needed: {check.Detail}");
             }
 
-            var diagnostics = check.Container is { } seen ? await steps.DiagnoseAsync(seen, CancellationToken.None) : null;
-            return new StepOutcome(true, check.Detail) { Diagnostics = diagnostics };
+            var diagnostics = check.Container is { } c ? await steps.DiagnoseAsync(c, CancellationToken.None) : null;
+            return new StepOutcome(true, check.Detail)
+            {
+                Diagnostics = diagnostics,
+                Seen = check.Container is { } seen ? new ContainerSeen(seen.Status, seen.StartedAt) : null,
+            };
         }
         catch (EngineUnavailableException ex)
         {
@@ -34,26 +39,52 @@ public sealed class RecheckActivity(IWatcherClients watchers, TimeProvider time)
 }
 
 /// <summary>
-/// Restarts the container through its watcher (which holds the host's cap on restarts in flight).
-/// Idempotent: if the engine retries it after a lost answer, a container already started since the
-/// restart was issued is not restarted again.
+/// Restarts the container through its watcher, which holds the host's cap on restarts in flight and
+/// restarts only if the container is still as the recheck saw it once it has a slot (an operator may
+/// have stopped it meanwhile). Idempotent, by the engine's clock alone: if the engine retries it after
+/// a lost answer, a container started since the recheck is not restarted again.
 /// </summary>
-public sealed class RestartActivity(IWatcherClients watchers, TimeProvider time) : WorkflowActivity<HealJob, StepOutcome>
+public sealed class RestartActivity(IWatcherClients watchers, TimeProvider time) : WorkflowActivity<RestartRequest, StepOutcome>
 {
     /// <inheritdoc />
-    public override async Task<StepOutcome> RunAsync(WorkflowActivityContext context, HealJob input)
+    public override async Task<StepOutcome> RunAsync(WorkflowActivityContext context, RestartRequest input)
     {
-        var steps = new HealSteps(watchers.For(input.Key.Host), time);
+        var job = input.Job;
+        var watcher = watchers.For(job.Key.Host);
         try
         {
-            var restart = await steps.RestartAsync(input, resumed: true, CancellationToken.None);
-            return restart.Proceed
-                ? new StepOutcome(true, restart.Detail) { StartedAt = restart.StartedAt }
-                : StepOutcome.Stop(HealStep.Cancelled, restart.Detail);
+            if (input.Seen is not { } seen)
+            {
+                // Resumed past the recheck (the healer stopped mid-heal): the saved job's issue time decides.
+                var resumed = await new HealSteps(watcher, time).RestartAsync(job, resumed: true, CancellationToken.None);
+                return resumed.Proceed
+                    ? new StepOutcome(true, resumed.Detail) { StartedAt = resumed.StartedAt }
+                    : StepOutcome.Stop(HealStep.Cancelled, resumed.Detail);
+            }
+
+            if (await watcher.InspectAsync(job.ContainerId, CancellationToken.None) is not { } now)
+            {
+                return StepOutcome.Stop(HealStep.Cancelled, "the container is gone");
+            }
+
+            if (now.StartedAt > seen.StartedAt && now.Status == ContainerStatus.Running)
+            {
+                return new StepOutcome(true, "restarted already (it started again since the recheck)") { StartedAt = now.StartedAt };
+            }
+
+            await watcher.RestartIfUnchangedAsync(job.ContainerId, job.StopTimeout, seen.Status, seen.StartedAt, CancellationToken.None);
+            var after = await watcher.InspectAsync(job.ContainerId, CancellationToken.None);
+            return after is null
+                ? StepOutcome.Stop(HealStep.Cancelled, "the container is gone")
+                : new StepOutcome(true, "restarted") { StartedAt = after.StartedAt };
         }
         catch (EngineUnavailableException ex)
         {
             return RecheckActivity.EngineDown(ex);
+        }
+        catch (ContainerChangedException ex)
+        {
+            return StepOutcome.Stop(HealStep.Cancelled, $"heal called off: {ex.Message}");
         }
         catch (WatcherRefusedException ex)
         {

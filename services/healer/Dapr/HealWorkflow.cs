@@ -1,3 +1,4 @@
+using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using Dapr.Workflow;
@@ -26,6 +27,7 @@ public sealed class HealWorkflow : Workflow<HealJob, HealStep>
     public override async Task<HealStep> RunAsync(WorkflowContext context, HealJob input)
     {
         var job = input;
+        ContainerSeen? seen = null; // the container as the recheck saw it (none when resumed past it)
         if (job.Stage == HealStage.Waiting)
         {
             context.SetCustomStatus("waiting");
@@ -49,13 +51,14 @@ public sealed class HealWorkflow : Workflow<HealJob, HealStep>
             }
 
             job = begin.ActiveHeal ?? job with { Stage = HealStage.Restarting, RestartIssuedAt = context.CurrentUtcDateTime };
+            seen = check.Seen;
         }
 
         var restartedAt = job.RestartedAt;
         if (job.Stage != HealStage.Verifying)
         {
             context.SetCustomStatus("restarting");
-            var restart = await WatcherAsync(context, nameof(RestartActivity), job);
+            var restart = await WatcherAsync(context, nameof(RestartActivity), new RestartRequest(job, seen));
             if (!restart.Proceed)
             {
                 return await FinishAsync(context, job, restart);
@@ -78,7 +81,12 @@ public sealed class HealWorkflow : Workflow<HealJob, HealStep>
         }
         catch (WorkflowTaskFailedException ex)
         {
-            var job = input as HealJob ?? ((VerifyRequest)input).Job;
+            var job = input switch
+            {
+                HealJob j => j,
+                RestartRequest r => r.Job,
+                _ => ((VerifyRequest)input).Job,
+            };
             return StepOutcome.Stop(HealStep.Cancelled,
                 $"the watcher of {job.Key.Host} could not be reached ({ex.FailureDetails?.ErrorMessage ?? ex.Message}); healing resumes with the next failure signal");
         }
@@ -111,9 +119,18 @@ public sealed record StepOutcome(bool Proceed, string Detail)
     /// <summary>What the recheck kept before the restart.</summary>
     public HealDiagnostics? Diagnostics { get; init; }
 
+    /// <summary>The container as the recheck saw it (by the engine's clock).</summary>
+    public ContainerSeen? Seen { get; init; }
+
     /// <summary>Stop, reporting <paramref name="report"/>.</summary>
     public static StepOutcome Stop(HealStep report, string detail) => new(false, detail) { Report = report };
 }
+
+/// <summary>A container's state and start time as a step saw it, both from its engine.</summary>
+public sealed record ContainerSeen(ContainerStatus Status, DateTimeOffset? StartedAt);
+
+/// <summary>The restart activity's input: the job, and the container as the recheck saw it (null when resumed past the recheck).</summary>
+public sealed record RestartRequest(HealJob Job, ContainerSeen? Seen);
 
 /// <summary>The verify activity's input.</summary>
 public sealed record VerifyRequest(HealJob Job, DateTimeOffset? RestartedAt);

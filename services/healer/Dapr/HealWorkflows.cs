@@ -10,8 +10,8 @@ internal interface IHealWorkflows
     /// <summary>Starts the job's workflow (instance id from the job id, so a job runs once).</summary>
     Task StartAsync(HealJob job, CancellationToken cancellationToken);
 
-    /// <summary>Starts the job's workflow unless it exists already.</summary>
-    Task EnsureAsync(HealJob job, CancellationToken cancellationToken);
+    /// <summary>Starts the job's workflow unless it exists already; false if it exists but has ended.</summary>
+    Task<bool> EnsureAsync(HealJob job, CancellationToken cancellationToken);
 
     /// <summary>Terminates the job's workflow, if it still runs.</summary>
     Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken);
@@ -28,14 +28,17 @@ internal sealed class DaprHealWorkflows(IDaprWorkflowClient client) : IHealWorkf
         await client.ScheduleNewWorkflowAsync(DaprNames.HealWorkflow, DaprIds.Workflow(job.Id), job, null, timeout.Token);
     }
 
-    public async Task EnsureAsync(HealJob job, CancellationToken cancellationToken)
+    public async Task<bool> EnsureAsync(HealJob job, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
         var state = await client.GetWorkflowStateAsync(DaprIds.Workflow(job.Id), false, timeout.Token);
         if (state is null || !state.Exists)
         {
             await client.ScheduleNewWorkflowAsync(DaprNames.HealWorkflow, DaprIds.Workflow(job.Id), job, null, timeout.Token);
+            return true;
         }
+
+        return state.RuntimeStatus is not (WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed or WorkflowRuntimeStatus.Terminated);
     }
 
     public async Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken)

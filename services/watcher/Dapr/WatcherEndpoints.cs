@@ -1,4 +1,6 @@
+using System.Globalization;
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using Microsoft.AspNetCore.Builder;
@@ -35,17 +37,57 @@ public static class WatcherEndpoints
                 ? Results.Json(c, DaprWire.Json)
                 : Results.Problem($"no container '{id}'", statusCode: 404)));
 
-        group.MapPost("/containers/{id}/restart", async (string id, int? stop_timeout_seconds, IContainerRuntime runtime, RestartGate gate, CancellationToken ct) =>
+        group.MapPost("/containers/{id}/restart", async (
+            string id, int? stop_timeout_seconds, string? expect_status, string? expect_started_at,
+            IContainerRuntime runtime, RestartGate gate, CancellationToken ct) =>
         {
             if (stop_timeout_seconds is < 0 or > 3600)
             {
                 return Results.Problem("stop_timeout_seconds must be between 0 and 3600", statusCode: 400);
             }
 
+            ContainerStatus? status = null;
+            if (expect_status is not null)
+            {
+                if (!Enum.TryParse<ContainerStatus>(expect_status, ignoreCase: true, out var parsed) || int.TryParse(expect_status, out _))
+                {
+                    return Results.Problem($"expect_status '{expect_status}' is not a container status", statusCode: 400);
+                }
+
+                status = parsed;
+            }
+
+            DateTimeOffset? startedAt = null;
+            if (expect_started_at is not null)
+            {
+                if (!DateTimeOffset.TryParse(expect_started_at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
+                {
+                    return Results.Problem($"expect_started_at '{expect_started_at}' is not an ISO 8601 time", statusCode: 400);
+                }
+
+                startedAt = parsed;
+            }
+
             // The host's cap on restarts in flight holds across every healer that calls this watcher.
             using var slot = await gate.EnterAsync(ct);
             return await EngineCallAsync(async () =>
             {
+                // Waiting for the slot took time: an operator may have stopped or started it meanwhile.
+                if (status is not null || startedAt is not null)
+                {
+                    if (await runtime.InspectAsync(id, ct) is not { } now)
+                    {
+                        return Results.Problem($"no container '{id}'", statusCode: 404);
+                    }
+
+                    if ((status is { } s && now.Status != s) || (startedAt is { } t && now.StartedAt != t))
+                    {
+                        return Results.Problem(
+                            $"the container changed while waiting for a restart slot (now {now.Status.ToString().ToLowerInvariant()}, started {now.StartedAt:O})",
+                            statusCode: 412, title: "container changed");
+                    }
+                }
+
                 await runtime.RestartAsync(id, TimeSpan.FromSeconds(stop_timeout_seconds ?? 10), ct);
                 return Results.NoContent();
             });

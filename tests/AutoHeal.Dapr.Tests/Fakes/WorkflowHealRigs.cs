@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Policies;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Healer;
+using AutoHeal.Healer.Dapr;
+using AutoHeal.Sqlite;
+using AutoHeal.TestUtils.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AutoHeal.Dapr.Tests.Fakes;
+
+/// <summary>
+/// One way of running heals (the embedded runner or the Dapr workflow), over its own fake engine and clock, with the
+/// guardians' reports recorded by <see cref="WorkflowRecordingGuardians"/>. Tests play the watcher: they change the
+/// fake engine and signal the guardian, which decides the heal job; <see cref="HealAsync"/> sees it through.
+/// </summary>
+internal interface IWorkflowRig : IAsyncDisposable
+{
+    FakeTimeProvider Clock { get; }
+
+    FakeContainerRuntime Runtime { get; }
+
+    WorkflowRecordingGuardians Guardians { get; }
+
+    /// <summary>Tells the guardian what the watcher saw, at the clock's now, with the fake engine's facts.</summary>
+    Task<GuardianResult> SignalAsync(SignalKind kind, int? exitCode = null);
+
+    /// <summary>Sees the heal job through to its last report.</summary>
+    Task HealAsync(HealJob job);
+}
+
+/// <summary>Names and facts the heal rigs share.</summary>
+internal static class WorkflowRig
+{
+    public static readonly DateTimeOffset Start = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
+    public const string HostName = "host-1";
+    public const string Name = "web";
+    public const string Id = "web-id";
+    public static readonly ContainerKey Key = new(HostName, Name);
+
+    public static readonly HealStep[] FinalSteps = [HealStep.Healed, HealStep.VerifyFailed, HealStep.RestartFailed, HealStep.Cancelled];
+
+    /// <summary>What the watcher knows of the container: the fake engine's view, monitored.</summary>
+    public static ContainerFacts Facts(FakeContainerRuntime runtime)
+    {
+        var c = runtime.Get(Name);
+        return new ContainerFacts
+        {
+            Id = c.Id,
+            ImageId = c.ImageId,
+            Status = c.Status,
+            Health = c.Health,
+            ExitCode = c.ExitCode,
+            OomKilled = c.OomKilled,
+            RestartPolicy = c.RestartPolicy,
+            RestartCount = c.RestartCount,
+            HasHealthCheck = c.HasHealthCheck,
+            StartedAt = c.StartedAt,
+            Labels = c.Labels,
+            Monitored = true,
+            SelectionReason = "label autoheal=true",
+        };
+    }
+
+    public static ContainerSignal Signal(FakeTimeProvider clock, FakeContainerRuntime runtime, SignalKind kind, int? exitCode) =>
+        new(Key, kind, clock.GetUtcNow(), Facts(runtime)) { ExitCode = exitCode };
+}
+
+/// <summary>
+/// The embedded healer as <see cref="HealerModule.AddHealer"/> composes it (copied from the healer tests' harness):
+/// <c>GuardianMailboxes</c> over a real SQLite store in a temp folder, and the <see cref="InProcessHealRunner"/>, whose
+/// reports pass through <see cref="WorkflowRecordingGuardians"/> on their way to the mailboxes.
+/// </summary>
+internal sealed class WorkflowEmbeddedRig : IWorkflowRig
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+    private readonly IHost _host;
+    private readonly SqliteStore _store;
+    private readonly string _folder;
+
+    private WorkflowEmbeddedRig(FakeTimeProvider clock, FakeContainerRuntime runtime, SqliteStore store, IHost host, string folder)
+    {
+        Clock = clock;
+        Runtime = runtime;
+        _store = store;
+        _host = host;
+        _folder = folder;
+        Guardians = (WorkflowRecordingGuardians)host.Services.GetRequiredService<IGuardians>();
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    public FakeContainerRuntime Runtime { get; }
+
+    public WorkflowRecordingGuardians Guardians { get; }
+
+    public static async Task<WorkflowEmbeddedRig> StartAsync(HealPolicy? policy = null)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "autoheal-dapr-tests", Guid.NewGuid().ToString("N"));
+        var clock = new FakeTimeProvider(WorkflowRig.Start);
+        var runtime = new FakeContainerRuntime(clock);
+        var settings = new FixedSettingsSource(policy);
+        var store = await SqliteStore.OpenAsync(folder, retention: 10_000, CancellationToken.None);
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddSingleton<IContainerRuntime>(runtime);
+        builder.Services.AddSingleton<IAutoHealStore>(store);
+        builder.Services.AddSingleton<ISettingsSource>(settings);
+        builder.AddHealer();
+        // The runner (and the tests) reach the mailboxes through the recording guardians.
+        builder.Services.AddSingleton<IGuardians>(sp => new WorkflowRecordingGuardians(settings, clock, sp.GetRequiredService<GuardianMailboxes>()));
+        return new WorkflowEmbeddedRig(clock, runtime, store, builder.Build(), folder);
+    }
+
+    public Task<GuardianResult> SignalAsync(SignalKind kind, int? exitCode = null) =>
+        Guardians.TellAsync(WorkflowRig.Signal(Clock, Runtime, kind, exitCode), CancellationToken.None);
+
+    public async Task HealAsync(HealJob job)
+    {
+        // The runner started the job when the guardian decided it: wait (in real time) for its last report.
+        var clock = Stopwatch.StartNew();
+        while (!Finished(job))
+        {
+            if (clock.Elapsed > Patience)
+            {
+                Assert.Fail($"the embedded heal job {job.Id} did not finish; it reported {string.Join(", ", Guardians.Reports.Where(r => r.JobId == job.Id).Select(r => r.Step))}");
+            }
+
+            await Task.Delay(5);
+        }
+
+        // Give it a moment to report anything more (it must not).
+        await Task.Delay(50);
+    }
+
+    private bool Finished(HealJob job) =>
+        Guardians.Answers.Any(a => a.Report.JobId == job.Id
+            && (WorkflowRig.FinalSteps.Contains(a.Report.Step) || a.Report.Step == HealStep.BeginRestart && !a.Accepted));
+
+    public async ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        await Task.Delay(20); // let jobs called off by the shutdown unwind before the store closes
+        await _store.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: it is under the temp path
+        }
+    }
+}
+
+/// <summary>
+/// The distributed heal: <see cref="HealWorkflow.RunAsync"/> on a <see cref="ScriptedWorkflowContext"/>, its watcher
+/// activities on a <see cref="WorkflowWatcherServer"/> over the fake engine, its reports to
+/// <see cref="WorkflowRecordingGuardians"/> answering as the container's actor would.
+/// </summary>
+internal sealed class WorkflowHealRig : IWorkflowRig
+{
+    private WorkflowHealRig(FakeTimeProvider clock, FakeContainerRuntime runtime, WorkflowWatcherServer watcher, FixedSettingsSource settings)
+    {
+        Clock = clock;
+        Runtime = runtime;
+        Watcher = watcher;
+        Guardians = new WorkflowRecordingGuardians(settings, clock);
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    public FakeContainerRuntime Runtime { get; }
+
+    public WorkflowWatcherServer Watcher { get; }
+
+    public WorkflowRecordingGuardians Guardians { get; }
+
+    /// <summary>The contexts of the heals run so far, in order.</summary>
+    public List<ScriptedWorkflowContext> Runs { get; } = [];
+
+    /// <summary>What each run returned.</summary>
+    public List<HealStep> Results { get; } = [];
+
+    /// <summary>Applied to each new context before its run (to make an activity fail, for example).</summary>
+    public Action<ScriptedWorkflowContext>? Script { get; set; }
+
+    public static async Task<WorkflowHealRig> StartAsync(HealPolicy? policy = null)
+    {
+        var clock = new FakeTimeProvider(WorkflowRig.Start);
+        var runtime = new FakeContainerRuntime(clock);
+        var watcher = await WorkflowWatcherServer.StartAsync(WorkflowRig.HostName, runtime);
+        return new WorkflowHealRig(clock, runtime, watcher, new FixedSettingsSource(policy));
+    }
+
+    public Task<GuardianResult> SignalAsync(SignalKind kind, int? exitCode = null) =>
+        Guardians.TellAsync(WorkflowRig.Signal(Clock, Runtime, kind, exitCode), CancellationToken.None);
+
+    /// <summary>A context for the job's instance, with the real activities registered.</summary>
+    public ScriptedWorkflowContext NewContext(HealJob job) =>
+        new ScriptedWorkflowContext(Clock, DaprIds.Workflow(job.Id))
+            .Register(nameof(RecheckActivity), new RecheckActivity(Watcher, Clock))
+            .Register(nameof(RestartActivity), new RestartActivity(Watcher, Clock))
+            .Register(nameof(VerifyActivity), new VerifyActivity(Watcher, Clock))
+            .Register(nameof(ReportActivity), new ReportActivity(Guardians));
+
+    public async Task HealAsync(HealJob job)
+    {
+        var context = NewContext(job);
+        Script?.Invoke(context);
+        Runs.Add(context);
+        Results.Add(await RunAsync(context, job));
+    }
+
+    /// <summary>Runs the workflow with the job as the workflow client schedules it (through the engine's serializer).</summary>
+    public static Task<HealStep> RunAsync(ScriptedWorkflowContext context, HealJob job) =>
+        new HealWorkflow().RunAsync(context, ScriptedWorkflowContext.Engine.Deserialize<HealJob>(ScriptedWorkflowContext.Engine.Serialize(job))!);
+
+    public ValueTask DisposeAsync() => Watcher.DisposeAsync();
+}

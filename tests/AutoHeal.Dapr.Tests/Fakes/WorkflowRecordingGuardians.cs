@@ -1,0 +1,132 @@
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+
+namespace AutoHeal.Dapr.Tests.Fakes;
+
+/// <summary>
+/// The guardians a heal reports to, recording every report and every heal job they decide on. By themselves they
+/// answer as a guardian does (the pure <see cref="Guardian.Decide"/> over their state in memory, so a
+/// <see cref="HealStep.BeginRestart"/> is answered with the job now restarting); given an <c>inner</c> guardian (the
+/// embedded mailboxes) they pass everything on to it. A test can make them refuse <see cref="HealStep.BeginRestart"/>,
+/// as a guardian does that called the heal off in the meantime.
+/// </summary>
+internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeProvider time, IGuardians? inner = null) : IGuardians
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ContainerKey, GuardianState> _states = [];
+    private readonly List<HealReport> _reports = [];
+    private readonly List<(HealReport Report, bool Accepted)> _answers = [];
+    private readonly List<HealJob> _jobs = [];
+
+    /// <summary>When true, every <see cref="HealStep.BeginRestart"/> is answered "not accepted" (and not passed on).</summary>
+    public bool RefuseBeginRestart { get; set; }
+
+    /// <summary>Every report, in the order received.</summary>
+    public IReadOnlyList<HealReport> Reports
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _reports.ToList();
+            }
+        }
+    }
+
+    /// <summary>Every answered report with whether the guardian took it.</summary>
+    public IReadOnlyList<(HealReport Report, bool Accepted)> Answers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _answers.ToList();
+            }
+        }
+    }
+
+    /// <summary>Every heal job a guardian decided to start, in order.</summary>
+    public IReadOnlyList<HealJob> Jobs
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _jobs.ToList();
+            }
+        }
+    }
+
+    /// <summary>Runs on each report, before it is decided (what else happens to the container at that moment).</summary>
+    public Action<HealReport>? OnReport { get; set; }
+
+    public async Task<GuardianResult> TellAsync(GuardianInput input, CancellationToken cancellationToken)
+    {
+        if (input is HealReport report)
+        {
+            lock (_lock)
+            {
+                _reports.Add(report);
+            }
+
+            OnReport?.Invoke(report);
+        }
+
+        GuardianResult result;
+        if (RefuseBeginRestart && input is HealReport { Step: HealStep.BeginRestart })
+        {
+            result = new GuardianResult(await GetAsync(input.Key, cancellationToken) ?? GuardianState.New(input.Key), [], [], Accepted: false);
+        }
+        else if (inner is not null)
+        {
+            result = await inner.TellAsync(input, cancellationToken);
+        }
+        else
+        {
+            lock (_lock)
+            {
+                var before = _states.TryGetValue(input.Key, out var known) ? known : GuardianState.New(input.Key);
+                result = Guardian.Decide(before, input, settings.Policy, time.GetUtcNow());
+                _states[input.Key] = result.State;
+            }
+        }
+
+        lock (_lock)
+        {
+            _jobs.AddRange(result.Decisions.OfType<StartHeal>().Select(s => s.Job));
+            if (input is HealReport answered)
+            {
+                _answers.Add((answered, result.Accepted));
+            }
+        }
+
+        return result;
+    }
+
+    public Task<GuardianState?> GetAsync(ContainerKey key, CancellationToken cancellationToken)
+    {
+        if (inner is not null)
+        {
+            return inner.GetAsync(key, cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            return Task.FromResult(_states.TryGetValue(key, out var state) ? state : null);
+        }
+    }
+
+    public Task<IReadOnlyList<GuardianState>> ListAsync(CancellationToken cancellationToken)
+    {
+        if (inner is not null)
+        {
+            return inner.ListAsync(cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<GuardianState>>(_states.Values.ToList());
+        }
+    }
+}

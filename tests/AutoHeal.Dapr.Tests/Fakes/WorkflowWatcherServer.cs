@@ -1,0 +1,77 @@
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Watcher;
+using AutoHeal.Watcher.Dapr;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Dapr.Tests.Fakes;
+
+/// <summary>
+/// A watcher's routes (<see cref="WatcherEndpoints.MapWatcherEndpoints"/>) over a fake engine, in an in-memory
+/// <see cref="TestServer"/>, and the <see cref="WatcherClient"/> the healer's activities reach it with: the same HTTP
+/// calls, status codes and JSON as through Dapr's service invocation, without a sidecar.
+/// <c>/watcher/snapshot</c> is not served here: it needs a running <see cref="ContainerWatcher"/>.
+/// </summary>
+internal sealed class WorkflowWatcherServer : IWatcherClients, IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly WatcherClient _client;
+    private readonly List<string> _requests;
+
+    private WorkflowWatcherServer(string host, WebApplication app, List<string> requests)
+    {
+        Host = host;
+        _app = app;
+        _requests = requests;
+        _client = new WatcherClient(app.GetTestClient(), $"dapr://{DaprNames.WatcherAppId(host)}");
+    }
+
+    /// <summary>The Docker host this watcher serves.</summary>
+    public string Host { get; }
+
+    /// <summary>Every request the watcher received ("METHOD path"), in order.</summary>
+    public IReadOnlyList<string> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.ToList();
+            }
+        }
+    }
+
+    public static async Task<WorkflowWatcherServer> StartAsync(string host, IContainerRuntime runtime, int maxConcurrentRestarts = 4)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(new RestartGate(() => maxConcurrentRestarts));
+        builder.Services.AddSingleton<EngineStatus>();
+        builder.Services.AddSingleton<ContainerWatcher>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
+        var app = builder.Build();
+        var requests = new List<string>();
+        app.Use(async (context, next) =>
+        {
+            lock (requests)
+            {
+                requests.Add($"{context.Request.Method} {context.Request.Path}");
+            }
+
+            await next(context);
+        });
+        app.MapWatcherEndpoints(appToken: null);
+        await app.StartAsync();
+        return new WorkflowWatcherServer(host, app, requests); // the test client exists once the server runs
+    }
+
+    public WatcherClient For(string host) =>
+        host == Host ? _client : throw new InvalidOperationException($"no watcher for the host '{host}' in this test");
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
