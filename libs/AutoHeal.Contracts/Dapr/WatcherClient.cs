@@ -79,7 +79,7 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IContainer
         string id, TimeSpan stopTimeout, Domain.Containers.ContainerStatus status, DateTimeOffset? startedAt, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsync(WatcherRoutes.Restart(id, stopTimeout, status, startedAt), null, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.PreconditionFailed)
+        if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
         {
             throw new ContainerChangedException(await ProblemDetailAsync(response, cancellationToken));
         }

@@ -4,6 +4,7 @@ using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
+using Dapr;
 using Dapr.Client;
 
 namespace AutoHeal.Api.Dapr;
@@ -41,18 +42,38 @@ public sealed class DaprStore(DaprClient dapr, ApiEventLog? eventLog = null) : I
     public async Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken)
     {
         var key = DaprNames.DocumentKey(name);
+        var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
         if (!_etags.TryGetValue(name, out var etag))
         {
-            // Never read, or absent when read: the first write of the document.
-            await dapr.SaveStateAsync(DaprNames.StateStore, key, json, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken);
+            // Absent when last read: without an ETag, first-write-wins refuses the save once the key exists.
+            try
+            {
+                await dapr.SaveStateAsync(DaprNames.StateStore, key, json, firstWrite, cancellationToken: cancellationToken);
+            }
+            catch (DaprException)
+            {
+                var (_, current) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, key, cancellationToken: cancellationToken);
+                if (!string.IsNullOrEmpty(current))
+                {
+                    throw new DocumentConflictException(name); // another process wrote it first
+                }
+
+                throw;
+            }
         }
-        else if (!await dapr.TrySaveStateAsync(DaprNames.StateStore, key, json, etag, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken))
+        else if (!await dapr.TrySaveStateAsync(DaprNames.StateStore, key, json, etag, firstWrite, cancellationToken: cancellationToken))
         {
             throw new DocumentConflictException(name);
         }
 
-        // The new ETag is only known by reading again; the next write needs it.
-        await ReadDocumentAsync(name, cancellationToken);
+        // The new ETag is only known by reading again. Keep it only if the document read is still ours: if
+        // another process wrote in between, the stale ETag stays, so this process's next write conflicts,
+        // reads that version and applies its change to it, instead of overwriting it unseen.
+        var (stored, newEtag) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, key, cancellationToken: cancellationToken);
+        if (stored == json && !string.IsNullOrEmpty(newEtag))
+        {
+            _etags[name] = newEtag;
+        }
     }
 
     /// <inheritdoc />

@@ -106,7 +106,7 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
         var settings = new FixedSettingsSource(policy);
         var store = await SqliteStore.OpenAsync(folder, retention: 10_000, CancellationToken.None);
 
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddSingleton<IContainerRuntime>(runtime);

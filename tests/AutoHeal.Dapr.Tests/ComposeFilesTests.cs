@@ -1,0 +1,167 @@
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Dapr.Tests.Fakes;
+
+namespace AutoHeal.Dapr.Tests;
+
+/// <summary>
+/// The deployment files: every compose file is one <c>docker-compose config</c> accepts (Debian's
+/// docker-compose, as <c>scripts/compose-check</c> installs it), and the Dapr components and sidecars
+/// use the names the code uses (<see cref="DaprNames"/>), so a stack brought up from them connects.
+/// </summary>
+public sealed class ComposeFilesTests
+{
+    private static readonly string Root = SurfaceAutoHealBinary.RepoRoot();
+
+    /// <summary>The compose files, and the environment each needs.</summary>
+    public static TheoryData<string, string> ComposeFiles => new()
+    {
+        { "docker-compose.yml", "" },
+        { "deploy/docker-compose.embedded.yml", "" },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_CENTRAL=192.0.2.10 AUTOHEAL_HOST=example" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(ComposeFiles))]
+    public async Task Docker_compose_accepts_the_file(string file, string environment)
+    {
+        var env = Environment(environment);
+        var result = await SurfaceCompose.DockerComposeAsync(Root, env, "-f", file, "config", "-q");
+        SkipWithoutDockerCompose(result);
+
+        Assert.True(result!.Value.Code == 0, $"docker-compose -f {file} config -q ({environment}) failed:\n{result.Value.Stderr}{result.Value.Stdout}");
+    }
+
+    [SkippableFact]
+    public async Task The_extra_watcher_file_refuses_to_start_without_the_central_host_and_its_own_name()
+    {
+        var result = await SurfaceCompose.DockerComposeAsync(Root, Environment(""), "-f", "deploy/docker-compose.watcher.yml", "config", "-q");
+        SkipWithoutDockerCompose(result);
+
+        Assert.NotEqual(0, result!.Value.Code);
+        Assert.Matches("set AUTOHEAL_(CENTRAL|HOST) to", result.Value.Stderr + result.Value.Stdout);
+    }
+
+    [Theory]
+    [InlineData("components")]
+    [InlineData("deploy/components-remote")]
+    public void The_components_carry_the_names_the_code_uses_and_one_actor_state_store(string folder)
+    {
+        var pubsub = Read(folder, "pubsub.yaml");
+        var state = Read(folder, "statestore.yaml");
+
+        Assert.Equal(("Component", DaprNames.PubSub, "pubsub.redis"), SurfaceCompose.Resource(pubsub));
+        Assert.Equal(("Component", DaprNames.StateStore, "state.redis"), SurfaceCompose.Resource(state));
+        Assert.Equal("true", SurfaceCompose.ComponentMetadata(state).GetValueOrDefault("actorStateStore"));
+        Assert.False(SurfaceCompose.ComponentMetadata(pubsub).ContainsKey("actorStateStore"));
+        var actorStores = Directory.GetFiles(Path.Combine(Root, folder), "*.yaml")
+            .Count(f => SurfaceCompose.ComponentMetadata(File.ReadAllText(f)).GetValueOrDefault("actorStateStore") == "true");
+        Assert.Equal(1, actorStores);
+        Assert.All(new[] { pubsub, state }, c => Assert.False(string.IsNullOrEmpty(SurfaceCompose.ComponentMetadata(c).GetValueOrDefault("redisHost"))));
+    }
+
+    [Theory]
+    [InlineData("components")]
+    [InlineData("deploy/components-remote")]
+    public void Resiliency_targets_name_the_actor_the_components_and_the_local_watcher_as_the_code_does(string folder)
+    {
+        var resiliency = Read(folder, "resiliency.yaml");
+
+        Assert.Equal("Resiliency", SurfaceCompose.Resource(resiliency).Kind);
+        Assert.Equal([DaprNames.ContainerActorType], SurfaceCompose.Keys(resiliency, "targets", "actors"));
+        Assert.Equal([DaprNames.WatcherAppId("local")], SurfaceCompose.Keys(resiliency, "targets", "apps"));
+        Assert.Equal(new[] { DaprNames.PubSub, DaprNames.StateStore }.Order(), SurfaceCompose.Keys(resiliency, "targets", "components").Order());
+    }
+
+    [Fact]
+    public void Every_sidecar_in_the_compose_file_reaches_placement_scheduler_and_the_components_under_its_apps_id()
+    {
+        var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, "docker-compose.yml")));
+        var expected = new Dictionary<string, (string App, string AppId, string Roles)>
+        {
+            ["watcher-dapr"] = ("watcher", DaprNames.WatcherAppId("local"), "watcher"),
+            ["healer-dapr"] = ("healer", DaprNames.HealerAppId, "healer"),
+            ["api-dapr"] = ("api", DaprNames.ApiAppId, "api"),
+            ["ui-dapr"] = ("ui", "autoheal-ui", "ui"),
+        };
+
+        var sidecars = services.Where(s => SurfaceCompose.List(s.Value, "command") is ["./daprd", ..]).Select(s => s.Key).Order().ToList();
+        Assert.Equal(expected.Keys.Order(), sidecars);
+        foreach (var (sidecar, (app, appId, roles)) in expected)
+        {
+            var command = SurfaceCompose.List(services[sidecar], "command");
+            string? Flag(string name) => command.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+            Assert.True(Flag("--app-id") == appId, $"{sidecar}: --app-id {Flag("--app-id")}, want {appId}");
+            Assert.True(Flag("--resources-path") == "/components", $"{sidecar}: --resources-path {Flag("--resources-path")}");
+            Assert.True(Flag("--placement-host-address") == "placement:50005", $"{sidecar}: --placement-host-address {Flag("--placement-host-address")}");
+            Assert.True(Flag("--scheduler-host-address") == "scheduler:50006", $"{sidecar}: --scheduler-host-address {Flag("--scheduler-host-address")}");
+            Assert.DoesNotContain("--components-path", command); // deprecated
+            Assert.Contains("./components:/components:ro", SurfaceCompose.List(services[sidecar], "volumes"));
+            Assert.Equal($"service:{app}", SurfaceCompose.Scalar(services[sidecar], "network_mode"));
+            Assert.Equal(["--roles", roles], SurfaceCompose.List(services[app], "command"));
+        }
+
+        Assert.Contains("placement", services.Keys);
+        Assert.Contains("scheduler", services.Keys);
+        Assert.Contains("redis", services.Keys);
+    }
+
+    [Theory]
+    [InlineData("docker-compose.yml")]
+    [InlineData("deploy/docker-compose.watcher.yml")]
+    public void Only_the_watcher_gets_the_docker_socket(string file)
+    {
+        var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, file)));
+
+        var withSocket = services.Where(s => s.Value.Any(l => l.Contains("/var/run/docker.sock", StringComparison.Ordinal))).Select(s => s.Key).ToList();
+
+        Assert.Equal(["watcher"], withSocket);
+        Assert.Contains("/var/run/docker.sock:/var/run/docker.sock", SurfaceCompose.List(services["watcher"], "volumes"));
+    }
+
+    [Fact]
+    public void The_extra_watchers_sidecar_joins_the_central_placement_and_scheduler_under_its_hosts_app_id()
+    {
+        var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, "deploy/docker-compose.watcher.yml")));
+        var command = SurfaceCompose.List(services["watcher-dapr"], "command");
+        string? Flag(string name) => command.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+        Assert.StartsWith(DaprNames.WatcherAppIdPrefix + "${AUTOHEAL_HOST", Flag("--app-id"), StringComparison.Ordinal);
+        Assert.Equal("central-host:50005", Flag("--placement-host-address"));
+        Assert.Equal("central-host:50006", Flag("--scheduler-host-address"));
+        Assert.Equal("/components", Flag("--resources-path"));
+        Assert.Contains("./components-remote:/components:ro", SurfaceCompose.List(services["watcher-dapr"], "volumes"));
+        Assert.Equal(["--roles", "watcher"], SurfaceCompose.List(services["watcher"], "command"));
+    }
+
+    private static string Read(string folder, string file) => File.ReadAllText(Path.Combine(Root, folder, file));
+
+    // The compose files' own variables are unset unless given, so the host's environment cannot change the outcome.
+    private static Dictionary<string, string?> Environment(string assignments)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in (string[])["AUTOHEAL_CENTRAL", "AUTOHEAL_HOST", "AUTOHEAL_HOST_IP", "AUTOHEAL_HOSTS", "AUTOHEAL_API_TOKEN", "AUTOHEAL_APP_API_TOKEN", "DAPR_VERSION", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME"])
+        {
+            env[name] = null;
+        }
+
+        foreach (var pair in assignments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (k, v) = (pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            env[k] = v;
+        }
+
+        return env;
+    }
+
+    private static void SkipWithoutDockerCompose((int Code, string Stdout, string Stderr)? result)
+    {
+        const string reason = "docker-compose is not installed (Debian package docker-compose; scripts/compose-check installs it)";
+        if (result is null)
+        {
+            Console.WriteLine($"ComposeFilesTests skipped: {reason}");
+        }
+
+        Skip.If(result is null, reason);
+    }
+}

@@ -1,0 +1,235 @@
+using System.Text.Json;
+using AutoHeal.Api;
+using AutoHeal.Api.Dapr;
+using AutoHeal.Contracts.Api;
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Dapr.Tests.Fakes;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Sqlite;
+
+namespace AutoHeal.Dapr.Tests;
+
+/// <summary>
+/// Shared documents in the Dapr state store, written with ETags. One <see cref="InMemoryDaprClient"/>
+/// is the state store; each <see cref="DaprStore"/> (and the <see cref="SettingsService"/> over it) is
+/// one AutoHeal process using it.
+/// </summary>
+public sealed class DaprStoreTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly InMemoryDaprClient _state = new(DaprWire.Json);
+
+    [Fact]
+    public async Task A_document_written_by_one_process_is_read_whole_by_another()
+    {
+        var writer = new DaprStore(_state);
+        var reader = new DaprStore(_state);
+        const string json = """{"monitor":{"label_key":"team.heal","whitelist":["web","db"]},"note":"ünïcödé \" and \\ kept"}""";
+
+        Assert.Null(await reader.ReadDocumentAsync("config", None));
+        await writer.WriteDocumentAsync("config", json, None);
+        await writer.WriteDocumentAsync("config", json.Replace("web", "www", StringComparison.Ordinal), None); // its own last write is no conflict
+        await writer.WriteDocumentAsync("config", json, None);
+
+        Assert.Equal(json, await reader.ReadDocumentAsync("config", None));
+        Assert.Equal(json, await writer.ReadDocumentAsync("config", None));
+        Assert.Null(await reader.ReadDocumentAsync("selections", None));
+        Assert.NotNull(_state.Raw(DaprNames.StateStore, DaprNames.DocumentKey("config"))); // under the documented key, in the named store
+    }
+
+    [Fact]
+    public async Task A_write_from_a_process_that_did_not_see_the_last_change_is_refused_and_the_change_stays()
+    {
+        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":0}""", None);
+        var a = new DaprStore(_state);
+        var b = new DaprStore(_state);
+        await a.ReadDocumentAsync("config", None);
+        await b.ReadDocumentAsync("config", None);
+
+        await a.WriteDocumentAsync("config", """{"v":"a"}""", None);
+        var conflict = await Assert.ThrowsAsync<DocumentConflictException>(() => b.WriteDocumentAsync("config", """{"v":"b"}""", None));
+
+        Assert.Equal("config", conflict.Document);
+        Assert.Contains("another AutoHeal process", conflict.Message, StringComparison.Ordinal);
+        Assert.Equal("""{"v":"a"}""", await new DaprStore(_state).ReadDocumentAsync("config", None));
+
+        // Having read the change, the second process may write.
+        Assert.Equal("""{"v":"a"}""", await b.ReadDocumentAsync("config", None));
+        await b.WriteDocumentAsync("config", """{"v":"b"}""", None);
+        Assert.Equal("""{"v":"b"}""", await a.ReadDocumentAsync("config", None));
+    }
+
+    [Fact]
+    public async Task Changes_to_the_configuration_made_at_once_in_two_processes_are_both_kept()
+    {
+        await SeedAsync();
+        var (a, aChanged) = await ProcessAsync();
+        var (b, bChanged) = await ProcessAsync();
+
+        var (_, errorsA) = await a.UpdateAsync(c => c with { Restart = c.Restart with { CooldownSeconds = 42 } }, None);
+        var (configB, errorsB) = await b.UpdateAsync(c => c with { Monitor = c.Monitor with { LabelKey = "team.heal" } }, None); // b never saw a's change
+
+        Assert.Empty(errorsA);
+        Assert.Empty(errorsB);
+        Assert.Equal(1, _state.Refused); // b's first try was refused, then re-applied to a's version
+        var stored = StoredConfig();
+        Assert.Equal((42d, "team.heal"), (stored.Restart.CooldownSeconds, stored.Monitor.LabelKey));
+        Assert.Equal((42d, "team.heal"), (configB.Restart.CooldownSeconds, configB.Monitor.LabelKey));
+        Assert.Equal(TimeSpan.FromSeconds(42), b.Policy.Cooldown);
+        Assert.Equal("team.heal", b.Selection.LabelKey);
+        Assert.Equal((1, 1), (aChanged(), bChanged()));
+
+        // a learns of b's change at its next reload (the refresher does it every few seconds), once.
+        await a.ReloadAsync(None);
+        Assert.Equal("team.heal", a.Selection.LabelKey);
+        Assert.Equal(TimeSpan.FromSeconds(42), a.Policy.Cooldown);
+        Assert.Equal(2, aChanged());
+        await a.ReloadAsync(None);
+        await b.ReloadAsync(None);
+        Assert.Equal((2, 1), (aChanged(), bChanged()));
+    }
+
+    [Fact]
+    public async Task A_change_made_in_one_process_reaches_another_at_its_reload_which_raises_Changed_once()
+    {
+        await SeedAsync();
+        var (a, _) = await ProcessAsync();
+        var (b, bChanged) = await ProcessAsync();
+
+        await a.UpdateAsync(c => c with { Restart = c.Restart with { CooldownSeconds = 7 } }, None);
+        await b.ReloadAsync(None);
+
+        Assert.Equal(TimeSpan.FromSeconds(7), b.Policy.Cooldown);
+        Assert.Equal(1, bChanged());
+
+        await b.ReloadAsync(None); // nothing changed since
+        await b.ReloadAsync(None);
+        Assert.Equal(1, bChanged());
+
+        await a.SelectAsync([new ContainerKey("local", "web")], false, None);
+        await b.ReloadAsync(None);
+        Assert.False(b.ChoiceFor(new ContainerKey("local", "web")));
+        Assert.Equal(2, bChanged());
+    }
+
+    [Fact]
+    public async Task Containers_chosen_at_once_in_two_processes_keep_both_choices()
+    {
+        await SeedAsync();
+        var (a, _) = await ProcessAsync();
+        var (b, _) = await ProcessAsync();
+
+        await a.SelectAsync([new ContainerKey("local", "web")], true, None);
+        await b.SelectAsync([new ContainerKey("web2", "db"), new ContainerKey("web2", "cache")], false, None); // b never saw a's choice
+
+        Assert.Equal(1, _state.Refused);
+        var stored = JsonSerializer.Deserialize<Dictionary<string, bool>>(StoredDocument("selections"), AutoHealApiClient.Json)!;
+        Assert.Equal(
+            new Dictionary<string, bool> { ["seed/old"] = true, ["local/web"] = true, ["web2/db"] = false, ["web2/cache"] = false }.OrderBy(kv => kv.Key),
+            stored.OrderBy(kv => kv.Key));
+        Assert.True(b.ChoiceFor(new ContainerKey("local", "web")));
+        Assert.False(b.ChoiceFor(new ContainerKey("web2", "db")));
+    }
+
+    [Fact]
+    public async Task Changes_made_at_once_in_two_fresh_processes_are_both_kept()
+    {
+        var (a, _) = await ProcessAsync(); // no configuration stored yet: both start from appsettings
+        var (b, _) = await ProcessAsync();
+
+        await a.UpdateAsync(c => c with { Restart = c.Restart with { CooldownSeconds = 42 } }, None);
+        var (_, errors) = await b.UpdateAsync(c => c with { Monitor = c.Monitor with { LabelKey = "team.heal" } }, None);
+
+        Assert.Empty(errors);
+        var stored = StoredConfig();
+        Assert.Equal((42d, "team.heal"), (stored.Restart.CooldownSeconds, stored.Monitor.LabelKey));
+    }
+
+    [Fact]
+    public async Task A_change_made_by_another_process_right_after_this_ones_is_not_overwritten_by_this_ones_next_change()
+    {
+        await SeedAsync();
+        var (a, _) = await ProcessAsync();
+        var (b, _) = await ProcessAsync();
+
+        // b's change lands between a's write and a's read of the new ETag.
+        _state.AfterNextWrite = async _ =>
+        {
+            await b.ReloadAsync(None);
+            await b.UpdateAsync(c => c with { Monitor = c.Monitor with { LabelKey = "team.heal" } }, None);
+        };
+        await a.UpdateAsync(c => c with { Restart = c.Restart with { CooldownSeconds = 42 } }, None);
+        await a.UpdateAsync(c => c with { Restart = c.Restart with { MaxRestarts = 9 } }, None);
+
+        var stored = StoredConfig();
+        Assert.Equal((42d, 9, "team.heal"), (stored.Restart.CooldownSeconds, stored.Restart.MaxRestarts, stored.Monitor.LabelKey));
+    }
+
+    [Fact]
+    public async Task Guardian_state_is_not_kept_here_and_saying_so_names_the_ContainerActor()
+    {
+        var store = new DaprStore(_state);
+        var key = new ContainerKey("local", "web");
+
+        var errors = new[]
+        {
+            await Assert.ThrowsAsync<NotSupportedException>(() => store.LoadGuardianAsync(key, None)),
+            await Assert.ThrowsAsync<NotSupportedException>(() => store.LoadGuardiansAsync(None)),
+            await Assert.ThrowsAsync<NotSupportedException>(() => store.SaveAsync(GuardianState.New(key), [], None)),
+        };
+
+        Assert.All(errors, e => Assert.Contains("ContainerActor", e.Message, StringComparison.Ordinal));
+        Assert.Empty(_state.Writes);
+    }
+
+    [Fact]
+    public async Task Events_reach_the_api_log_once_through_heal_events_and_never_through_the_store()
+    {
+        using var folder = new SurfaceTempFolder();
+        await using var sqlite = await SqliteStore.OpenAsync(folder.Path, 10_000, None);
+        var api = new DaprStore(_state, new ApiEventLog(sqlite));
+        var watcher = new DaprStore(_state);
+        var engineDown = new AutoHealEvent { At = DateTimeOffset.UtcNow, Kind = EventKind.EngineDown, Message = "Docker engine unreachable: gone" };
+
+        // A role records its events through its store, then publishes them to heal-events (DaprEventPublisher).
+        var handedBack = await watcher.AppendEventsAsync([engineDown], None);
+        var handedBackByApi = await api.AppendEventsAsync([engineDown], None);
+
+        Assert.Equal([engineDown], handedBack);
+        Assert.Equal([engineDown], handedBackByApi);
+        Assert.Empty(await api.ReadEventsAsync(new EventQuery(), None)); // logged when it comes back from heal-events, not twice
+        Assert.Empty(await watcher.ReadEventsAsync(new EventQuery(), None)); // a role without the log finds none
+
+        await sqlite.AppendEventsAsync([engineDown], None); // what the heal-events projection does
+        var read = Assert.Single(await api.ReadEventsAsync(new EventQuery(), None));
+        Assert.Equal(EventKind.EngineDown, read.Kind);
+        Assert.Empty(_state.Writes);
+    }
+
+    /// <summary>The documents as an earlier API process left them: a configuration and one choice.</summary>
+    private async Task SeedAsync()
+    {
+        var (first, _) = await ProcessAsync();
+        await first.UpdateAsync(c => c with { Restart = c.Restart with { CooldownSeconds = 15 } }, None);
+        await first.SelectAsync([new ContainerKey("seed", "old")], true, None);
+        Assert.Equal(0, _state.Refused);
+    }
+
+    /// <summary>An AutoHeal process starting on the shared state store; the count of its Changed events.</summary>
+    private async Task<(SettingsService Settings, Func<int> Changed)> ProcessAsync()
+    {
+        var settings = new SettingsService(new DaprStore(_state));
+        await settings.InitializeAsync(new AutoHealConfig(), None);
+        var changed = 0;
+        settings.Changed += (_, _) => Interlocked.Increment(ref changed);
+        return (settings, () => Volatile.Read(ref changed));
+    }
+
+    private string StoredDocument(string name) =>
+        JsonSerializer.Deserialize<string>(_state.Raw(DaprNames.StateStore, DaprNames.DocumentKey(name)) ?? throw new InvalidOperationException($"no {name} stored"), DaprWire.Json)!;
+
+    private AutoHealConfig StoredConfig() => JsonSerializer.Deserialize<AutoHealConfig>(StoredDocument("config"), AutoHealApiClient.Json)!;
+}

@@ -1,1 +1,0 @@
-namespace AutoHeal.Dapr.Tests;

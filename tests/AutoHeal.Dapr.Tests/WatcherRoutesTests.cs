@@ -1,0 +1,342 @@
+using System.Net;
+using AutoHeal.Api.Dapr;
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Dapr.Tests.Fakes;
+using AutoHeal.Docker;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Sqlite;
+using AutoHeal.TestUtils;
+using AutoHeal.TestUtils.Fakes;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AutoHeal.Dapr.Tests;
+
+/// <summary>One watcher over the real Docker engine for the class; the containers the tests made are removed at the end.</summary>
+public sealed class WatcherFixture : IAsyncLifetime
+{
+    private readonly SurfaceTempFolder _folder = new();
+    private SqliteStore? _store;
+    private DockerRuntime? _runtime;
+    private SurfaceHost? _host;
+
+    /// <summary>Why these tests are skipped, or null.</summary>
+    public string? SkipReason { get; private set; }
+
+    public DockerCli Docker { get; } = new();
+
+    public SurfaceSignalBus Bus { get; } = new();
+
+    public IContainerRuntime Runtime => _runtime!;
+
+    public IAutoHealStore Store => _store!;
+
+    /// <summary>Plain HTTP to the watcher's routes, for what the product's client never sends.</summary>
+    public HttpClient Http => _host!.Client;
+
+    /// <summary>The product's client of the watcher's routes, as the healer and the API use it (minus the sidecar hop).</summary>
+    public WatcherClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        SkipReason = await SurfaceWatcher.WhyNoEngineAsync();
+        if (SkipReason is not null)
+        {
+            Console.WriteLine($"WatcherRoutesTests skipped: {SkipReason}");
+            return;
+        }
+
+        _store = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
+        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint);
+        _host = await SurfaceWatcher.StartAsync(_runtime, _store, Bus);
+        Client = new WatcherClient(_host.Client, $"test://{DaprNames.WatcherAppId(SurfaceWatcher.HostName)}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (SkipReason is null)
+        {
+            await Docker.CleanupAsync(); // one container at a time, only this run's
+        }
+
+        _runtime?.Dispose();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        _folder.Dispose();
+    }
+}
+
+/// <summary>
+/// The watcher's routes (<see cref="WatcherEndpoints"/>), served over the real Docker engine and called
+/// through the product's <see cref="WatcherClient"/>, as the healer's activities and the API call them by
+/// service invocation; and the API's <see cref="RemoteCatalog"/> over that watcher.
+/// </summary>
+public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<WatcherFixture>
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly DockerCli _docker = watcher.Docker;
+
+    [SkippableFact]
+    public async Task Inspect_through_the_watcher_reads_the_container_as_docker_shows_it()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("inspected");
+        var id = await _docker.StartAsync(name, "exec sleep 1000", "--label", "team=web", "--restart", "on-failure:3");
+
+        var byName = await watcher.Client.InspectAsync(name, None);
+        var byId = await watcher.Client.InspectAsync(id, None);
+
+        Assert.NotNull(byName);
+        Assert.Equal(id, byName.Id);
+        Assert.Equal(name, byName.Name);
+        Assert.Equal(ContainerStatus.Running, byName.Status);
+        Assert.Equal(HealthStatus.None, byName.Health);
+        Assert.Equal("web", byName.Labels["team"]);
+        Assert.Equal(new RestartPolicy("on-failure", 3), byName.RestartPolicy);
+        Assert.StartsWith("sha256:", byName.ImageId, StringComparison.Ordinal);
+        Assert.Equal(await DockerCli.InspectAsync(name, "{{.Image}}"), byName.ImageId);
+        Assert.NotNull(byName.StartedAt);
+        Assert.InRange(byName.StartedAt.Value, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal(byName.StartedAt, (await watcher.Runtime.InspectAsync(id, None))!.StartedAt);
+        Assert.Equal((byName.Id, byName.Name, byName.StartedAt), (byId!.Id, byId.Name, byId.StartedAt));
+    }
+
+    [SkippableFact]
+    public async Task Inspecting_a_container_that_does_not_exist_finds_nothing()
+    {
+        SkipWithoutEngine();
+
+        Assert.Null(await watcher.Client.InspectAsync(_docker.Name("never-created"), None));
+        Assert.Null(await watcher.Client.InspectAsync("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", None));
+    }
+
+    [SkippableFact]
+    public async Task Restart_through_the_watcher_starts_the_container_again()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("restarted");
+        var id = await _docker.StartAsync(name, "trap 'exit 0' TERM; while true; do sleep 0.2; done");
+        var before = (await watcher.Client.InspectAsync(id, None))!;
+        var startedBefore = await DockerCli.StartedAtAsync(name);
+
+        await watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), None);
+
+        var after = (await watcher.Client.InspectAsync(id, None))!;
+        Assert.Equal(ContainerStatus.Running, after.Status);
+        Assert.True(after.StartedAt > before.StartedAt, $"StartedAt {before.StartedAt:O} -> {after.StartedAt:O}");
+        Assert.NotEqual(startedBefore, await DockerCli.StartedAtAsync(name));
+        Assert.Equal("running", await DockerCli.StateAsync(name));
+    }
+
+    [SkippableFact]
+    public async Task A_restart_for_the_container_as_last_seen_goes_ahead_only_while_it_is_unchanged()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("conditional");
+        var id = await _docker.StartAsync(name, "trap 'exit 0' TERM; while true; do sleep 0.2; done");
+        var seen = (await watcher.Client.InspectAsync(id, None))!;
+
+        // Someone restarted it since the heal looked at it: the heal's restart is called off.
+        await DockerCli.RunAsync("restart", "-t", "1", name);
+        var afterOperator = await DockerCli.StartedAtAsync(name);
+        var changed = await Assert.ThrowsAsync<ContainerChangedException>(
+            () => watcher.Client.RestartIfUnchangedAsync(id, TimeSpan.FromSeconds(1), seen.Status, seen.StartedAt, None));
+        Assert.Contains("changed while waiting for a restart slot", changed.Message, StringComparison.Ordinal);
+        Assert.Equal(afterOperator, await DockerCli.StartedAtAsync(name));
+
+        // As it is now, it is restarted.
+        var now = (await watcher.Client.InspectAsync(id, None))!;
+        await watcher.Client.RestartIfUnchangedAsync(id, TimeSpan.FromSeconds(1), now.Status, now.StartedAt, None);
+        var restarted = (await watcher.Client.InspectAsync(id, None))!;
+        Assert.True(restarted.StartedAt > now.StartedAt, $"StartedAt {now.StartedAt:O} -> {restarted.StartedAt:O}");
+
+        // Stopped by an operator meanwhile: left stopped.
+        await DockerCli.RunAsync("stop", "-t", "1", name);
+        await Assert.ThrowsAsync<ContainerChangedException>(
+            () => watcher.Client.RestartIfUnchangedAsync(id, TimeSpan.FromSeconds(1), ContainerStatus.Running, restarted.StartedAt, None));
+        Assert.Equal("exited", await DockerCli.StateAsync(name));
+    }
+
+    [SkippableFact]
+    public async Task A_restart_docker_refuses_comes_back_as_refused_in_dockers_words()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("removed");
+        var id = await _docker.StartAsync(name, "exec sleep 1000");
+        await DockerCli.RunAsync("rm", "-f", id);
+
+        var refused = await Assert.ThrowsAsync<WatcherRefusedException>(() => watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), None));
+
+        Assert.Contains("No such container", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(await watcher.Client.InspectAsync(id, None));
+    }
+
+    [SkippableFact]
+    public async Task Out_of_range_arguments_are_refused_before_docker_is_asked()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("bounds");
+        var id = await _docker.StartAsync(name, "exec sleep 1000");
+        var startedAt = await DockerCli.StartedAtAsync(name);
+        var info = (await watcher.Client.InspectAsync(id, None))!;
+
+        var restart = await Assert.ThrowsAsync<HttpRequestException>(() => watcher.Client.RestartAsync(id, TimeSpan.FromHours(2), None));
+        var logs = await Assert.ThrowsAsync<HttpRequestException>(() => watcher.Client.LogTailAsync(info, 5000, None));
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (restart.StatusCode, logs.StatusCode));
+        Assert.Contains("stop_timeout_seconds must be between 0 and 3600", restart.Message, StringComparison.Ordinal);
+        Assert.Contains("lines must be between 1 and 1000", logs.Message, StringComparison.Ordinal);
+        foreach (var query in (string[])["expect_status=exploded", "expect_status=1", "expect_started_at=yesterday"])
+        {
+            using var response = await watcher.Http.PostAsync(new Uri($"{WatcherRoutes.Container(id)}/restart?{query}", UriKind.Relative), null);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {(int)response.StatusCode}");
+        }
+
+        Assert.Equal(startedAt, await DockerCli.StartedAtAsync(name)); // not restarted
+    }
+
+    [SkippableFact]
+    public async Task The_log_tail_through_the_watcher_is_the_containers_output()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("logging");
+        var id = await _docker.StartAsync(name, "echo 'first line'; sleep 0.3; echo 'second line' >&2; sleep 0.3; echo 'third line'; exec sleep 1000");
+        var info = (await watcher.Client.InspectAsync(id, None))!;
+        await Eventually.HoldsAsync(async () => (await DockerCli.RunAsync("logs", name)).Contains("third line", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15), "the container to write its lines");
+
+        var all = await watcher.Client.LogTailAsync(info, 30, None);
+        var last = await watcher.Client.LogTailAsync(info, 1, None);
+
+        Assert.Equal(["first line", "second line", "third line"], all);
+        Assert.Equal(["third line"], last);
+    }
+
+    [SkippableFact]
+    public async Task The_snapshot_lists_the_hosts_containers_and_its_engine_and_the_watcher_signals_them()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("snapshot");
+        var id = await _docker.StartAsync(name, "exec sleep 1000");
+
+        WatcherSnapshot? snapshot = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            snapshot = await watcher.Client.SnapshotAsync(None);
+            return snapshot.Containers.Any(c => c.Id == id);
+        }, TimeSpan.FromSeconds(20), $"the watcher to list {name}");
+
+        Assert.Equal(SurfaceWatcher.HostName, snapshot!.Host);
+        Assert.Null(snapshot.SelfContainerId);
+        Assert.True(snapshot.Engine.Reachable, snapshot.Engine.Error);
+        Assert.Equal(DockerRuntime.DefaultEndpoint, snapshot.Engine.Endpoint);
+        Assert.NotNull(snapshot.Engine.Since);
+        var listed = Assert.Single(snapshot.Containers, c => c.Id == id);
+        Assert.Equal((name, ContainerStatus.Running), (listed.Name, listed.Status));
+        Assert.Contains(watcher.Bus.Signals, s => s.Key == new ContainerKey(SurfaceWatcher.HostName, name) && s.Facts.Id == id);
+    }
+
+    [SkippableFact]
+    public async Task With_an_app_token_only_calls_that_carry_it_reach_the_engine()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("guarded");
+        var id = await _docker.StartAsync(name, "exec sleep 1000");
+        const string token = "app-token-0123456789";
+        await using var guarded = await SurfaceWatcher.StartAsync(watcher.Runtime, watcher.Store, new SurfaceSignalBus(), token);
+        var startedAt = await DockerCli.StartedAtAsync(name);
+
+        var bare = new WatcherClient(guarded.Client, "test://guarded");
+        var noHeader = await Assert.ThrowsAsync<HttpRequestException>(() => bare.InspectAsync(id, None));
+        var noHeaderRestart = await Assert.ThrowsAsync<HttpRequestException>(() => bare.RestartAsync(id, TimeSpan.FromSeconds(1), None));
+        var wrong = await Assert.ThrowsAsync<HttpRequestException>(() => WithToken(guarded, "app-token-0123456788").InspectAsync(id, None));
+        var right = await WithToken(guarded, token).InspectAsync(id, None);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, noHeader.StatusCode);
+        Assert.Contains(WatcherRoutes.AppTokenHeader, noHeader.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, noHeaderRestart.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(startedAt, await DockerCli.StartedAtAsync(name)); // the refused restart did nothing
+        Assert.Equal(id, right?.Id);
+    }
+
+    [SkippableFact]
+    public async Task The_apis_catalog_finds_the_hosts_containers_through_its_watcher_and_keeps_them_when_it_stops_answering()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("catalogued");
+        var id = await _docker.StartAsync(name, "exec sleep 1000", "--label", "autoheal=true");
+        await Eventually.HoldsAsync(async () => (await watcher.Client.SnapshotAsync(None)).Containers.Any(c => c.Id == id),
+            TimeSpan.FromSeconds(20), $"the watcher to list {name}");
+        var watchers = new SurfaceWatcherClients { [SurfaceWatcher.HostName] = watcher.Client };
+        var catalog = new RemoteCatalog([SurfaceWatcher.HostName], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
+        Assert.False(catalog.Current.Reachable); // nothing asked yet
+        Assert.Contains("local: its watcher has not answered yet", catalog.Current.Error, StringComparison.Ordinal);
+
+        await catalog.RefreshAsync(None);
+
+        var byName = catalog.Find(name);
+        Assert.Equal(id, byName?.Id);
+        Assert.Equal(id, catalog.Find($"{SurfaceWatcher.HostName}/{name}")?.Id);
+        Assert.Equal(id, catalog.Find(id[..12])?.Id);
+        Assert.Equal(id, catalog.Find(id)?.Id);
+        Assert.Null(catalog.Find($"elsewhere/{name}"));
+        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.KeyOf(byName!));
+        Assert.True(catalog.Select(byName!).Monitored); // the default rules: opted in by the autoheal=true label
+        Assert.Contains(catalog.Containers, c => c.Id == id);
+        Assert.True(catalog.Current.Reachable, catalog.Current.Error);
+        Assert.Equal(DaprNames.WatcherAppId(SurfaceWatcher.HostName), catalog.Current.Endpoint);
+
+        // The watcher stops answering (restarting, its sidecar gone): the engine counts as unreachable, and the
+        // containers last seen stay listed.
+        using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SurfaceWebhookReceiver.UnusedLoopbackPort()}"), Timeout = TimeSpan.FromSeconds(5) };
+        watchers[SurfaceWatcher.HostName] = new WatcherClient(nowhere, "test://nowhere");
+        await catalog.RefreshAsync(None);
+
+        Assert.False(catalog.Current.Reachable);
+        Assert.StartsWith($"{SurfaceWatcher.HostName}: its watcher does not answer", catalog.Current.Error, StringComparison.Ordinal);
+        Assert.NotNull(catalog.Current.Since);
+        Assert.Equal(id, catalog.Find(name)?.Id);
+        Assert.Contains(catalog.Containers, c => c.Id == id);
+        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.KeyOf(catalog.Find(name)!));
+    }
+
+    [SkippableFact]
+    public async Task With_two_hosts_the_catalog_names_the_one_whose_watcher_does_not_answer()
+    {
+        SkipWithoutEngine();
+        var name = _docker.Name("twohosts");
+        var id = await _docker.StartAsync(name, "exec sleep 1000");
+        await Eventually.HoldsAsync(async () => (await watcher.Client.SnapshotAsync(None)).Containers.Any(c => c.Id == id),
+            TimeSpan.FromSeconds(20), $"the watcher to list {name}");
+        using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SurfaceWebhookReceiver.UnusedLoopbackPort()}"), Timeout = TimeSpan.FromSeconds(5) };
+        var watchers = new SurfaceWatcherClients { [SurfaceWatcher.HostName] = watcher.Client, ["web2"] = new WatcherClient(nowhere, "test://web2") };
+        var catalog = new RemoteCatalog([SurfaceWatcher.HostName, "web2"], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
+
+        await catalog.RefreshAsync(None);
+
+        Assert.False(catalog.Current.Reachable);
+        Assert.StartsWith("web2: its watcher does not answer", catalog.Current.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("local:", catalog.Current.Error, StringComparison.Ordinal);
+        Assert.Equal(id, catalog.Find(name)?.Id);
+        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.KeyOf(catalog.Find(name)!));
+    }
+
+    private static WatcherClient WithToken(SurfaceHost host, string token)
+    {
+        var http = host.App.GetTestClient();
+        http.DefaultRequestHeaders.Add(WatcherRoutes.AppTokenHeader, token);
+        return new WatcherClient(http, "test://guarded");
+    }
+
+    private void SkipWithoutEngine() => Skip.If(watcher.SkipReason is not null, watcher.SkipReason);
+}
