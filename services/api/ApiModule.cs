@@ -16,8 +16,13 @@ public static class ApiModule
     /// <summary>The largest request body accepted.</summary>
     public const long MaxBodyBytes = ApiJson.MaxBodyBytes;
 
-    /// <summary>The API's services; <paramref name="token"/> guards every <c>/api</c> call.</summary>
-    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder, ApiToken token)
+    /// <summary>
+    /// The API's services; <paramref name="token"/> guards every <c>/api</c> call. Webhooks get every
+    /// event of this process's event sink, unless <paramref name="webhooksFromEventSink"/> is false: on
+    /// Dapr they are sent from the <c>heal-events</c> subscription instead, once per event whatever the
+    /// roles in this process.
+    /// </summary>
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder, ApiToken token, bool webhooksFromEventSink = true)
     {
         AutoHealMetrics.Configure();
         var services = builder.Services;
@@ -26,7 +31,11 @@ public static class ApiModule
         services.AddSingleton<HealthCheckStore>();
         services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
         services.AddSingleton<WebhookNotifier>();
-        services.AddSingleton<IEventSinkPart>(sp => sp.GetRequiredService<WebhookNotifier>());
+        if (webhooksFromEventSink)
+        {
+            services.AddSingleton<IEventSinkPart>(sp => sp.GetRequiredService<WebhookNotifier>());
+        }
+
         services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>

@@ -89,10 +89,11 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
                 LogTail = logs,
             };
         }
-        catch (Exception ex) when (ex is OperationCanceledException or EngineUnavailableException or IOException or HttpRequestException)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            return null; // the heal matters more than its diagnostics
+            // The heal matters more than its diagnostics: a time-out, an engine or watcher error, or a
+            // log driver that cannot be read (`--log-driver none`) leaves them out, never the heal.
+            return null;
         }
     }
 

@@ -32,4 +32,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not terminate the workflow of heal {JobId}; its reports are no longer accepted")]
     public static partial void WorkflowCancelFailed(ILogger logger, string actor, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} container actor(s) did not answer within 5 s and are left out of the list: {Error}")]
+    public static partial void GuardiansUnreadable(ILogger logger, int count, string error);
 }

@@ -123,7 +123,7 @@ internal static class AutoHealHost
 
         if (roles.Api)
         {
-            builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
+            builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine), webhooksFromEventSink: false);
             builder.AddDaprApiCatalog(settings.Dapr.HostList);
         }
         else if (roles.Watcher)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace AutoHeal.Host;
 
 /// <summary>All settings, bound and validated before anything starts.</summary>
-internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics, DaprOptions Dapr)
+internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics, DaprOptions Dapr)
 {
     /// <summary>
     /// Binds every section strictly (unknown keys are errors, so a typo is never silently ignored)
@@ -31,6 +31,23 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
         if (errors.Count == 0 && root.Transport == "embedded" && Roles.Parse(root.Roles) != Roles.All)
         {
             errors.Add($"AutoHeal:Roles is '{root.Roles}': running some roles only needs AutoHeal:Transport=dapr (the other roles run in other processes)");
+        }
+
+        if (errors.Count == 0 && (root.Transport == "dapr" || (root.Transport == "" && Roles.Parse(root.Roles) != Roles.All)))
+        {
+            // Host names become Dapr app ids (autoheal-watcher-<host>): DNS labels, lower case, no dots.
+            foreach (var (key, host) in dapr.HostList.Select(h => ("AutoHeal:Dapr:Hosts", h)).Append(("AutoHeal:Docker:HostName", docker.HostName)))
+            {
+                if (!DaprHostName().IsMatch(host))
+                {
+                    errors.Add($"{key} '{host}' cannot name a watcher on Dapr: use lower-case letters, digits and '-' (at most 40, no dots)");
+                }
+            }
+
+            if (Roles.Parse(root.Roles).Watcher && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("APP_API_TOKEN")))
+            {
+                errors.Add("APP_API_TOKEN must be set for the watcher role on Dapr (give the same value to its daprd): the watcher's routes restart containers, and only calls carrying it reach them");
+            }
         }
 
         if (errors.Count == 0)
@@ -95,4 +112,7 @@ internal sealed record Settings(AutoHealOptions Root, DockerOptions Docker, Moni
 
         return options;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex DaprHostName();
 }

@@ -5,19 +5,37 @@ namespace AutoHeal.Dapr.Tests;
 
 /// <summary>
 /// The deployment files: every compose file is one <c>docker-compose config</c> accepts (Debian's
-/// docker-compose, as <c>scripts/compose-check</c> installs it), and the Dapr components and sidecars
-/// use the names the code uses (<see cref="DaprNames"/>), so a stack brought up from them connects.
+/// docker-compose, as <c>scripts/compose-check</c> installs it) with its mandatory settings and refuses
+/// without any one of them (no default API token, the watcher's routes never open), and the Dapr
+/// components and sidecars use the names the code uses (<see cref="DaprNames"/>), so a stack brought
+/// up from them connects.
 /// </summary>
 public sealed class ComposeFilesTests
 {
     private static readonly string Root = SurfaceAutoHealBinary.RepoRoot();
 
+    // Example values only: the compose files refuse to start without them.
+    private const string CentralEnvironment = "AUTOHEAL_API_TOKEN=example-api-token-0123456789 AUTOHEAL_APP_API_TOKEN=example-app-api-token-0123456789";
+    private const string WatcherEnvironment = "AUTOHEAL_CENTRAL=192.0.2.10 AUTOHEAL_HOST=example AUTOHEAL_HOST_IP=192.0.2.20 AUTOHEAL_APP_API_TOKEN=example-app-api-token-0123456789";
+
     /// <summary>The compose files, and the environment each needs.</summary>
     public static TheoryData<string, string> ComposeFiles => new()
     {
-        { "docker-compose.yml", "" },
+        { "docker-compose.yml", CentralEnvironment },
         { "deploy/docker-compose.embedded.yml", "" },
-        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_CENTRAL=192.0.2.10 AUTOHEAL_HOST=example" },
+        { "deploy/docker-compose.watcher.yml", WatcherEnvironment },
+    };
+
+    /// <summary>Each mandatory setting of a compose file, left out (or empty) on its own: the file, the variable, the environment without it.</summary>
+    public static TheoryData<string, string, string> MandatorySettings => new()
+    {
+        { "docker-compose.yml", "AUTOHEAL_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_API_TOKEN") },
+        { "docker-compose.yml", "AUTOHEAL_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_API_TOKEN") + " AUTOHEAL_API_TOKEN=" },
+        { "docker-compose.yml", "AUTOHEAL_APP_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_APP_API_TOKEN") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_CENTRAL", Without(WatcherEnvironment, "AUTOHEAL_CENTRAL") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_HOST", Without(WatcherEnvironment, "AUTOHEAL_HOST") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_HOST_IP", Without(WatcherEnvironment, "AUTOHEAL_HOST_IP") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_APP_API_TOKEN", Without(WatcherEnvironment, "AUTOHEAL_APP_API_TOKEN") },
     };
 
     [SkippableTheory]
@@ -41,6 +59,75 @@ public sealed class ComposeFilesTests
         Assert.Matches("set AUTOHEAL_(CENTRAL|HOST) to", result.Value.Stderr + result.Value.Stdout);
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(MandatorySettings))]
+    public async Task A_compose_file_refuses_to_start_without_each_of_its_mandatory_settings(string file, string variable, string environment)
+    {
+        var result = await SurfaceCompose.DockerComposeAsync(Root, Environment(environment), "-f", file, "config", "-q");
+        SkipWithoutDockerCompose(result);
+
+        Assert.True(result!.Value.Code != 0, $"docker-compose -f {file} config -q ({environment}) accepted the file without {variable}");
+        Assert.Matches($"set {variable}[: ]", result.Value.Stderr + result.Value.Stdout);
+    }
+
+    [Theory]
+    [InlineData("docker-compose.yml")]
+    [InlineData("deploy/docker-compose.watcher.yml")]
+    public void The_tokens_have_no_default_and_the_app_api_token_is_on_the_watcher_and_its_sidecar_only(string file)
+    {
+        var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, file)));
+
+        foreach (var (name, block) in services)
+        {
+            var environment = SurfaceCompose.Map(block, "environment");
+            if (environment.TryGetValue("AutoHeal__Api__Token", out var apiToken))
+            {
+                Assert.True(apiToken.StartsWith("${AUTOHEAL_API_TOKEN:?", StringComparison.Ordinal), $"{file}: {name}: AutoHeal__Api__Token {apiToken}, want ${{AUTOHEAL_API_TOKEN:?...}} (no default)");
+            }
+
+            var appToken = environment.GetValueOrDefault("APP_API_TOKEN");
+            if (name is "watcher" or "watcher-dapr")
+            {
+                Assert.True(appToken?.StartsWith("${AUTOHEAL_APP_API_TOKEN:?", StringComparison.Ordinal) == true, $"{file}: {name}: APP_API_TOKEN {appToken ?? "<missing>"}, want ${{AUTOHEAL_APP_API_TOKEN:?...}} (no default)");
+            }
+            else
+            {
+                Assert.True(appToken is null, $"{file}: {name}: APP_API_TOKEN is for the watcher and its sidecar only");
+            }
+        }
+
+        if (file == "docker-compose.yml")
+        {
+            Assert.Contains("AutoHeal__Api__Token", SurfaceCompose.Map(services["api"], "environment").Keys);
+        }
+        else
+        {
+            // The extra watcher serves no API.
+            Assert.All(services, s => Assert.DoesNotContain("AutoHeal__Api__Token", SurfaceCompose.Map(s.Value, "environment").Keys));
+        }
+    }
+
+    [Fact]
+    public void Redis_placement_and_scheduler_are_published_on_loopback_unless_told_otherwise()
+    {
+        var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, "docker-compose.yml")));
+
+        foreach (var (service, port) in new[] { ("redis", 6379), ("placement", 50005), ("scheduler", 50006) })
+        {
+            var ports = SurfaceCompose.List(services[service], "ports");
+            Assert.Single(ports);
+            Assert.StartsWith("${AUTOHEAL_PUBLISH_ADDRESS:-127.0.0.1}:", ports[0], StringComparison.Ordinal);
+            Assert.EndsWith($":{port}", ports[0], StringComparison.Ordinal);
+        }
+
+        // The extra watcher's sidecar port: on the address it advertises, which is mandatory.
+        var watcher = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, "deploy/docker-compose.watcher.yml")));
+        var published = Assert.Single(SurfaceCompose.List(watcher["watcher"], "ports"));
+        Assert.StartsWith("${AUTOHEAL_HOST_IP:?", published, StringComparison.Ordinal);
+        Assert.EndsWith(":50002:50002", published, StringComparison.Ordinal);
+        Assert.StartsWith("${AUTOHEAL_HOST_IP:?", SurfaceCompose.Map(watcher["watcher-dapr"], "environment").GetValueOrDefault("DAPR_HOST_IP"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("components")]
     [InlineData("deploy/components-remote")]
@@ -57,6 +144,21 @@ public sealed class ComposeFilesTests
             .Count(f => SurfaceCompose.ComponentMetadata(File.ReadAllText(f)).GetValueOrDefault("actorStateStore") == "true");
         Assert.Equal(1, actorStores);
         Assert.All(new[] { pubsub, state }, c => Assert.False(string.IsNullOrEmpty(SurfaceCompose.ComponentMetadata(c).GetValueOrDefault("redisHost"))));
+    }
+
+    [Theory]
+    [InlineData("components")]
+    [InlineData("deploy/components-remote")]
+    public void Every_app_shares_the_state_stores_keys_and_signals_are_delivered_in_order(string folder)
+    {
+        var pubsub = SurfaceCompose.ComponentMetadata(Read(folder, "pubsub.yaml"));
+        var state = SurfaceCompose.ComponentMetadata(Read(folder, "statestore.yaml"));
+
+        // Dapr's default ("appid") would hide one role's documents from the others.
+        Assert.Equal("name", state.GetValueOrDefault("keyPrefix"));
+        // One message at a time, and a message being retried never reclaimed and redelivered behind later ones.
+        Assert.Equal("1", pubsub.GetValueOrDefault("concurrency"));
+        Assert.Equal("0", pubsub.GetValueOrDefault("processingTimeout"));
     }
 
     [Theory]
@@ -140,7 +242,7 @@ public sealed class ComposeFilesTests
     private static Dictionary<string, string?> Environment(string assignments)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in (string[])["AUTOHEAL_CENTRAL", "AUTOHEAL_HOST", "AUTOHEAL_HOST_IP", "AUTOHEAL_HOSTS", "AUTOHEAL_API_TOKEN", "AUTOHEAL_APP_API_TOKEN", "DAPR_VERSION", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME"])
+        foreach (var name in (string[])["AUTOHEAL_CENTRAL", "AUTOHEAL_HOST", "AUTOHEAL_HOST_IP", "AUTOHEAL_HOSTS", "AUTOHEAL_API_TOKEN", "AUTOHEAL_APP_API_TOKEN", "AUTOHEAL_PUBLISH_ADDRESS", "DAPR_VERSION", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME"])
         {
             env[name] = null;
         }
@@ -153,6 +255,9 @@ public sealed class ComposeFilesTests
 
         return env;
     }
+
+    private static string Without(string assignments, string name) =>
+        string.Join(' ', assignments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(a => !a.StartsWith(name + "=", StringComparison.Ordinal)));
 
     private static void SkipWithoutDockerCompose((int Code, string Stdout, string Stderr)? result)
     {

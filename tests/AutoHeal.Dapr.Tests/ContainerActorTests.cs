@@ -172,6 +172,30 @@ public sealed class ContainerActorTests
 
         var ensured = Assert.Single(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
         Assert.Equal("host-1/web#1", ensured.JobId);
+        // Still under way: the watchdog stays until the heal ends.
+        Assert.Contains(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder);
+    }
+
+    [Fact]
+    public async Task Every_heal_is_watched_by_a_durable_reminder_until_it_ends()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource());
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+
+        await actor.TellAsync(container.Input(new Crash(1), null));
+
+        var job = actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!;
+        var watchdog = Assert.Single(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder);
+        // First look once the heal should long be over: after its backoff, the stop and the verification.
+        Assert.Equal(job.DueAt + job.StopTimeout + job.VerifyTimeout + TimeSpan.FromMinutes(2), watchdog.DueAt);
+        Assert.False(watchdog.OneShot);
+
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
+
         Assert.DoesNotContain(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder);
     }
 
@@ -268,12 +292,13 @@ public sealed class ContainerActorTests
             (actor, state) =>
             {
                 var quarantined = Assert.Single(actor.Sink.Events, e => e.Kind == EventKind.Quarantined);
-                var reminder = Assert.Single(actor.Timers.Registered);
-                Assert.Equal(ContainerActor.WakeReminder, reminder.Name);
+                var reminder = Assert.Single(actor.Timers.Registered, r => r.Name == ContainerActor.WakeReminder);
                 Assert.Equal(quarantined.At, reminder.RegisteredAt);
                 Assert.Equal(Probation, reminder.DueTime);
                 Assert.True(reminder.OneShot);
-                Assert.Empty(actor.Timers.Active); // fired once, and gone
+                Assert.DoesNotContain(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder); // fired once, and gone
+                // Only the new heal's watchdog is left.
+                Assert.Equal(ContainerActor.EnsureHealReminder, Assert.Single(actor.Timers.Active).Name);
                 var released = Assert.Single(actor.Sink.Events, e => e.Kind == EventKind.Released);
                 Assert.Equal(quarantined.At + Probation, released.At); // not a minute early
                 Assert.Equal("released after its probation time", released.Message);
@@ -298,7 +323,8 @@ public sealed class ContainerActorTests
             ],
             (actor, state) =>
             {
-                Assert.Empty(actor.Timers.Registered);
+                Assert.DoesNotContain(actor.Timers.Registered, r => r.Name == ContainerActor.WakeReminder);
+                Assert.Equal(6, actor.Timers.Registered.Count(r => r.Name == ContainerActor.EnsureHealReminder)); // one watchdog per heal
                 var kinds = actor.Sink.Events.Select(e => e.Kind).ToList();
                 Assert.Equal([EventKind.Quarantined, EventKind.Released, EventKind.HealScheduled], kinds[^3..]);
                 Assert.Equal("released by ops@example.com", actor.Sink.Events[^2].Message);

@@ -21,7 +21,13 @@ public sealed class RolesTests
         { ["--transport", "grpc"], "AutoHeal:Transport (--transport) must be 'embedded' or 'dapr'" },
         { ["--roles", "healer", "--AutoHeal:Dapr:Hosts=web 1"], "AutoHeal:Dapr:Hosts must be a comma list of host names" },
         { ["--roles", "healer", "--AutoHeal:Dapr:SidecarWaitSeconds=0"], "AutoHeal:Dapr:SidecarWaitSeconds must be between 1 and 600" },
+        { ["--roles", "watcher"], "APP_API_TOKEN must be set for the watcher role on Dapr" },
+        { ["--transport", "dapr"], "APP_API_TOKEN must be set for the watcher role on Dapr" },
+        { ["--roles", "healer", "--AutoHeal:Docker:HostName=Web2.example"], "AutoHeal:Docker:HostName 'Web2.example' cannot name a watcher on Dapr" },
+        { ["--roles", "api", "--AutoHeal:Dapr:Hosts=local,web_2"], "AutoHeal:Dapr:Hosts 'web_2' cannot name a watcher on Dapr" },
     };
+
+    private static readonly Dictionary<string, string> AppToken = new() { ["APP_API_TOKEN"] = "watcher-routes-secret-0123" };
 
     [Theory]
     [MemberData(nameof(Refused))]
@@ -39,7 +45,7 @@ public sealed class RolesTests
     public async Task Watcher_and_api_roles_together_are_accepted_and_run_on_dapr()
     {
         // Accepted: no configuration error. On Dapr: it waits for its sidecar, and there is none here.
-        var run = await SurfaceAutoHealBinary.RunAsync(["--roles", "watcher,api", "--AutoHeal:Dapr:SidecarWaitSeconds=2"], TimeSpan.FromSeconds(60));
+        var run = await SurfaceAutoHealBinary.RunAsync(["--roles", "watcher,api", "--AutoHeal:Dapr:SidecarWaitSeconds=2"], TimeSpan.FromSeconds(60), AppToken);
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.DoesNotContain(ConfigError, run.Stderr, StringComparison.Ordinal);
@@ -49,7 +55,7 @@ public sealed class RolesTests
     [Fact]
     public async Task All_roles_on_the_dapr_transport_are_accepted_and_wait_for_a_sidecar()
     {
-        var run = await SurfaceAutoHealBinary.RunAsync(["--transport", "dapr", "--AutoHeal:Dapr:SidecarWaitSeconds=1"], TimeSpan.FromSeconds(60));
+        var run = await SurfaceAutoHealBinary.RunAsync(["--transport", "dapr", "--AutoHeal:Dapr:SidecarWaitSeconds=1"], TimeSpan.FromSeconds(60), AppToken);
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.DoesNotContain(ConfigError, run.Stderr, StringComparison.Ordinal);

@@ -21,7 +21,7 @@ public static class DaprNames
     /// <summary>Every saved AutoHeal event is published here (data is an <c>AutoHealEvent</c>), for any consumer.</summary>
     public const string EventsTopic = "heal-events";
 
-    /// <summary>The actor type that owns one container's guardian state (actor id = <c>host/name</c>).</summary>
+    /// <summary>The actor type that owns one container's guardian state (actor id <c>host:name</c>).</summary>
     public const string ContainerActorType = "ContainerActor";
 
     /// <summary>The workflow that runs one heal.</summary>

@@ -4,7 +4,7 @@ using Dapr.Actors;
 namespace AutoHeal.Contracts.Dapr;
 
 /// <summary>
-/// One container's guardian as a Dapr actor (id <c>host/name</c>). Dapr runs one call at a time per
+/// One container's guardian as a Dapr actor (id <c>host:name</c>). Dapr runs one call at a time per
 /// actor, so a container's inputs are decided in order, as the embedded mailbox does.
 /// </summary>
 public interface IContainerActor : IActor

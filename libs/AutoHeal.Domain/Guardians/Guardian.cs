@@ -345,6 +345,11 @@ public static class Guardian
 
             switch (r.Step)
             {
+                // Reports arrive at least once (workflow activities are retried): a step told again
+                // changes nothing, so a heal is never counted twice.
+                case HealStep.BeginRestart when job.Stage != HealStage.Waiting:
+                case HealStep.Restarted when job.Stage == HealStage.Verifying:
+                    break;
                 case HealStep.BeginRestart:
                     var counts = job.Reason != FailureKind.Manual;
                     State = State with

@@ -68,9 +68,8 @@ public sealed partial class RemoteCatalog(
     /// <inheritdoc />
     public SelectionVerdict Select(ContainerInfo container)
     {
-        var key = KeyOf(container);
-        var self = _hosts.TryGetValue(key.Host, out var h) ? h.Snapshot?.SelfContainerId : null;
-        return Selector.Evaluate(container.Name, container.Labels, settings.Selection, settings.ChoiceFor(key), isSelf: self == container.Id);
+        var self = _hosts.Values.FirstOrDefault(h => h.Keys.ContainsKey(container.Id))?.Snapshot?.SelfContainerId;
+        return Selector.Evaluate(container.Name, container.Labels, settings.Selection, settings.ChoiceFor(KeyOf(container)), isSelf: self == container.Id);
     }
 
     /// <summary>Reachable when every host's engine is, as its watcher last said; a watcher that does not answer counts as unreachable.</summary>
@@ -118,10 +117,11 @@ public sealed partial class RemoteCatalog(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             var snapshot = await watchers.For(host).SnapshotAsync(timeout.Token);
-            var keys = snapshot.Containers.ToDictionary(c => c.Id, c => new ContainerKey(host, c.Name), StringComparer.Ordinal);
+            // Keys as the watcher names its host: signals, actors and selections use the same.
+            var keys = snapshot.Containers.ToDictionary(c => c.Id, c => new ContainerKey(snapshot.Host, c.Name), StringComparer.Ordinal);
             _hosts[host] = new HostView(snapshot, snapshot.Engine, keys);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // Keep the last containers seen (a watcher restart is no reason to empty the dashboard), but say the host is not reachable.
             var last = _hosts.GetValueOrDefault(host);

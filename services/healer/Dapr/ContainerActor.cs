@@ -9,8 +9,9 @@ namespace AutoHeal.Healer.Dapr;
 /// <summary>
 /// The distributed guardian of one container. Like the embedded mailbox it only loads its state, calls
 /// the pure <see cref="Guardian.Decide"/>, saves, and carries out the decisions: heals run as
-/// <see cref="HealWorkflow"/> instances, and wake-ups are durable reminders (they survive a restart of
-/// the healer, unlike actor timers). Dapr runs one call at a time per actor, so inputs never interleave.
+/// <see cref="HealWorkflow"/> instances, watched by a durable reminder until they end, and wake-ups are
+/// durable reminders too (they survive a restart of the healer, unlike actor timers). Dapr runs one call
+/// at a time per actor, so inputs never interleave.
 /// </summary>
 internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
 {
@@ -18,6 +19,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
     internal const string WakeReminder = "wake";
     internal const string EnsureHealReminder = "ensure-heal";
     private static readonly TimeSpan EnsureHealRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WatchdogSlack = TimeSpan.FromMinutes(2);
 
     private readonly ISettingsSource _settings;
     private readonly IHealWorkflows _workflows;
@@ -70,14 +72,17 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
             switch (decision)
             {
                 case StartHeal start:
+                    // A durable watchdog first: whatever happens to the workflow (never started, its last
+                    // report lost, terminated), the heal is not left "under way" for ever.
+                    await RegisterReminderAsync(EnsureHealReminder, null, WatchdogDue(start.Job), EnsureHealRetry);
                     try
                     {
                         await _workflows.StartAsync(start.Job, CancellationToken.None);
                     }
                     catch (Exception ex)
                     {
-                        // The job is saved; a redelivered signal would decide nothing new. A durable
-                        // reminder starts the workflow once the engine answers again.
+                        // The job is saved; a redelivered signal would decide nothing new: the watchdog
+                        // starts the workflow once the engine answers again, soon.
                         Log.WorkflowStartFailed(Logger, Id.ToString(), start.Job.Id, ex);
                         await RegisterReminderAsync(EnsureHealReminder, null, EnsureHealRetry, EnsureHealRetry);
                     }
@@ -102,6 +107,11 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
             }
         }
 
+        if (before.ActiveHeal is not null && result.State.ActiveHeal is null)
+        {
+            await StopWatchdogAsync();
+        }
+
         return new ActorReply(result.Accepted, result.State);
     }
 
@@ -119,9 +129,14 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
                 await TellAsync(new Wake(guardian.Key));
                 break;
             case EnsureHealReminder:
-                // Throws while the engine does not answer: the reminder's period tries again.
+                // Throws while the engine does not answer: the reminder's period tries again. While the
+                // workflow runs, the watchdog keeps watching; once the heal is over, it goes.
                 await EnsureHealAsync();
-                await UnregisterReminderAsync(EnsureHealReminder);
+                if (await GetGuardianAsync() is not { ActiveHeal: not null })
+                {
+                    await StopWatchdogAsync();
+                }
+
                 break;
         }
     }
@@ -139,6 +154,25 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.WorkflowCheckFailed(Logger, Id.ToString(), "(saved)", ex);
+        }
+    }
+
+    /// <summary>When the watchdog first looks: after the backoff, the stop and the verification, with room to spare.</summary>
+    private TimeSpan WatchdogDue(HealJob job)
+    {
+        var wait = job.DueAt - _time.GetUtcNow();
+        return (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) + job.StopTimeout + job.VerifyTimeout + WatchdogSlack;
+    }
+
+    private async Task StopWatchdogAsync()
+    {
+        try
+        {
+            await UnregisterReminderAsync(EnsureHealReminder);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.WorkflowCheckFailed(Logger, Id.ToString(), "(watchdog)", ex); // it finds no heal and goes next time
         }
     }
 

@@ -27,7 +27,7 @@ internal sealed partial class DaprSignalBus(DaprClient dapr, TimeProvider time, 
                 await dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.SignalsTopic, signal, metadata, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (global::Dapr.DaprException ex)
             {
                 PublishFailed(logger, signal.Kind, signal.Key.ToString(), delay, ex.Message);
                 await Task.Delay(delay, time, cancellationToken);

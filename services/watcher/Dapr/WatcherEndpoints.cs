@@ -39,8 +39,14 @@ public static class WatcherEndpoints
 
         group.MapPost("/containers/{id}/restart", async (
             string id, int? stop_timeout_seconds, string? expect_status, string? expect_started_at,
-            IContainerRuntime runtime, RestartGate gate, CancellationToken ct) =>
+            IContainerRuntime runtime, RestartGate gate, IServiceProvider services, CancellationToken ct) =>
         {
+            if (services.GetService<WatcherSettings>()?.SelfContainerId is { } self
+                && (id == self || (id.Length >= 12 && self.StartsWith(id, StringComparison.Ordinal))))
+            {
+                return Results.Problem("AutoHeal does not restart its own container", statusCode: 403);
+            }
+
             if (stop_timeout_seconds is < 0 or > 3600)
             {
                 return Results.Problem("stop_timeout_seconds must be between 0 and 3600", statusCode: 400);

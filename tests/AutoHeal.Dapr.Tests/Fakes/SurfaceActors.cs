@@ -47,7 +47,7 @@ internal sealed class SurfaceActors : IActorProxyFactory
         Proxied.Enqueue(actorId.ToString());
         var (actor, _) = _actors.GetOrAdd(actorId.ToString(), _ =>
         {
-            var host = ActorHost.CreateForTest<ContainerActor>(DaprNames.ContainerActorType, new ActorTestOptions { ActorId = actorId });
+            var host = ActorHost.CreateForTest<ContainerActor>(DaprNames.ContainerActorType, new ActorTestOptions { ActorId = actorId, TimerManager = new RecordingTimerManager(TimeProvider.System) });
             var state = new SurfaceActorState();
             return (new ContainerActor(host, Settings, Workflows, Events, TimeProvider.System, state), state);
         });

@@ -20,8 +20,8 @@ internal sealed record SurfaceRun(int? ExitCode, string Stdout, string Stderr, T
 internal static class SurfaceAutoHealBinary
 {
 
-    /// <summary>Runs autoheal with <paramref name="args"/> and no Dapr sidecar (its ports point at unused loopback ports); kills it after <paramref name="timeout"/>.</summary>
-    public static async Task<SurfaceRun> RunAsync(IEnumerable<string> args, TimeSpan timeout)
+    /// <summary>Runs autoheal with <paramref name="args"/> (and <paramref name="environment"/>) and no Dapr sidecar (its ports point at unused loopback ports); kills it after <paramref name="timeout"/>.</summary>
+    public static async Task<SurfaceRun> RunAsync(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
         using var data = new SurfaceTempFolder();
@@ -49,6 +49,11 @@ internal static class SurfaceAutoHealBinary
         // No sidecar: its ports are loopback ports nothing listens on, so every try is refused at once.
         psi.Environment["DAPR_HTTP_PORT"] = SurfaceWebhookReceiver.UnusedLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["DAPR_GRPC_PORT"] = SurfaceWebhookReceiver.UnusedLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
 
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;

@@ -92,6 +92,31 @@ internal static partial class SurfaceCompose
         return [];
     }
 
+    /// <summary>The entries of a mapping under <paramref name="key"/> (a top-level key of the block, e.g. <c>environment</c>), values unquoted; empty when absent.</summary>
+    public static IReadOnlyDictionary<string, string> Map(IReadOnlyList<string> block, string key)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < block.Count; i++)
+        {
+            var m = KeyValue().Match(block[i]);
+            if (!m.Success || Indent(block[i]) != 0 || m.Groups["key"].Value != key)
+            {
+                continue;
+            }
+
+            var children = block.Skip(i + 1).TakeWhile(l => Indent(l) > 0).ToList();
+            var childIndent = children.Count == 0 ? 0 : children.Min(Indent);
+            foreach (var child in children.Where(l => Indent(l) == childIndent).Select(l => KeyValue().Match(l)).Where(c => c.Success))
+            {
+                map[child.Groups["key"].Value] = Unquote(child.Groups["value"].Value.Trim());
+            }
+
+            break;
+        }
+
+        return map;
+    }
+
     /// <summary>A top-level scalar of the block, unquoted, or null.</summary>
     public static string? Scalar(IReadOnlyList<string> block, string key) =>
         block.Where(l => Indent(l) == 0).Select(l => KeyValue().Match(l)).FirstOrDefault(m => m.Success && m.Groups["key"].Value == key) is { } m

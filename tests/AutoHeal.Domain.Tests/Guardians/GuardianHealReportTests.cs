@@ -43,6 +43,47 @@ public sealed class GuardianHealReportTests
     }
 
     [Fact]
+    public void Decide_counts_a_restart_once_when_its_report_is_delivered_again()
+    {
+        var story = Crashed();
+        story.AdvanceSeconds(1);
+        story.Report(HealStep.BeginRestart);
+        var counted = story.State;
+        story.AdvanceSeconds(2);
+
+        // A workflow activity retried after a lost answer tells the same step again.
+        var again = story.Report(HealStep.BeginRestart);
+
+        Assert.True(again.Accepted);
+        Assert.Empty(again.Events);
+        Assert.Empty(again.Decisions);
+        Assert.Equal(counted, story.State);
+        Assert.Equal(1, story.State.TotalHeals);
+        Assert.Equal(1, story.State.HealsInIncident);
+    }
+
+    [Fact]
+    public void Decide_keeps_a_verifying_heal_verifying_when_its_restarted_report_comes_again()
+    {
+        var story = Crashed();
+        story.BeginRestart();
+        story.AdvanceSeconds(1);
+        var startedAt = story.Now;
+        story.Report(HealStep.Restarted, startedAt: startedAt);
+        story.AdvanceSeconds(1);
+
+        var again = story.Report(HealStep.Restarted, startedAt: startedAt);
+        var beginAgain = story.Report(HealStep.BeginRestart);
+
+        Assert.True(again.Accepted);
+        Assert.True(beginAgain.Accepted);
+        Assert.Equal(HealStage.Verifying, story.Job.Stage);
+        Assert.Equal(startedAt, story.Job.RestartedAt);
+        Assert.Equal(1, story.State.TotalHeals);
+        Assert.Empty(beginAgain.Events);
+    }
+
+    [Fact]
     public void Decide_tells_when_the_next_heal_is_allowed_once_a_heal_began()
     {
         var story = Crashed();
