@@ -247,7 +247,12 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken)
+    public async Task<VersionedDocument> ReadDocumentForUpdateAsync(string name, CancellationToken cancellationToken) =>
+        new(await ReadDocumentAsync(name, cancellationToken), null);
+
+    /// <inheritdoc />
+    /// <remarks>One process owns the file, and its writers serialize their changes themselves: no versions.</remarks>
+    public async Task<string?> WriteDocumentAsync(string name, string json, string? expectedVersion, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -257,6 +262,7 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
             cmd.Parameters.AddWithValue("$name", name);
             cmd.Parameters.AddWithValue("$body", json);
             await cmd.ExecuteNonQueryAsync(cancellationToken);
+            return null;
         }
         finally
         {

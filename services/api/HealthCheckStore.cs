@@ -61,9 +61,10 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
 
     /// <summary>Every definition.</summary>
     public async Task<IReadOnlyList<HealthCheckDefinition>> ListAsync(CancellationToken cancellationToken) =>
-        await store.ReadDocumentAsync(Document, cancellationToken) is { } json
-            ? JsonSerializer.Deserialize<List<HealthCheckDefinition>>(json, AutoHealApiClient.Json) ?? []
-            : [];
+        Parse(await store.ReadDocumentAsync(Document, cancellationToken));
+
+    private static List<HealthCheckDefinition> Parse(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<List<HealthCheckDefinition>>(json, AutoHealApiClient.Json) ?? [];
 
     /// <summary>Saves a valid definition for <paramref name="containerName"/>, replacing that container's previous one.</summary>
     public async Task<HealthCheckDefinition> SaveAsync(HealthCheckDefinition check, string containerName, CancellationToken cancellationToken) =>
@@ -76,7 +77,8 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            var all = (await ListAsync(cancellationToken)).Where(c => c.ContainerId != containerName).ToList();
+            var doc = await store.ReadDocumentForUpdateAsync(Document, cancellationToken);
+            var all = Parse(doc.Json).Where(c => c.ContainerId != containerName).ToList();
             var saved = check with
             {
                 Id = Guid.NewGuid().ToString("N")[..12],
@@ -85,7 +87,7 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
                 CreatedAt = time.GetUtcNow(),
             };
             all.Add(saved);
-            await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), cancellationToken);
+            await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), doc.Version, cancellationToken);
             Invalidate();
             return saved;
         }
@@ -109,13 +111,14 @@ public sealed class HealthCheckStore(IAutoHealStore store, TimeProvider time) : 
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            var all = (await ListAsync(cancellationToken)).ToList();
+            var doc = await store.ReadDocumentForUpdateAsync(Document, cancellationToken);
+            var all = Parse(doc.Json);
             if (all.RemoveAll(c => c.Id == id) == 0)
             {
                 return false;
             }
 
-            await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), cancellationToken);
+            await store.WriteDocumentAsync(Document, JsonSerializer.Serialize(all, AutoHealApiClient.Json), doc.Version, cancellationToken);
             Invalidate();
             return true;
         }

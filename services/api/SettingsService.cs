@@ -21,6 +21,10 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     private const int MaxAttempts = 5;
 
     private readonly SemaphoreSlim _writer = new(1, 1);
+
+    // The store's versions of the documents in force (distributed mode); guarded by _writer.
+    private string? _configVersion;
+    private string? _choicesVersion;
     private volatile Snapshot _now = Snapshot.From(new AutoHealConfig(), new Dictionary<string, bool>());
 
     /// <inheritdoc />
@@ -86,7 +90,8 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     public async Task InitializeAsync(AutoHealConfig initial, CancellationToken cancellationToken)
     {
         var config = initial;
-        if (await store.ReadDocumentAsync(ConfigDocument, cancellationToken) is { } json
+        var configDoc = await store.ReadDocumentForUpdateAsync(ConfigDocument, cancellationToken);
+        if (configDoc.Json is { } json
             && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
             && ConfigLimits.Validate(stored).Count == 0)
         {
@@ -94,10 +99,12 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
             FromStore = true;
         }
 
-        var choices = await store.ReadDocumentAsync(SelectionsDocument, cancellationToken) is { } sel
+        var choicesDoc = await store.ReadDocumentForUpdateAsync(SelectionsDocument, cancellationToken);
+        var choices = choicesDoc.Json is { } sel
             ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
             : [];
         _now = Snapshot.From(config, choices);
+        (_configVersion, _choicesVersion) = (configDoc.Version, choicesDoc.Version);
     }
 
     /// <summary>
@@ -125,14 +132,19 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
 
     private async Task<bool> ReloadCoreAsync(CancellationToken cancellationToken)
     {
-        var config = await store.ReadDocumentAsync(ConfigDocument, cancellationToken) is { } json
+        var configDoc = await store.ReadDocumentForUpdateAsync(ConfigDocument, cancellationToken);
+        var config = configDoc.Json is { } json
             && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
             && ConfigLimits.Validate(stored).Count == 0
                 ? stored
                 : _now.Config;
-        var choices = await store.ReadDocumentAsync(SelectionsDocument, cancellationToken) is { } sel
+        var choicesDoc = await store.ReadDocumentForUpdateAsync(SelectionsDocument, cancellationToken);
+        var choices = choicesDoc.Json is { } sel
             ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
             : new Dictionary<string, bool>(_now.Choices);
+
+        // The versions of what is now in force: the next write is based on them.
+        (_configVersion, _choicesVersion) = (configDoc.Version, choicesDoc.Version);
         var same = JsonSerializer.Serialize(config, AutoHealApiClient.Json) == JsonSerializer.Serialize(_now.Config, AutoHealApiClient.Json)
             && choices.Count == _now.Choices.Count && choices.All(kv => _now.Choices.TryGetValue(kv.Key, out var v) && v == kv.Value);
         if (!same)
@@ -164,7 +176,7 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
 
                 try
                 {
-                    await store.WriteDocumentAsync(ConfigDocument, JsonSerializer.Serialize(next, AutoHealApiClient.Json), cancellationToken);
+                    _configVersion = await store.WriteDocumentAsync(ConfigDocument, JsonSerializer.Serialize(next, AutoHealApiClient.Json), _configVersion, cancellationToken);
                     _now = Snapshot.From(next, _now.Choices);
                     break;
                 }
@@ -207,7 +219,7 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
 
                 try
                 {
-                    await store.WriteDocumentAsync(SelectionsDocument, JsonSerializer.Serialize(choices, AutoHealApiClient.Json), cancellationToken);
+                    _choicesVersion = await store.WriteDocumentAsync(SelectionsDocument, JsonSerializer.Serialize(choices, AutoHealApiClient.Json), _choicesVersion, cancellationToken);
                     _now = Snapshot.From(_now.Config, choices);
                     break;
                 }

@@ -50,7 +50,8 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
 
         // Started since the failure was seen: someone (an operator, Docker) brought it back. A container
         // still running from AutoHeal's own earlier attempt is not "back on its own".
-        var startedSince = c.StartedAt is { } s && s >= job.DetectedAt - TimeSpan.FromSeconds(1);
+        // By the engine's clock when the job knows it; else by the guardian's, with a second's leeway.
+        var startedSince = c.StartedAt is { } s && (job.EngineSeenAt is { } seen ? s >= seen : s >= job.DetectedAt - TimeSpan.FromSeconds(1));
         return c.Status switch
         {
             ContainerStatus.Paused => StepResult.Stop("the container is paused"),

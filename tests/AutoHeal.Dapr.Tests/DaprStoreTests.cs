@@ -30,10 +30,12 @@ public sealed class DaprStoreTests
         const string json = """{"monitor":{"label_key":"team.heal","whitelist":["web","db"]},"note":"ünïcödé \" and \\ kept"}""";
 
         Assert.Null(await reader.ReadDocumentAsync("config", None));
-        await writer.WriteDocumentAsync("config", json, None);
-        await writer.WriteDocumentAsync("config", json.Replace("web", "www", StringComparison.Ordinal), None); // its own last write is no conflict
-        await writer.WriteDocumentAsync("config", json, None);
+        var v1 = await writer.WriteDocumentAsync("config", json, null, None);
+        var v2 = await writer.WriteDocumentAsync("config", json.Replace("web", "www", StringComparison.Ordinal), v1, None); // based on its own last write: no conflict
+        await writer.WriteDocumentAsync("config", json, v2, None);
 
+        Assert.NotNull(v1);
+        Assert.NotEqual(v1, v2);
         Assert.Equal(json, await reader.ReadDocumentAsync("config", None));
         Assert.Equal(json, await writer.ReadDocumentAsync("config", None));
         Assert.Null(await reader.ReadDocumentAsync("selections", None));
@@ -43,23 +45,39 @@ public sealed class DaprStoreTests
     [Fact]
     public async Task A_write_from_a_process_that_did_not_see_the_last_change_is_refused_and_the_change_stays()
     {
-        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":0}""", None);
+        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":0}""", null, None);
         var a = new DaprStore(_state);
         var b = new DaprStore(_state);
-        await a.ReadDocumentAsync("config", None);
-        await b.ReadDocumentAsync("config", None);
+        var seenByA = await a.ReadDocumentForUpdateAsync("config", None);
+        var seenByB = await b.ReadDocumentForUpdateAsync("config", None);
 
-        await a.WriteDocumentAsync("config", """{"v":"a"}""", None);
-        var conflict = await Assert.ThrowsAsync<DocumentConflictException>(() => b.WriteDocumentAsync("config", """{"v":"b"}""", None));
+        await a.WriteDocumentAsync("config", """{"v":"a"}""", seenByA.Version, None);
+        var conflict = await Assert.ThrowsAsync<DocumentConflictException>(() => b.WriteDocumentAsync("config", """{"v":"b"}""", seenByB.Version, None));
 
         Assert.Equal("config", conflict.Document);
         Assert.Contains("another AutoHeal process", conflict.Message, StringComparison.Ordinal);
         Assert.Equal("""{"v":"a"}""", await new DaprStore(_state).ReadDocumentAsync("config", None));
 
         // Having read the change, the second process may write.
-        Assert.Equal("""{"v":"a"}""", await b.ReadDocumentAsync("config", None));
-        await b.WriteDocumentAsync("config", """{"v":"b"}""", None);
+        var again = await b.ReadDocumentForUpdateAsync("config", None);
+        Assert.Equal("""{"v":"a"}""", again.Json);
+        await b.WriteDocumentAsync("config", """{"v":"b"}""", again.Version, None);
         Assert.Equal("""{"v":"b"}""", await a.ReadDocumentAsync("config", None));
+    }
+
+    [Fact]
+    public async Task A_plain_read_between_a_read_for_update_and_its_write_does_not_hide_another_processs_change()
+    {
+        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":0}""", null, None);
+        var a = new DaprStore(_state);
+        var forUpdate = await a.ReadDocumentForUpdateAsync("config", None);
+        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":"other"}""", forUpdate.Version, None); // another process
+
+        // The dashboard reads in this process meanwhile (GET /api/healthchecks, say): it must not refresh what the write is based on.
+        Assert.Equal("""{"v":"other"}""", await a.ReadDocumentAsync("config", None));
+
+        await Assert.ThrowsAsync<DocumentConflictException>(() => a.WriteDocumentAsync("config", """{"v":"a"}""", forUpdate.Version, None));
+        Assert.Equal("""{"v":"other"}""", await a.ReadDocumentAsync("config", None));
     }
 
     [Fact]

@@ -51,12 +51,17 @@ public static class Guardian
         private readonly List<AutoHealEvent> _events = [];
         private bool _accepted = true;
 
+        // The engine's time of what this input reports (a signal's time, a restart's start), when known:
+        // a heal job compares it with the container's start time, both by the engine's clock.
+        private DateTimeOffset? _engineAt;
+
         public GuardianState State { get; private set; } = state;
 
         public GuardianResult Result() => new(State, _decisions, _events, _accepted);
 
         public void On(ContainerSignal s)
         {
+            _engineAt = s.At;
             if (!AdoptIdentity(s))
             {
                 return;
@@ -380,6 +385,7 @@ public static class Guardian
                     Emit(EventKind.Healed, r.Detail ?? "healed", job);
                     break;
                 case HealStep.VerifyFailed or HealStep.RestartFailed:
+                    _engineAt = job.RestartedAt;
                     State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "heal failed") };
                     Emit(EventKind.HealFailed, r.Detail ?? "heal failed", job);
                     Failure(job.Reason == FailureKind.Manual ? FailureKind.Crash : job.Reason, $"still failing after attempt {job.Attempt}: {r.Detail}", null, null);
@@ -529,6 +535,7 @@ public static class Guardian
                 Detail = detail,
                 Attempt = healsInIncident + 1,
                 DetectedAt = now,
+                EngineSeenAt = _engineAt,
                 DueAt = due,
                 StopTimeout = policy.StopTimeout,
                 VerifyTimeout = policy.VerifyTimeout,

@@ -49,6 +49,12 @@ public sealed record HealJob
     public required int Attempt { get; init; }
     /// <summary>When the failure was seen, by the guardian's clock.</summary>
     public required DateTimeOffset DetectedAt { get; init; }
+    /// <summary>
+    /// When the failure happened by the engine's clock (the signal's time; after a failed heal, the
+    /// restart's start), when known. Compared with the container's start time, which is also the
+    /// engine's: on Dapr the guardian may run on another host, with another clock.
+    /// </summary>
+    public DateTimeOffset? EngineSeenAt { get; init; }
     /// <summary>When the job may restart, after its backoff.</summary>
     public required DateTimeOffset DueAt { get; init; }
     /// <summary>The stop timeout for Docker's restart.</summary>

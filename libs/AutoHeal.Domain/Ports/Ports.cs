@@ -72,13 +72,21 @@ public interface IAutoHealStore
     /// <summary>A named JSON document (configuration, selections, check definitions), or null.</summary>
     Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken);
 
+    /// <summary>A named document with its version, to change it: pass the version to <see cref="WriteDocumentAsync"/>.</summary>
+    Task<VersionedDocument> ReadDocumentForUpdateAsync(string name, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Replaces a named JSON document, atomically. Where several processes share the store (distributed
-    /// mode), the write succeeds only if the document is unchanged since this process last read it;
-    /// otherwise it throws <see cref="DocumentConflictException"/>: read again, re-apply, write again.
+    /// Replaces a named JSON document, atomically, and returns its new version (null when unknown).
+    /// Where several processes share the store (distributed mode), the write succeeds only if the
+    /// document is still at <paramref name="expectedVersion"/> (null: absent), the version read by
+    /// <see cref="ReadDocumentForUpdateAsync"/>; otherwise it throws <see cref="DocumentConflictException"/>:
+    /// read again, re-apply the change, write again. A single-process store ignores the version.
     /// </summary>
-    Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken);
+    Task<string?> WriteDocumentAsync(string name, string json, string? expectedVersion, CancellationToken cancellationToken);
 }
+
+/// <summary>A document's text (null when absent) and the store's version of it (null when the store keeps none).</summary>
+public sealed record VersionedDocument(string? Json, string? Version);
 
 /// <summary>Another process changed a shared document since it was read (optimistic concurrency, ETags).</summary>
 public sealed class DocumentConflictException(string name)

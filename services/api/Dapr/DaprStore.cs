@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
@@ -11,8 +10,9 @@ namespace AutoHeal.Api.Dapr;
 
 /// <summary>
 /// The distributed <see cref="IAutoHealStore"/>. Shared documents (configuration, selections, check
-/// definitions) live in the Dapr state store, written with the ETag of the last read, so concurrent
-/// writers in different processes never overwrite each other unseen. Guardian state lives in each
+/// definitions) live in the Dapr state store; each change is written with the ETag its writer read
+/// (<see cref="ReadDocumentForUpdateAsync"/>), so writers in different processes never overwrite each
+/// other unseen. Guardian state lives in each
 /// container's actor, not here. The event log is the API's: every role publishes its events to
 /// <c>heal-events</c>, and the API's subscription (<see cref="EventProjection"/>) appends them to its own
 /// SQLite file (<paramref name="eventLog"/>). So appending here only hands the events back (they are
@@ -20,40 +20,32 @@ namespace AutoHeal.Api.Dapr;
 /// </summary>
 public sealed class DaprStore(DaprClient dapr, ApiEventLog? eventLog = null) : IAutoHealStore
 {
-    private readonly ConcurrentDictionary<string, string> _etags = new(StringComparer.Ordinal);
+    /// <inheritdoc />
+    public async Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken) =>
+        (await ReadDocumentForUpdateAsync(name, cancellationToken)).Json;
 
     /// <inheritdoc />
-    public async Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken)
+    public async Task<VersionedDocument> ReadDocumentForUpdateAsync(string name, CancellationToken cancellationToken)
     {
         var (json, etag) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, DaprNames.DocumentKey(name), cancellationToken: cancellationToken);
-        if (string.IsNullOrEmpty(etag))
-        {
-            _etags.TryRemove(name, out _);
-        }
-        else
-        {
-            _etags[name] = etag;
-        }
-
-        return json;
+        return new VersionedDocument(json, string.IsNullOrEmpty(etag) ? null : etag);
     }
 
     /// <inheritdoc />
-    public async Task WriteDocumentAsync(string name, string json, CancellationToken cancellationToken)
+    public async Task<string?> WriteDocumentAsync(string name, string json, string? expectedVersion, CancellationToken cancellationToken)
     {
         var key = DaprNames.DocumentKey(name);
         var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
-        if (!_etags.TryGetValue(name, out var etag))
+        if (expectedVersion is null)
         {
-            // Absent when last read: without an ETag, first-write-wins refuses the save once the key exists.
+            // Absent when read: without an ETag, first-write-wins refuses the save once the key exists.
             try
             {
                 await dapr.SaveStateAsync(DaprNames.StateStore, key, json, firstWrite, cancellationToken: cancellationToken);
             }
             catch (DaprException)
             {
-                var (_, current) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, key, cancellationToken: cancellationToken);
-                if (!string.IsNullOrEmpty(current))
+                if ((await ReadDocumentForUpdateAsync(name, cancellationToken)).Json is not null)
                 {
                     throw new DocumentConflictException(name); // another process wrote it first
                 }
@@ -61,19 +53,15 @@ public sealed class DaprStore(DaprClient dapr, ApiEventLog? eventLog = null) : I
                 throw;
             }
         }
-        else if (!await dapr.TrySaveStateAsync(DaprNames.StateStore, key, json, etag, firstWrite, cancellationToken: cancellationToken))
+        else if (!await dapr.TrySaveStateAsync(DaprNames.StateStore, key, json, expectedVersion, firstWrite, cancellationToken: cancellationToken))
         {
             throw new DocumentConflictException(name);
         }
 
-        // The new ETag is only known by reading again. Keep it only if the document read is still ours: if
-        // another process wrote in between, the stale ETag stays, so this process's next write conflicts,
-        // reads that version and applies its change to it, instead of overwriting it unseen.
-        var (stored, newEtag) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, key, cancellationToken: cancellationToken);
-        if (stored == json && !string.IsNullOrEmpty(newEtag))
-        {
-            _etags[name] = newEtag;
-        }
+        // The new version is only known by reading again, and is ours only if the document read is: if
+        // another process wrote in between, this process's next write must conflict and re-read.
+        var written = await ReadDocumentForUpdateAsync(name, cancellationToken);
+        return written.Json == json ? written.Version : null;
     }
 
     /// <inheritdoc />

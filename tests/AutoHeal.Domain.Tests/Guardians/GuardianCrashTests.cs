@@ -35,6 +35,37 @@ public sealed class GuardianCrashTests
     }
 
     [Fact]
+    public void Decide_gives_a_heal_the_engines_time_of_the_failure_so_the_recheck_never_mixes_clocks()
+    {
+        var story = new Story();
+        story.Starts();
+        story.AdvanceSeconds(30);
+        var engineTime = story.Now.AddSeconds(-7); // the Docker host's clock runs behind the guardian's
+
+        story.Dies(exitCode: 1, at: engineTime);
+
+        Assert.Equal(engineTime, story.StartedJob.EngineSeenAt);
+        Assert.Equal(story.Now, story.StartedJob.DetectedAt);
+    }
+
+    [Fact]
+    public void Decide_gives_the_next_heal_after_a_failed_verification_the_restarts_engine_time()
+    {
+        var story = new Story();
+        story.Starts();
+        story.AdvanceSeconds(30);
+        story.Dies(exitCode: 1);
+        story.BeginRestart();
+        var restartedAt = story.Now.AddSeconds(-3);
+        story.Report(HealStep.Restarted, startedAt: restartedAt);
+        story.AdvanceSeconds(5);
+
+        story.Report(HealStep.VerifyFailed, detail: "exited again with code 1");
+
+        Assert.Equal(restartedAt, story.StartedJob.EngineSeenAt);
+    }
+
+    [Fact]
     public void Decide_names_the_oom_killer_in_a_crash_it_heals()
     {
         var story = new Story();
