@@ -287,6 +287,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         var byName = catalog.Find(name);
         Assert.Equal(id, byName?.Id);
         Assert.Equal(id, catalog.Find($"{SurfaceWatcher.HostName}/{name}")?.Id);
+        Assert.Equal(id, catalog.Find($"{SurfaceWatcher.HostName}:{name}")?.Id); // the form a URL path segment can carry
         Assert.Equal(id, catalog.Find(id[..12])?.Id);
         Assert.Equal(id, catalog.Find(id)?.Id);
         Assert.Null(catalog.Find($"elsewhere/{name}"));

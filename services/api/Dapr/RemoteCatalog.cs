@@ -36,7 +36,7 @@ public sealed partial class RemoteCatalog(
         _hosts.Values.Select(h => h.Keys.GetValueOrDefault(container.Id)).FirstOrDefault(k => k is not null)
         ?? new ContainerKey(hosts.Count == 1 ? hosts[0] : "unknown", container.Name);
 
-    /// <summary>By id, unique id prefix, name (unique across hosts) or <c>host/name</c>; null if none.</summary>
+    /// <summary>By id, unique id prefix, name (unique across hosts), or <c>host:name</c> / <c>host/name</c>; null if none.</summary>
     public ContainerInfo? Find(string idOrName)
     {
         if (string.IsNullOrEmpty(idOrName))
@@ -50,7 +50,8 @@ public sealed partial class RemoteCatalog(
             return byId;
         }
 
-        if (idOrName.Split('/') is [var host, var name] && all.FirstOrDefault(x => x.Host == host && x.C.Name == name).C is { } byKey)
+        // host:name (a path segment can hold it) or host/name: one host's container when a name is on several.
+        if (idOrName.Split('/', ':') is [var host, var name] && all.FirstOrDefault(x => x.Host == host && x.C.Name == name).C is { } byKey)
         {
             return byKey;
         }
