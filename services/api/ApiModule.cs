@@ -38,6 +38,7 @@ public static class ApiModule
 
         services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddProblemDetails();
+        services.AddExceptionHandler<DocumentConflictHandler>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = AutoHealApiClient.Json.PropertyNamingPolicy;
@@ -110,5 +111,32 @@ public static class ApiModule
         AutoHealMetrics.RegisterScrapeGauges(app.Services);
         app.MapMetrics("/metrics");
         return app;
+    }
+}
+
+/// <summary>
+/// A shared document another AutoHeal process kept changing while this one retried (distributed mode):
+/// 409, nothing changed, try again, rather than a 500.
+/// </summary>
+internal sealed class DocumentConflictHandler(IProblemDetailsService problems) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not DocumentConflictException conflict)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = StatusCodes.Status409Conflict;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Changed elsewhere at the same time.",
+                Detail = $"{conflict.Message}. Nothing was changed; send the request again.",
+            },
+        });
     }
 }

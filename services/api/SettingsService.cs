@@ -133,18 +133,25 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     private async Task<bool> ReloadCoreAsync(CancellationToken cancellationToken)
     {
         var configDoc = await store.ReadDocumentForUpdateAsync(ConfigDocument, cancellationToken);
-        var config = configDoc.Json is { } json
+        var accepted = configDoc.Json is { } json
             && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
             && ConfigLimits.Validate(stored).Count == 0
                 ? stored
-                : _now.Config;
+                : null;
+        var config = accepted ?? _now.Config;
         var choicesDoc = await store.ReadDocumentForUpdateAsync(SelectionsDocument, cancellationToken);
         var choices = choicesDoc.Json is { } sel
             ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
             : new Dictionary<string, bool>(_now.Choices);
 
-        // The versions of what is now in force: the next write is based on them.
-        (_configVersion, _choicesVersion) = (configDoc.Version, choicesDoc.Version);
+        // The versions of what is now in force: the next write is based on them. A stored configuration
+        // this process cannot accept (another version of AutoHeal wrote it) is not in force here: a write
+        // based on the older one must conflict rather than overwrite it.
+        _choicesVersion = choicesDoc.Version;
+        if (accepted is not null || configDoc.Json is null)
+        {
+            _configVersion = configDoc.Version;
+        }
         var same = JsonSerializer.Serialize(config, AutoHealApiClient.Json) == JsonSerializer.Serialize(_now.Config, AutoHealApiClient.Json)
             && choices.Count == _now.Choices.Count && choices.All(kv => _now.Choices.TryGetValue(kv.Key, out var v) && v == kv.Value);
         if (!same)

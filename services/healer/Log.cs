@@ -35,4 +35,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} container actor(s) did not answer within 5 s and are left out of the list: {Error}")]
     public static partial void GuardiansUnreadable(ILogger logger, int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not set the watchdog reminder of heal {JobId}; the heal goes on without it")]
+    public static partial void WatchdogFailed(ILogger logger, string actor, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Actor}: could not remove the watchdog reminder of a finished heal; it removes itself when it next fires")]
+    public static partial void WatchdogNotStopped(ILogger logger, global::Dapr.Actors.ActorId actor, Exception exception);
 }

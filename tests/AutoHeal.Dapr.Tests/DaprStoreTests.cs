@@ -187,6 +187,27 @@ public sealed class DaprStoreTests
     }
 
     [Fact]
+    public async Task A_stored_configuration_this_process_cannot_accept_is_never_overwritten_by_its_older_one()
+    {
+        await SeedAsync();
+        var (a, _) = await ProcessAsync();
+        // Another AutoHeal (a newer version, say) stores a configuration this one rejects.
+        var other = new DaprStore(_state);
+        var current = await other.ReadDocumentForUpdateAsync("config", None);
+        var foreign = current.Json!.Replace("\"cooldown_seconds\":15", "\"cooldown_seconds\":-1", StringComparison.Ordinal);
+        Assert.NotEqual(current.Json, foreign);
+        await other.WriteDocumentAsync("config", foreign, current.Version, None);
+
+        await a.ReloadAsync(None);
+        var refused = await Assert.ThrowsAsync<DocumentConflictException>(
+            () => a.UpdateAsync(c => c with { Restart = c.Restart with { MaxRestarts = 9 } }, None));
+
+        Assert.Equal("config", refused.Document);
+        Assert.Equal(foreign, StoredDocument("config")); // left as the other process wrote it
+        Assert.Equal(15, a.Config.Restart.CooldownSeconds); // and this one keeps what it can run
+    }
+
+    [Fact]
     public async Task Guardian_state_is_not_kept_here_and_saying_so_names_the_ContainerActor()
     {
         var store = new DaprStore(_state);

@@ -385,7 +385,8 @@ public static class Guardian
                     Emit(EventKind.Healed, r.Detail ?? "healed", job);
                     break;
                 case HealStep.VerifyFailed or HealStep.RestartFailed:
-                    _engineAt = job.RestartedAt;
+                    // Failing after AutoHeal's own restart: only a later start than that one is someone else's.
+                    _engineAt = job.RestartedAt?.AddTicks(1);
                     State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "heal failed") };
                     Emit(EventKind.HealFailed, r.Detail ?? "heal failed", job);
                     Failure(job.Reason == FailureKind.Manual ? FailureKind.Crash : job.Reason, $"still failing after attempt {job.Attempt}: {r.Detail}", null, null);

@@ -37,7 +37,8 @@ public enum SignalKind
 }
 
 /// <summary>
-/// A signal from the watcher. <see cref="At"/> is the engine's time of the event, used only to tell
+/// A signal from the watcher. <see cref="At"/> is the engine's time of the event (for a sweep or a custom
+/// check, the watcher's clock, on the engine's host), used only to tell
 /// late events from current ones; the guardian's own clock is the <c>now</c> it is given.
 /// </summary>
 public sealed record ContainerSignal(ContainerKey Key, SignalKind Kind, DateTimeOffset At, ContainerFacts Facts)

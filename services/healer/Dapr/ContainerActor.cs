@@ -74,7 +74,15 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
                 case StartHeal start:
                     // A durable watchdog first: whatever happens to the workflow (never started, its last
                     // report lost, terminated), the heal is not left "under way" for ever.
-                    await RegisterReminderAsync(EnsureHealReminder, null, WatchdogDue(start.Job), EnsureHealRetry);
+                    try
+                    {
+                        await RegisterReminderAsync(EnsureHealReminder, null, WatchdogDue(start.Job), EnsureHealRetry);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.WatchdogFailed(Logger, Id.ToString(), start.Job.Id, ex); // the heal itself still starts
+                    }
+
                     try
                     {
                         await _workflows.StartAsync(start.Job, CancellationToken.None);
@@ -131,10 +139,9 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
             case EnsureHealReminder:
                 // Throws while the engine does not answer: the reminder's period tries again. While the
                 // workflow runs, the watchdog keeps watching; once the heal is over, it goes.
-                await EnsureHealAsync();
-                if (await GetGuardianAsync() is not { ActiveHeal: not null })
+                if (!await EnsureHealAsync() && await GetGuardianAsync() is not { ActiveHeal: not null })
                 {
-                    await StopWatchdogAsync();
+                    await StopWatchdogAsync(); // the heal ended: nothing left to watch
                 }
 
                 break;
@@ -172,7 +179,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.WorkflowCheckFailed(Logger, Id.ToString(), "(watchdog)", ex); // it finds no heal and goes next time
+            Log.WatchdogNotStopped(Logger, Id, ex); // it finds no heal and goes next time
         }
     }
 
@@ -181,11 +188,15 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
     /// heal off if its workflow ended without reporting its outcome (its last report failed for good,
     /// or it was terminated), so the container is not left "healing" for ever.
     /// </summary>
-    private async Task EnsureHealAsync()
+    /// <returns>Whether it called the heal off (which also stops the watchdog).</returns>
+    private async Task<bool> EnsureHealAsync()
     {
         if (await GetGuardianAsync() is { ActiveHeal: { } job } && !await _workflows.EnsureAsync(job, CancellationToken.None))
         {
             await TellAsync(new HealReport(job.Key, job.Id, HealStep.Cancelled) { Detail = "the heal's workflow ended without reporting its outcome" });
+            return true;
         }
+
+        return false;
     }
 }
