@@ -107,6 +107,7 @@ internal static class AutoHealHost
         {
             throw new DaprUnavailableException($"the Dapr state store '{DaprNames.StateStore}' cannot be read ({ex.InnerException?.Message ?? ex.Message}): check its component in the sidecar's --resources-path");
         }
+
         builder.AddDaprTransport();
         builder.AddSharedDocumentsRefresh();
         if (roles.Watcher)

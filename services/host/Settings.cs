@@ -33,7 +33,7 @@ internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Dock
             errors.Add($"AutoHeal:Roles is '{root.Roles}': running some roles only needs AutoHeal:Transport=dapr (the other roles run in other processes)");
         }
 
-        if (errors.Count == 0 && (root.Transport == "dapr" || (root.Transport == "" && Roles.Parse(root.Roles) != Roles.All)))
+        if (errors.Count == 0 && IsOnDapr(root))
         {
             // Host names become Dapr app ids (autoheal-watcher-<host>): DNS labels, lower case, no dots.
             foreach (var (key, host) in dapr.HostList.Select(h => ("AutoHeal:Dapr:Hosts", h)).Append(("AutoHeal:Docker:HostName", docker.HostName)))
@@ -66,7 +66,10 @@ internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Dock
     public Roles Roles => Roles.Parse(Root.Roles);
 
     /// <summary>Whether the roles talk over Dapr (a subset of roles, or <c>AutoHeal:Transport=dapr</c>).</summary>
-    public bool OnDapr => Root.Transport == "dapr" || (Root.Transport == "" && Roles != Roles.All);
+    public bool OnDapr => IsOnDapr(Root);
+
+    private static bool IsOnDapr(AutoHealOptions root) =>
+        root.Transport == "dapr" || (root.Transport == "" && Roles.Parse(root.Roles) != Roles.All);
 
     /// <summary>The initial configuration, from these settings.</summary>
     public AutoHealConfig ToConfig() => new() { Monitor = Monitor, Restart = Restart };
