@@ -138,6 +138,44 @@ public sealed class HealWorkflowTests
     }
 
     [Fact]
+    public async Task Repeated_crashes_wait_out_a_growing_backoff_until_the_guardian_quarantines_the_container()
+    {
+        await using var rig = await WorkflowHealRig.StartAsync();
+        await StartRunningAsync(rig);
+        var policy = HealPolicy.Default;
+
+        // Every heal works, and the container crashes again a second later: five heals, each after a longer wait.
+        for (var heal = 1; heal <= policy.MaxRestarts; heal++)
+        {
+            var job = await CrashAsync(rig);
+            await rig.HealAsync(job);
+            Assert.Equal(heal, job.Attempt);
+            Assert.Equal(HealStep.Healed, rig.Results[^1]);
+            var timers = rig.Runs[^1].Calls.Where(c => c.Name == ScriptedCall.Timer).ToList();
+            if (heal == 1)
+            {
+                Assert.Empty(timers); // the first heal of an incident is at once
+            }
+            else
+            {
+                var previousRestart = rig.Runtime.Restarts[heal - 2].At;
+                Assert.Equal((previousRestart + policy.DelayBeforeHeal(heal - 1)).UtcDateTime, Assert.Single(timers).FireAt);
+            }
+
+            rig.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // One failure more within the window: quarantined, and no workflow is started for it.
+        rig.Runtime.Exit(WorkflowRig.Name, 1);
+        var quarantined = await rig.SignalAsync(SignalKind.Died, 1);
+
+        Assert.Empty(quarantined.Decisions.OfType<StartHeal>());
+        Assert.NotNull(quarantined.State.Quarantine);
+        Assert.Equal(policy.MaxRestarts, rig.Runs.Count);
+        Assert.Equal(policy.MaxRestarts, rig.Runtime.Restarts.Count);
+    }
+
+    [Fact]
     public async Task A_job_that_starts_after_its_due_time_does_not_wait()
     {
         await using var rig = await WorkflowHealRig.StartAsync();
