@@ -27,7 +27,7 @@ internal static class AutoHealHost
         builder.AddWebDefaults(settings);
         var store = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
         await builder.AddSettingsAsync(store, settings, $"the configuration saved through the API in {store.Path}");
-        builder.Services.AddSingleton<IContainerRuntime>(new DockerRuntime(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint));
+        builder.Services.AddSingleton<IContainerRuntime>(DockerRuntimeOf(settings));
     }
 
     private static async Task AddSettingsAsync(this WebApplicationBuilder builder, IAutoHealStore store, Settings settings, string where)
@@ -43,6 +43,9 @@ internal static class AutoHealHost
         builder.Services.AddSingleton(live);
         builder.Services.AddSingleton<ISettingsSource>(live);
     }
+
+    private static DockerRuntime DockerRuntimeOf(Settings settings) =>
+        new(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint);
 
     private static void AddWebDefaults(this WebApplicationBuilder builder, Settings settings)
     {
@@ -112,7 +115,7 @@ internal static class AutoHealHost
         builder.AddSharedDocumentsRefresh();
         if (roles.Watcher)
         {
-            builder.Services.AddSingleton<IContainerRuntime>(new DockerRuntime(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint));
+            builder.Services.AddSingleton<IContainerRuntime>(DockerRuntimeOf(settings));
             builder.AddWatcher(new WatcherSettings(settings.Docker.HostName, SelfContainer.DetectId()));
             builder.AddWatcherDaprTransport();
         }

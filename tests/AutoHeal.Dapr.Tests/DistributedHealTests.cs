@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoHeal.Dapr.Tests.Fakes;
+using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Healer.Dapr;
@@ -98,14 +99,7 @@ public sealed class DistributedHealTests(DistributedPipeline pipeline) : IClassF
 
         await pipeline.WaitForAsync(name, () => Task.FromResult(pipeline.Events.Events.Any(e => e.Key == key && e.Kind == EventKind.Skipped)),
             Soon, $"the stop of {name} to be recognised");
-        await pipeline.HoldsThroughoutAsync(name, Quiet, async () =>
-            pipeline.Events.Events.FirstOrDefault(e => e.Key == key && e.Kind is EventKind.HealScheduled or EventKind.Restarting) is { } heal
-                ? $"a heal was decided: {heal.Kind} {heal.Message}"
-                : pipeline.Workflows.For(key).Count > 0
-                    ? "a heal workflow was started"
-                    : await DockerCli.StateAsync(name) is var state and not "exited"
-                        ? $"the container is {state}"
-                        : null);
+        await LeftDownAsync(name, key, e => e.Kind is EventKind.HealScheduled or EventKind.Restarting, "a heal was decided");
 
         Assert.Equal("exited", await DockerCli.StateAsync(name));
         Assert.Equal("137", await DockerCli.InspectAsync(name, "{{.State.ExitCode}}"));
@@ -130,14 +124,7 @@ public sealed class DistributedHealTests(DistributedPipeline pipeline) : IClassF
         // The crash did reach the healer: the watcher saw it, unmonitored, and the subscription took it.
         await pipeline.WaitForAsync(name, () => Task.FromResult(pipeline.PubSub.For(key).Any(d => d.Signal.Kind == SignalKind.Died && d.Outcome == "SUCCESS")),
             Soon, $"the crash of {name} to reach the healer");
-        await pipeline.HoldsThroughoutAsync(name, Quiet, async () =>
-            pipeline.Events.Events.FirstOrDefault(e => e.Key == key) is { } e
-                ? $"an event was recorded: {e.Kind} {e.Message}"
-                : pipeline.Workflows.For(key).Count > 0
-                    ? "a heal workflow was started"
-                    : await DockerCli.StateAsync(name) is var state and not "exited"
-                        ? $"the container is {state}"
-                        : null);
+        await LeftDownAsync(name, key, _ => true, "an event was recorded");
 
         Assert.Equal("exited", await DockerCli.StateAsync(name));
         Assert.Equal("3", await DockerCli.InspectAsync(name, "{{.State.ExitCode}}"));
@@ -151,4 +138,15 @@ public sealed class DistributedHealTests(DistributedPipeline pipeline) : IClassF
     }
 
     private void SkipWithoutEngine() => Skip.If(pipeline.SkipReason is not null, pipeline.SkipReason);
+
+    /// <summary>For a quiet while, the container stays exited: no event of <paramref name="unwanted"/> kind, no heal workflow.</summary>
+    private Task LeftDownAsync(string name, ContainerKey key, Func<AutoHealEvent, bool> unwanted, string what) =>
+        pipeline.HoldsThroughoutAsync(name, Quiet, async () =>
+            pipeline.Events.Events.FirstOrDefault(e => e.Key == key && unwanted(e)) is { } e
+                ? $"{what}: {e.Kind} {e.Message}"
+                : pipeline.Workflows.For(key).Count > 0
+                    ? "a heal workflow was started"
+                    : await DockerCli.StateAsync(name) is var state and not "exited"
+                        ? $"the container is {state}"
+                        : null);
 }

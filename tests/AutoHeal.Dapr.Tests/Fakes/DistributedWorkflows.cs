@@ -6,8 +6,6 @@ using AutoHeal.Domain.Ports;
 using AutoHeal.Healer.Dapr;
 using Dapr.Workflow;
 using Dapr.Workflow.Abstractions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
 
@@ -159,7 +157,7 @@ internal sealed record DistributedCall(string Name, DateTimeOffset StartedAt, in
 /// <see cref="WorkflowRetryPolicy"/> (as the SDK does, with timers) before the workflow sees a
 /// <see cref="WorkflowTaskFailedException"/>. No replay: the instance runs once, from start to end.
 /// </summary>
-internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider time) : WorkflowContext
+internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider time) : WorkflowContextBase
 {
     private readonly Dictionary<string, IWorkflowActivity> _activities = new(StringComparer.Ordinal);
     private readonly List<DistributedCall> _calls = [];
@@ -194,8 +192,6 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
             }
         }
     }
-
-    public override string Name => DaprNames.HealWorkflow;
 
     public override string InstanceId { get; } = instanceId;
 
@@ -269,8 +265,6 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
         Record(new DistributedCall(ScriptedCall.Timer, fire, 1, null, null));
     }
 
-    public override bool IsPatched(string patchName) => true;
-
     public override void SetCustomStatus(object? customStatus)
     {
         lock (_statuses)
@@ -280,28 +274,6 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
     }
 
     public override Guid NewGuid() => new(Interlocked.Increment(ref _guids), 0, 0, [0, 0, 0, 0, 0, 0, 0, 2]);
-
-    public override ILogger CreateReplaySafeLogger(string categoryName) => NullLogger.Instance;
-
-    public override ILogger CreateReplaySafeLogger(Type type) => NullLogger.Instance;
-
-    public override ILogger CreateReplaySafeLogger<T>() => NullLogger<T>.Instance;
-
-    // What the heal workflow must never use.
-    public override Task<T> WaitForExternalEventAsync<T>(string eventName, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException($"the workflow waited for the external event '{eventName}'");
-
-    public override void SendEvent(string instanceId, string eventName, object payload) =>
-        throw new NotSupportedException($"the workflow sent '{eventName}' to {instanceId}");
-
-    public override Task<TResult> CallChildWorkflowAsync<TResult>(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null) =>
-        throw new NotSupportedException($"the workflow called the child workflow '{workflowName}'");
-
-    public override void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) =>
-        throw new NotSupportedException("the workflow continued as new");
-
-    public override PropagatedHistory? GetPropagatedHistory() =>
-        throw new NotSupportedException("the workflow read propagated history");
 
     /// <summary>The SDK's backoff: the first interval, times the coefficient per further attempt, capped.</summary>
     private static TimeSpan RetryDelay(WorkflowRetryPolicy policy, int attempt)

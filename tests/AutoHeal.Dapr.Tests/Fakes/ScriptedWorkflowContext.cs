@@ -1,8 +1,6 @@
 using Dapr.Common.Serialization;
 using Dapr.Workflow;
 using Dapr.Workflow.Abstractions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
@@ -39,7 +37,7 @@ internal sealed class NonDeterministicWorkflowException(string message) : Except
 /// Retry policies are the engine's: they are recorded here, not applied. A context made by <see cref="Replay"/>
 /// replays a recorded history instead, and throws <see cref="NonDeterministicWorkflowException"/> on any other call.
 /// </summary>
-internal sealed class ScriptedWorkflowContext : WorkflowContext
+internal sealed class ScriptedWorkflowContext : WorkflowContextBase
 {
     /// <summary>Dapr.Workflow's default serializer (System.Text.Json, web defaults), which stores inputs and outputs.</summary>
     public static readonly JsonDaprSerializer Engine = new();
@@ -82,8 +80,6 @@ internal sealed class ScriptedWorkflowContext : WorkflowContext
 
     /// <summary>Every custom status the workflow set, in order.</summary>
     public IReadOnlyList<object?> Statuses => _statuses;
-
-    public override string Name => global::AutoHeal.Contracts.Dapr.DaprNames.HealWorkflow;
 
     public override string InstanceId { get; }
 
@@ -152,33 +148,9 @@ internal sealed class ScriptedWorkflowContext : WorkflowContext
         return Task.CompletedTask;
     }
 
-    public override bool IsPatched(string patchName) => true;
-
     public override void SetCustomStatus(object? customStatus) => _statuses.Add(customStatus);
 
     public override Guid NewGuid() => new(_guids++, 0, 0, [0, 0, 0, 0, 0, 0, 0, 1]);
-
-    public override ILogger CreateReplaySafeLogger(string categoryName) => NullLogger.Instance;
-
-    public override ILogger CreateReplaySafeLogger(Type type) => NullLogger.Instance;
-
-    public override ILogger CreateReplaySafeLogger<T>() => NullLogger<T>.Instance;
-
-    // What the heal workflow must never use: each fails the test loudly.
-    public override Task<T> WaitForExternalEventAsync<T>(string eventName, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException($"the workflow waited for the external event '{eventName}'");
-
-    public override void SendEvent(string instanceId, string eventName, object payload) =>
-        throw new NotSupportedException($"the workflow sent '{eventName}' to {instanceId}");
-
-    public override Task<TResult> CallChildWorkflowAsync<TResult>(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null) =>
-        throw new NotSupportedException($"the workflow called the child workflow '{workflowName}'");
-
-    public override void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) =>
-        throw new NotSupportedException("the workflow continued as new");
-
-    public override PropagatedHistory? GetPropagatedHistory() =>
-        throw new NotSupportedException("the workflow read propagated history");
 
     private ScriptedCall? Replayed(ScriptedCall call)
     {
