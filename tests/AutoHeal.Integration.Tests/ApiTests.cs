@@ -10,7 +10,7 @@ namespace AutoHeal.Integration.Tests;
 [Collection(EngineCollection.Name)]
 public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
 {
-    private const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+    private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(20);
     private readonly DockerCli _docker = engine.Docker;
     private AutoHealProcess _autoheal = null!;
@@ -116,8 +116,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         Assert.Equal((false, "disabled by an operator", false), (off[0].Monitored, off[0].MonitoredReason, off[0].Selection));
         Assert.Equal((true, "enabled by an operator"), (on[0].Monitored, on[0].MonitoredReason));
 
-        await DockerCli.RunAsync("exec", disabled, "touch", "/tmp/crash");
-        await DockerCli.RunAsync("exec", enabled, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(disabled);
+        await DockerCli.TriggerCrashAsync(enabled);
         await Eventually.HoldsAsync(async () => (await Api.GetContainerAsync(enabled)).History.Any(e => e.Kind == "healed"), Soon, "the enabled one to be healed");
         Assert.Equal("exited", await DockerCli.StateAsync(disabled));
         Assert.DoesNotContain((await Api.GetContainerAsync(disabled)).History, e => e.Kind == "restarting");
@@ -212,7 +212,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         var name = _docker.Name("api-mode");
         await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
-        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => (await Api.GetContainerAsync(name)).History.Any(e => e.Kind == "skipped"), Soon, "the crash to be skipped");
         Assert.Contains("mode health", (await Api.GetContainerAsync(name)).History.First(e => e.Kind == "skipped").Message, StringComparison.Ordinal);
 

@@ -86,7 +86,7 @@ public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
         await Eventually.HoldsAsync(() => Task.FromResult(Kinds().Contains(ContainerEventKind.Unhealthy)), TimeSpan.FromSeconds(15), "unhealthy");
         await DockerCli.RunAsync("pause", name);
         await DockerCli.RunAsync("unpause", name);
-        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => await DockerCli.StateAsync(name) == "exited", TimeSpan.FromSeconds(10), "crash");
         await DockerCli.RunAsync("start", name);
         await DockerCli.RunAsync("stop", "-t", "1", name);

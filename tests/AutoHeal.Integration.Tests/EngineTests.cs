@@ -60,7 +60,7 @@ public sealed class EngineTests(EngineFixture engine)
 
         await DockerCli.RunAsync("start", name);
         await Eventually.HoldsAsync(async () => await DockerCli.StateAsync(name) == "running", TimeSpan.FromSeconds(10), "started");
-        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(autoheal.DataDir, name, EventKind.Healed) == 1, TimeSpan.FromSeconds(20), "a crash after the reconnect to be healed");
 
         var events = await EventLog.ReadAsync(autoheal.DataDir);

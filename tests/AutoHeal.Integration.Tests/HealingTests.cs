@@ -17,7 +17,7 @@ public sealed class HealingTests(EngineFixture engine) : IAsyncLifetime
     // Healthy at first, unhealthy after a second; after a restart it stays healthy.
     private const string UnhealthyOnce = "rm -f /tmp/bad; if [ -f /was-sick ]; then exec sleep 1000; fi; touch /was-sick; sleep 1; touch /tmp/bad; exec sleep 1000";
     // Runs until a test touches /tmp/crash, then exits with code 9 (PID 1 ignores signals sent from inside).
-    private const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+    private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
 
     private static readonly string[] HealthCheck = ["--health-cmd", "test ! -f /tmp/bad", "--health-interval", "1s", "--health-retries", "1", "--health-timeout", "1s"];
 
@@ -83,7 +83,7 @@ public sealed class HealingTests(EngineFixture engine) : IAsyncLifetime
         // Started again by hand, a later crash is healed: the stop's intent ended with the start.
         await DockerCli.RunAsync("start", stopped);
         await Eventually.HoldsAsync(async () => await DockerCli.StateAsync(stopped) == "running", Soon, "started");
-        await DockerCli.RunAsync("exec", stopped, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(stopped);
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(_autoheal.DataDir, stopped, EventKind.Healed) == 1, Soon, "the crash after the restart to be healed");
     }
 

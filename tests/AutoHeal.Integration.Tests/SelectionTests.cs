@@ -7,7 +7,7 @@ namespace AutoHeal.Integration.Tests;
 [Collection(EngineCollection.Name)]
 public sealed class SelectionTests(EngineFixture engine)
 {
-    private const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+    private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(20);
     private readonly DockerCli _docker = engine.Docker;
 
@@ -33,7 +33,7 @@ public sealed class SelectionTests(EngineFixture engine)
 
         foreach (var name in new[] { optedOut, blacklisted, outside, plain })
         {
-            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+            await DockerCli.TriggerCrashAsync(name);
         }
 
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(autoheal.DataDir, plain, EventKind.Healed) == 1, Soon, "the unlabelled container to be healed");
@@ -56,8 +56,8 @@ public sealed class SelectionTests(EngineFixture engine)
         await _docker.StartAsync(badLabel, CrashOnTrigger, [.. autoheal.OptIn, "--label", "autoheal.stop.timeout=soon"]);
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(autoheal.DataDir, badLabel, EventKind.LabelInvalid) == 1, Soon, "the bad label to be reported");
 
-        await DockerCli.RunAsync("exec", healthOnly, "touch", "/tmp/crash");
-        await DockerCli.RunAsync("exec", badLabel, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(healthOnly);
+        await DockerCli.TriggerCrashAsync(badLabel);
 
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(autoheal.DataDir, badLabel, EventKind.Healed) == 1, Soon, "the crash to be healed despite the bad label");
         var invalid = (await EventLog.ReadAsync(autoheal.DataDir, badLabel)).Single(e => e.Kind == EventKind.LabelInvalid);

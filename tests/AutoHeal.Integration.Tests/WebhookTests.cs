@@ -12,7 +12,7 @@ namespace AutoHeal.Integration.Tests;
 [Collection(EngineCollection.Name)]
 public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
 {
-    private const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+    private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
     private readonly DockerCli _docker = engine.Docker;
     private readonly Receiver _receiver = new();
@@ -51,7 +51,7 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
         await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
-        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(name);
 
         await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Paths.Count(p => p is "/generic" or "/slack" or "/discord") == 3), Soon, "three deliveries");
         using var generic = JsonDocument.Parse(_receiver.Body("/generic"));
@@ -74,7 +74,7 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
         await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
-        await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+        await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
         var attemptsWhenHealed = _receiver.Paths.Count(p => p == "/flaky");
 
@@ -95,7 +95,7 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
         for (var heal = 1; heal <= 2; heal++)
         {
             await Eventually.HoldsAsync(async () => await DockerCli.StateAsync(name) == "running", Soon, "running");
-            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+            await DockerCli.TriggerCrashAsync(name);
             var n = heal;
             await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == n, Soon, $"heal {n}");
         }

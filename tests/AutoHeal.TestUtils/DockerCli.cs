@@ -14,6 +14,22 @@ public sealed class DockerCli
     /// <summary>A unique id for this test run.</summary>
     public string RunId { get; } = $"ahtest-{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>A container command that runs until <see cref="TriggerCrashAsync"/>, then exits with code 9.</summary>
+    public const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+
+    /// <summary>
+    /// Makes a <see cref="CrashOnTrigger"/> container crash. The exec may end with 137 when the container
+    /// exits before the exec is torn down: that is the crash it asked for, not a failure.
+    /// </summary>
+    public static async Task TriggerCrashAsync(string name)
+    {
+        var (code, _, stderr) = await TryRunAsync("exec", name, "touch", "/tmp/crash");
+        if (code is not (0 or 137))
+        {
+            throw new InvalidOperationException($"docker exec {name} touch /tmp/crash failed ({code}): {stderr.Trim()}");
+        }
+    }
+
     /// <summary>Runs docker with arguments; returns stdout; throws with stderr on failure.</summary>
     public static async Task<string> RunAsync(params string[] args)
     {

@@ -55,7 +55,7 @@ public sealed class DashboardTests(DashboardFixture f)
             await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
             var started = await DockerCli.StartedAtAsync(name);
 
-            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+            await DockerCli.TriggerCrashAsync(name);
 
             await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("1", new() { Timeout = (float)Live.TotalMilliseconds });
             await Expect(Cell(page, name, "state")).ToContainTextAsync("running", new() { Timeout = (float)Live.TotalMilliseconds });
@@ -121,7 +121,7 @@ public sealed class DashboardTests(DashboardFixture f)
             await page.GetByRole(AriaRole.Button, new() { Name = "Disable auto-heal" }).ClickAsync();
             await Expect(Cell(page, name, "monitored")).ToContainTextAsync("no");
 
-            await DockerCli.RunAsync("exec", name, "touch", "/tmp/crash");
+            await DockerCli.TriggerCrashAsync(name);
             await Expect(Cell(page, name, "state")).ToContainTextAsync("exited", new() { Timeout = (float)Live.TotalMilliseconds });
             await Task.Delay(TimeSpan.FromSeconds(3)); // longer than a heal would take with these timings
             Assert.Equal("exited", await DockerCli.StateAsync(name));
