@@ -39,7 +39,7 @@ public sealed class EngineTests(EngineFixture engine)
         await using var autoheal = new AutoHealProcess(_docker);
         await autoheal.StartAsync();
         var name = _docker.Name("survivor");
-        await _docker.StartAsync(name, "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9", autoheal.OptIn);
+        await _docker.StartAsync(name, DockerCli.CrashOnTrigger, autoheal.OptIn);
 
         // Only the default engine (its pidfile), never another dockerd on this machine.
         var pid = (await File.ReadAllTextAsync("/var/run/docker.pid")).Trim();

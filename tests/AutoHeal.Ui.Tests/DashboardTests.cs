@@ -11,7 +11,7 @@ namespace AutoHeal.Ui.Tests;
 public sealed class DashboardTests(DashboardFixture f)
 {
     /// <summary>Waits for /tmp/crash, then exits 9: a crash on demand (PID 1 ignores signals from inside).</summary>
-    private const string CrashOnDemand = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+    private const string CrashOnDemand = DockerCli.CrashOnTrigger;
 
     private static readonly TimeSpan Live = TimeSpan.FromSeconds(25);
 
