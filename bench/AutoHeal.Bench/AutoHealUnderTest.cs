@@ -1,65 +1,53 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using AutoHeal.TestUtils;
 
 namespace AutoHeal.Bench;
 
 /// <summary>
-/// The real <c>autoheal</c> executable as its own process: on 127.0.0.1, with a data folder of its own,
-/// an opt-in label key unique to the bench run, and the heal policy given on its command line.
-/// Its log is kept (and copied to a file); each <c>{host}/{name}: {Kind}: ...</c> line is counted.
+/// The real <c>autoheal</c> executable as its own process, started as the tests start it
+/// (<see cref="AutoHealProcess"/>, on 127.0.0.1, a data folder of its own, an opt-in label key unique to the
+/// bench run), with the product's own timings and the policy given; measured from <c>/proc</c> and its
+/// <c>/metrics</c>. Its log is kept (and copied to a file); each <c>{host}/{name}: {Kind}: ...</c> line is counted.
 /// </summary>
 internal sealed partial class AutoHealUnderTest : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentDictionary<(string Name, string Kind), int> _counts = new();
     private readonly StreamWriter _log;
     private readonly Lock _logLock = new();
-    private Process? _process;
+    private readonly AutoHealProcess _process;
 
-    public AutoHealUnderTest(string runId, string logPath, IReadOnlyDictionary<string, string> settings)
+    public AutoHealUnderTest(DockerCli docker, string logPath, IReadOnlyDictionary<string, string> settings)
     {
-        DataDir = Path.Combine(Path.GetTempPath(), $"{runId}-data");
-        LabelKey = $"{runId}.heal";
-        Settings = new Dictionary<string, string>
-        {
-            ["AutoHeal:DataDir"] = DataDir,
-            ["AutoHeal:Monitor:LabelKey"] = LabelKey,
-        };
-        foreach (var (k, v) in settings)
-        {
-            Settings[k] = v;
-        }
-
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         _log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        var all = new Dictionary<string, string>(settings) { ["AutoHeal:Monitor:LabelKey"] = $"{docker.RunId}.heal" };
+        _process = new AutoHealProcess(docker, all, Path.Combine(Path.GetTempPath(), $"{docker.RunId}-data"), fastPolicy: false, onLine: OnLine)
+        {
+            DeleteDataOnDispose = true,
+        };
     }
 
-    public string DataDir { get; }
+    public string DataDir => _process.DataDir;
 
-    /// <summary>The opt-in label key: <c>{LabelKey}=true</c> makes a container monitored.</summary>
-    public string LabelKey { get; }
+    /// <summary>The opt-in label: <c>{LabelKey}=true</c> makes a container monitored.</summary>
+    public string OptInLabel => $"{_process.LabelKey}=true";
 
-    public string OptInLabel => $"{LabelKey}=true";
+    public int Port => _process.Port;
 
-    public Dictionary<string, string> Settings { get; }
+    public int Pid => _process.Pid;
 
-    public int Port { get; private set; }
-
-    public int Pid => _process?.Id ?? throw new InvalidOperationException("autoheal is not started");
-
-    public bool HasExited => _process is { HasExited: true };
+    public bool HasExited => _process.HasExited;
 
     /// <summary>autoheal's exit code, once it has exited.</summary>
-    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+    public int? ExitCode => _process.ExitCode;
 
-    public IReadOnlyList<string> Lines => [.. _lines];
+    public IReadOnlyList<string> Lines => _process.Lines;
 
-    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
+    public static string ExecutablePath => AutoHealProcess.ExecutablePath;
 
     /// <summary>The build configuration autoheal.dll was compiled in (Release or Debug).</summary>
     public static string BuildConfiguration()
@@ -82,68 +70,10 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
     /// <summary>Starts autoheal; returns when it answers /health with the engine connected.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (!File.Exists(ExecutablePath))
+        await _process.StartAsync().WaitAsync(ct);
+        if (_process.HasExited)
         {
-            throw new FileNotFoundException($"autoheal.dll is not next to the bench ({ExecutablePath}); build with the project reference to services/host");
-        }
-
-        Port = FreePort();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        psi.ArgumentList.Add(ExecutablePath);
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add($"http://127.0.0.1:{Port}");
-        foreach (var (k, v) in Settings)
-        {
-            psi.ArgumentList.Add($"--{k}={v}");
-        }
-
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start autoheal");
-        _process.OutputDataReceived += (_, e) => OnLine(e.Data, "");
-        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, "stderr: ");
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var health = new Uri($"http://127.0.0.1:{Port}/health");
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"autoheal exited ({_process.ExitCode}) at start:\n{string.Join('\n', Lines.TakeLast(20))}");
-            }
-
-            try
-            {
-                using var r = await http.GetAsync(health, ct);
-                if (r.StatusCode == HttpStatusCode.OK && _lines.Any(l => l.Contains("Connected to the Docker engine", StringComparison.Ordinal)))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // slow answer
-            }
-
-            if (sw.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"autoheal did not answer /health with the engine connected within 60 s:\n{string.Join('\n', Lines.TakeLast(20))}");
-            }
-
-            await Task.Delay(100, ct);
+            throw new InvalidOperationException($"autoheal exited ({_process.ExitCode}) at start:\n{string.Join('\n', Lines.TakeLast(20))}");
         }
     }
 
@@ -216,69 +146,30 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
     /// <summary>Stops autoheal as docker stop or Ctrl+C would (SIGTERM); kills it if it does not exit within 15 s.</summary>
     public async Task StopAsync()
     {
-        if (_process is not { HasExited: false } p)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await p.WaitForExitAsync(cts.Token);
+            await _process.StopAsync();
         }
         catch (OperationCanceledException)
         {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
+            await _process.KillAsync();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await StopAsync();
-        }
-        catch (InvalidOperationException)
-        {
-            // never started, or gone
-        }
-
-        _process?.Dispose();
+        await _process.DisposeAsync();
         lock (_logLock)
         {
             _log.Dispose();
         }
-
-        try
-        {
-            if (Directory.Exists(DataDir))
-            {
-                Directory.Delete(DataDir, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // a temp folder: not worth failing over
-        }
     }
 
-    private void OnLine(string? line, string prefix)
+    private void OnLine(string line)
     {
-        if (line is null)
-        {
-            return;
-        }
-
-        _lines.Enqueue(prefix + line);
         lock (_logLock)
         {
-            _log.WriteLine(prefix + line);
+            _log.WriteLine(line);
         }
 
         if (EventLine().Match(line) is { Success: true } m)
@@ -306,12 +197,5 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
         {
             return 100;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

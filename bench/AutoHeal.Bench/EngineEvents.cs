@@ -102,7 +102,7 @@ internal sealed class EngineEvents : IAsyncDisposable
                 {
                     name = attrs.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "";
                     exit = attrs.TryGetProperty("exitCode", out var x) ? x.GetString() : null;
-                    run = attrs.TryGetProperty(DockerCli.RunLabel, out var r) ? r.GetString() : null;
+                    run = attrs.TryGetProperty(BenchRun.Label, out var r) ? r.GetString() : null;
                 }
             }
 

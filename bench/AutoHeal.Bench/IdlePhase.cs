@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using AutoHeal.TestUtils;
 
 namespace AutoHeal.Bench;
 
@@ -48,7 +49,7 @@ internal sealed class IdlePhase(DockerCli docker, AutoHealUnderTest autoheal, Be
                 string[] extra = withCheck.Contains(name)
                     ? ["--health-cmd", "true", "--health-interval", "30s", "--health-timeout", "5s"]
                     : [];
-                await docker.StartAsync(name, autoheal.OptInLabel, "exec sleep 100000", extra, token);
+                await docker.StartAsync(name, "exec sleep 100000", ["--label", autoheal.OptInLabel, .. extra], token);
                 if (Interlocked.Increment(ref done) % 25 == 0)
                 {
                     Console.WriteLine($"idle: {done}/{names.Count} created ({sw.Elapsed.TotalSeconds:0} s)");

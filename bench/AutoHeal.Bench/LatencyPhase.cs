@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using AutoHeal.TestUtils;
 
 namespace AutoHeal.Bench;
 
@@ -73,8 +74,8 @@ internal sealed class LatencyPhase(DockerCli docker, AutoHealUnderTest autoheal,
             {
                 var (name, kind) = c;
                 await (kind == FailureKind.Crash
-                    ? docker.StartAsync(name, autoheal.OptInLabel, CrashScript, ["--stop-timeout", "2"], token)
-                    : docker.StartAsync(name, autoheal.OptInLabel, SickScript, ["--stop-timeout", "2", .. SickHealth], token));
+                    ? docker.StartAsync(name, CrashScript, ["--label", autoheal.OptInLabel, "--stop-timeout", "2"], token)
+                    : docker.StartAsync(name, SickScript, ["--label", autoheal.OptInLabel, "--stop-timeout", "2", .. SickHealth], token));
             });
 
         await WaitAsync(async () => (await docker.ListAsync(ct, "health=healthy")).Length >= sick.Count,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AutoHeal.Bench;
+using AutoHeal.TestUtils;
 
 // The AutoHeal benchmark: heal latency from the engine's own event stream, and idle cost at 200
 // monitored containers. What it measures and how: docs/benchmarks.md.
@@ -27,7 +28,7 @@ void OnSignal(PosixSignalContext context)
     context.Cancel = true; // clean up first, then exit
     if (!stop.IsCancellationRequested)
     {
-        Console.Error.WriteLine($"\n{context.Signal}: stopping; removing this run's containers (label {DockerCli.RunLabel}={runId})...");
+        Console.Error.WriteLine($"\n{context.Signal}: stopping; removing this run's containers (label {BenchRun.Label}={runId})...");
         stop.Cancel();
     }
 }
@@ -36,7 +37,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 var ct = stop.Token;
 
-var docker = new DockerCli(runId);
+var docker = new DockerCli(runId, BenchRun.Label);
 var machine = await Machine.DescribeAsync();
 var context = new RunContext
 {
@@ -70,7 +71,7 @@ var exit = 0;
 LatencyResult? latency = null;
 IdleResult? idle = null;
 string? error = null;
-await using (var autoheal = new AutoHealUnderTest(runId, Path.Combine(results, "autoheal.log"), policy))
+await using (var autoheal = new AutoHealUnderTest(docker, Path.Combine(results, "autoheal.log"), policy))
 {
     try
     {
@@ -142,7 +143,7 @@ await using (var autoheal = new AutoHealUnderTest(runId, Path.Combine(results, "
     }
     finally
     {
-        Console.WriteLine($"cleanup: removing this run's containers (label {DockerCli.RunLabel}={runId}), one at a time");
+        Console.WriteLine($"cleanup: removing this run's containers (label {BenchRun.Label}={runId}), one at a time");
         var (removed, left) = await docker.CleanupAsync();
         Console.WriteLine(left switch
         {
@@ -243,5 +244,15 @@ internal static class Git
         var output = await p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync();
         return p.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException($"git {args[0]} failed");
+    }
+}
+
+namespace AutoHeal.Bench
+{
+    /// <summary>What marks the bench's containers.</summary>
+    internal static class BenchRun
+    {
+        /// <summary>The label whose value is the run id.</summary>
+        public const string Label = "autoheal.bench.run";
     }
 }

@@ -30,11 +30,16 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     };
 
     private readonly DockerClient _client;
+    private readonly string _host;
 
-    /// <summary>Connects to <paramref name="endpoint"/> (<c>unix:///var/run/docker.sock</c>, <c>tcp://host:2375</c>).</summary>
-    public DockerRuntime(string endpoint)
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/> (<c>unix:///var/run/docker.sock</c>, <c>tcp://host:2375</c>), the
+    /// engine of the Docker host AutoHeal names <paramref name="host"/>.
+    /// </summary>
+    public DockerRuntime(string endpoint, string host)
     {
         Endpoint = endpoint;
+        _host = host;
         _client = new DockerClientConfiguration(new Uri(endpoint), defaultTimeout: TimeSpan.FromSeconds(30)).CreateClient();
     }
 
@@ -64,7 +69,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         try
         {
             var c = await _client.Containers.InspectContainerAsync(idOrName, cancellationToken);
-            return ToInfo(c);
+            return ToInfo(c, _host);
         }
         catch (DockerContainerNotFoundException)
         {
@@ -228,7 +233,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         return new ContainerEvent(kind.Value, m.Actor.ID ?? m.ID, name ?? "", at, exit, detail);
     }
 
-    internal static ContainerInfo ToInfo(ContainerInspectResponse c)
+    internal static ContainerInfo ToInfo(ContainerInspectResponse c, string host)
     {
         var state = c.State;
         var health = state?.Health?.Status switch
@@ -243,6 +248,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         var policy = c.HostConfig?.RestartPolicy;
         return new ContainerInfo
         {
+            Host = host,
             Id = c.ID,
             Name = c.Name?.TrimStart('/') ?? c.ID[..12],
             ImageId = c.Image,

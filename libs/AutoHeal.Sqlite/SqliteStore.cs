@@ -11,10 +11,11 @@ using Microsoft.Data.Sqlite;
 namespace AutoHeal.Sqlite;
 
 /// <summary>
-/// <see cref="IAutoHealStore"/> in one SQLite file (WAL). One connection, one writer at a time:
-/// every save is a single transaction, so a crash leaves either the old or the new state.
+/// Embedded mode's state in one SQLite file (WAL): guardians, the event log, the shared documents. One
+/// connection, one writer at a time: every save is a single transaction, so a crash leaves either the old
+/// or the new state. (On Dapr the API keeps its event log in one too.)
 /// </summary>
-public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
+public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAsyncDisposable
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -99,18 +100,43 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<GuardianState>> LoadGuardiansAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<GuardianState>> LoadGuardiansAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken cancellationToken) =>
+        keys.Count == 0 ? Task.FromResult<IReadOnlyList<GuardianState>>([]) : LoadWhereAsync(keys, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<GuardianState>> LoadAllGuardiansAsync(CancellationToken cancellationToken) => LoadWhereAsync(null, cancellationToken);
+
+    // Only the rows asked for: the status call, every metrics scrape and every dashboard refresh read the
+    // guardians of the containers present, not every name ever seen.
+    private async Task<IReadOnlyList<GuardianState>> LoadWhereAsync(IReadOnlyCollection<ContainerKey>? keys, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT state FROM guardians ORDER BY host, name";
             var list = new List<GuardianState>();
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            foreach (var batch in keys is null ? [null] : keys.Chunk(400).Select(b => (ContainerKey[]?)b))
             {
-                list.Add(JsonSerializer.Deserialize<GuardianState>(reader.GetString(0), Json)!);
+                await using var cmd = _connection.CreateCommand();
+                var sql = new StringBuilder("SELECT state FROM guardians");
+                if (batch is not null)
+                {
+                    sql.Append(" WHERE (host, name) IN (VALUES ");
+                    for (var i = 0; i < batch.Length; i++)
+                    {
+                        sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"($h{i}, $n{i})");
+                        cmd.Parameters.AddWithValue($"$h{i}", batch[i].Host);
+                        cmd.Parameters.AddWithValue($"$n{i}", batch[i].Name);
+                    }
+
+                    sql.Append(')');
+                }
+
+                cmd.CommandText = sql.Append(" ORDER BY host, name").ToString();
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    list.Add(JsonSerializer.Deserialize<GuardianState>(reader.GetString(0), Json)!);
+                }
             }
 
             return list;
@@ -230,7 +256,8 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken)
+    /// <remarks>One process owns the file: no versions.</remarks>
+    public async Task<VersionedDocument> ReadDocumentAsync(string name, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -238,17 +265,13 @@ public sealed class SqliteStore : IAutoHealStore, IAsyncDisposable
             await using var cmd = _connection.CreateCommand();
             cmd.CommandText = "SELECT body FROM documents WHERE name = $name";
             cmd.Parameters.AddWithValue("$name", name);
-            return await cmd.ExecuteScalarAsync(cancellationToken) as string;
+            return new VersionedDocument(await cmd.ExecuteScalarAsync(cancellationToken) as string, null);
         }
         finally
         {
             _gate.Release();
         }
     }
-
-    /// <inheritdoc />
-    public async Task<VersionedDocument> ReadDocumentForUpdateAsync(string name, CancellationToken cancellationToken) =>
-        new(await ReadDocumentAsync(name, cancellationToken), null);
 
     /// <inheritdoc />
     /// <remarks>One process owns the file, and its writers serialize their changes themselves: no versions.</remarks>

@@ -28,8 +28,6 @@ public static class ApiModule
         var services = builder.Services;
         services.AddSingleton(token);
         services.AddSingleton<ApiClock>();
-        services.AddSingleton<HealthCheckStore>();
-        services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
         services.AddSingleton<WebhookNotifier>();
         if (webhooksFromEventSink)
         {

@@ -1,10 +1,12 @@
 using AutoHeal.Contracts.Api;
+using AutoHeal.Core.Probes;
+using AutoHeal.Core.Settings;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace AutoHeal.Api;
@@ -29,13 +31,13 @@ internal static class ContainerEndpoints
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
         var views = catalog.Containers
             .OrderBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(catalog.KeyOf(c))))
+            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Key)))
             .ToList();
         return TypedResults.Ok(views);
     }
 
     private static async Task<Results<Ok<ContainerDetail>, ProblemHttpResult>> GetAsync(
-        string id, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, IAutoHealStore store,
+        string id, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, IEventLog store,
         HealthCheckStore checks, TimeProvider time, CancellationToken ct)
     {
         if (catalog.Find(id) is not { } c)
@@ -43,7 +45,7 @@ internal static class ContainerEndpoints
             return NotFound(id);
         }
 
-        var state = await guardians.GetAsync(catalog.KeyOf(c), ct);
+        var state = await guardians.GetAsync(c.Key, ct);
         var history = await store.ReadEventsAsync(new EventQuery { Container = c.Name, Limit = 50 }, ct);
         var check = (await checks.ListAsync(ct)).FirstOrDefault(k => k.ContainerId == c.Name);
         var view = Views.Container(catalog, settings, c, state);
@@ -80,9 +82,9 @@ internal static class ContainerEndpoints
         }
 
         var targets = found.Select(c => c!).DistinctBy(c => c.Id).ToList();
-        await settings.SelectAsync(targets.Select(c => catalog.KeyOf(c)), body.Enabled, ct);
+        await settings.SelectAsync(targets.Select(c => c.Key), body.Enabled, ct);
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
-        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(catalog.KeyOf(c)))).ToList());
+        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Key))).ToList());
     }
 
     private static async Task<Results<Accepted<RestartAccepted>, ProblemHttpResult>> RestartAsync(
@@ -94,7 +96,7 @@ internal static class ContainerEndpoints
         }
 
         var facts = c.ToFacts(catalog.Select(c));
-        var key = catalog.KeyOf(c);
+        var key = c.Key;
         var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Restart) { By = "the API", Facts = facts }, ct);
         if (!result.Accepted || result.State.ActiveHeal is not { Reason: Domain.Policies.FailureKind.Manual } job)
         {
@@ -112,7 +114,7 @@ internal static class ContainerEndpoints
             return NotFound(id);
         }
 
-        var key = catalog.KeyOf(c);
+        var key = c.Key;
         if (await guardians.GetAsync(key, ct) is not { Quarantine: not null })
         {
             return TypedResults.Problem($"{c.Name} is not quarantined.", statusCode: StatusCodes.Status409Conflict, title: "Nothing to release.");

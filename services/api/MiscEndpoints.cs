@@ -1,10 +1,12 @@
 using System.Reflection;
 using AutoHeal.Contracts.Api;
+using AutoHeal.Core.Probes;
+using AutoHeal.Core.Settings;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Ports;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace AutoHeal.Api;
@@ -72,7 +74,7 @@ internal static class EventEndpoints
     }
 
     private static async Task<Results<Ok<EventPage>, ValidationProblem>> ReadAsync(
-        IAutoHealStore store, int? limit, string? container, string? kind, DateTimeOffset? since, DateTimeOffset? until, long? before, CancellationToken ct)
+        IEventLog store, int? limit, string? container, string? kind, DateTimeOffset? since, DateTimeOffset? until, long? before, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (limit is < 1 or > 1000)

@@ -22,13 +22,13 @@ internal static class Views
         {
             Id = c.Id,
             Name = c.Name,
-            Host = catalog.KeyOf(c).Host,
+            Host = c.Host,
             ImageId = c.ImageId,
             Status = Name(c.Status),
             Health = Name(c.Health),
             Monitored = verdict.Monitored,
             MonitoredReason = verdict.Reason,
-            Selection = settings.ChoiceFor(catalog.KeyOf(c)),
+            Selection = settings.ChoiceFor(c.Key),
             Phase = current is null ? "unknown" : Name(current.Phase),
             HealingNow = current?.ActiveHeal is not null,
             Quarantined = current?.Quarantine is not null,
@@ -40,13 +40,8 @@ internal static class Views
     }
 
     /// <summary>The guardians of the containers the engines have now, by key (history of removed ones left out).</summary>
-    public static async Task<Dictionary<ContainerKey, GuardianState>> PresentGuardiansAsync(IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
-    {
-        var present = catalog.Containers.Select(catalog.KeyOf).ToHashSet();
-        return (await guardians.ListAsync(ct))
-            .Where(s => present.Contains(s.Key))
-            .ToDictionary(s => s.Key);
-    }
+    public static Task<IReadOnlyDictionary<ContainerKey, GuardianState>> PresentGuardiansAsync(IContainerCatalog catalog, IGuardians guardians, CancellationToken ct) =>
+        guardians.GetManyAsync(catalog.Containers.Select(c => c.Key).ToHashSet(), ct);
 
     public static ContainerDetail Detail(
         ContainerView view, ContainerInfo c, GuardianState? g, HealPolicy global, DateTimeOffset now,

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Threading.Channels;
 using AutoHeal.Contracts.Api;
+using AutoHeal.Core.Settings;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,7 @@ public sealed record WebhookResult(string Webhook, bool Delivered, int? Status, 
 /// target, container and kind) within the fold window are folded into the next one that goes out.
 /// URLs are secrets: logs name the webhook, never its URL.
 /// </summary>
-public sealed partial class WebhookNotifier(SettingsService settings, TimeProvider time, ILogger<WebhookNotifier> logger)
+public sealed class WebhookNotifier(SettingsService settings, TimeProvider time, ILogger<WebhookNotifier> logger)
     : BackgroundService, IEventSinkPart
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
@@ -58,7 +59,7 @@ public sealed partial class WebhookNotifier(SettingsService settings, TimeProvid
                 });
                 if (fold)
                 {
-                    LogFolded(logger, hook.Name, kind, container);
+                    Log.WebhookFolded(logger, hook.Name, kind, container);
                     continue;
                 }
 
@@ -125,7 +126,7 @@ public sealed partial class WebhookNotifier(SettingsService settings, TimeProvid
                 status = (int)response.StatusCode;
                 if (response.IsSuccessStatusCode)
                 {
-                    LogDelivered(logger, d.Hook.Name, d.Event.Kind, attempt);
+                    Log.WebhookDelivered(logger, d.Hook.Name, d.Event.Kind, attempt);
                     return new WebhookResult(d.Hook.Name, true, status, null, attempt);
                 }
 
@@ -138,28 +139,16 @@ public sealed partial class WebhookNotifier(SettingsService settings, TimeProvid
 
             if (attempt < d.MaxAttempts)
             {
-                LogRetrying(logger, d.Hook.Name, d.Event.Kind, attempt, error ?? "");
+                Log.WebhookRetrying(logger, d.Hook.Name, d.Event.Kind, attempt, error ?? "");
                 await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time, ct);
             }
         }
 
-        LogGaveUp(logger, d.Hook.Name, d.Event.Kind, d.MaxAttempts, error ?? "");
+        Log.WebhookGaveUp(logger, d.Hook.Name, d.Event.Kind, d.MaxAttempts, error ?? "");
         return new WebhookResult(d.Hook.Name, false, status, error, d.MaxAttempts);
     }
 
     private sealed record Delivery(WebhookConfig Hook, EventView Event, int Folded, int MaxAttempts);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Webhook}: {Kind} delivered (attempt {Attempt})")]
-    private static partial void LogDelivered(ILogger logger, string webhook, string kind, int attempt);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Webhook}: {Kind} for {Container} folded into the next alert (a repeat within the fold window)")]
-    private static partial void LogFolded(ILogger logger, string webhook, string kind, string container);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered (attempt {Attempt}: {Error}); retrying")]
-    private static partial void LogRetrying(ILogger logger, string webhook, string kind, int attempt, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered after {Attempts} attempts: {Error}")]
-    private static partial void LogGaveUp(ILogger logger, string webhook, string kind, int attempts, string error);
 }
 
 /// <summary>The bodies: AutoHeal's own JSON, and ready formats for Slack-compatible and Discord webhooks.</summary>

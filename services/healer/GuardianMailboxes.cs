@@ -1,47 +1,63 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer;
 
 /// <summary>
 /// The embedded <see cref="IGuardians"/>: one mailbox per container, drained by one loop, so a
-/// container's inputs are decided one at a time and in order while containers proceed in parallel.
-/// Each input is decided, saved (state and events in one transaction), then carried out.
+/// container's inputs are decided one at a time and in order while containers proceed in parallel. Each
+/// input is a <see cref="GuardianTurn"/>, with the state kept in the store and in the mailbox; heal jobs
+/// go to the <see cref="IHealRunner"/> queue, wake-ups are timers.
 /// </summary>
 internal sealed class GuardianMailboxes(
-    IAutoHealStore store,
-    IEventSink sink,
-    ISettingsSource settings,
-    IServiceProvider services,
+    IGuardianStore store,
+    GuardianTurn turn,
+    IHealRunner runner,
     TimeProvider time,
     ILogger<GuardianMailboxes> logger) : IGuardians, IDisposable
 {
     private readonly ConcurrentDictionary<ContainerKey, Mailbox> _boxes = new();
     private readonly ConcurrentDictionary<ContainerKey, ITimer> _wakes = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly IGuardianStore _store = store;
+    private readonly GuardianTurn _turn = turn;
+    private readonly IHealRunner _runner = runner;
     private readonly ILogger _logger = logger;
-    private IHealRunner? _runner;
     private int _disposed;
-
-    private IHealRunner Runner => _runner ??= services.GetRequiredService<IHealRunner>();
 
     public Task<GuardianResult> TellAsync(GuardianInput input, CancellationToken cancellationToken) =>
         _boxes.GetOrAdd(input.Key, key => new Mailbox(this, key)).Post(input, cancellationToken);
 
     public async Task<GuardianState?> GetAsync(ContainerKey key, CancellationToken cancellationToken) =>
-        _boxes.TryGetValue(key, out var box) && box.Loaded ? box.State : await store.LoadGuardianAsync(key, cancellationToken);
+        _boxes.TryGetValue(key, out var box) && box.Loaded ? box.State : await _store.LoadGuardianAsync(key, cancellationToken);
 
-    public async Task<IReadOnlyList<GuardianState>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<ContainerKey, GuardianState>> GetManyAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken cancellationToken)
     {
-        var stored = await store.LoadGuardiansAsync(cancellationToken);
-        return stored
-            .Select(s => _boxes.TryGetValue(s.Key, out var box) && box.Loaded && box.State is { } live ? live : s)
-            .ToList();
+        var states = new Dictionary<ContainerKey, GuardianState>();
+        var unread = new List<ContainerKey>();
+        foreach (var key in keys)
+        {
+            if (!_boxes.TryGetValue(key, out var box) || !box.Loaded)
+            {
+                unread.Add(key);
+            }
+            else if (box.State is { } live)
+            {
+                states[key] = live;
+            }
+        }
+
+        foreach (var saved in await _store.LoadGuardiansAsync(unread, cancellationToken))
+        {
+            states.TryAdd(saved.Key, saved);
+        }
+
+        return states;
     }
 
     /// <summary>Sends the container's guardian a <see cref="Wake"/> at <paramref name="at"/>.</summary>
@@ -78,50 +94,8 @@ internal sealed class GuardianMailboxes(
         _stopping.Dispose();
     }
 
-    private async Task<GuardianResult> HandleAsync(Mailbox box, GuardianInput input)
-    {
-        if (!box.Loaded)
-        {
-            box.State = await store.LoadGuardianAsync(box.Key, _stopping.Token);
-            box.Loaded = true;
-        }
-
-        // A container nobody monitors, and that never was, leaves no trace.
-        if (box.State is null && input is ContainerSignal { Facts.Monitored: false })
-        {
-            return new GuardianResult(GuardianState.New(box.Key), [], [], Accepted: false);
-        }
-
-        var before = box.State ?? GuardianState.New(box.Key);
-        var result = Guardian.Decide(before, input, settings.Policy, time.GetUtcNow());
-        var saved = await store.SaveAsync(result.State, result.Events, _stopping.Token);
-        box.State = result.State;
-
-        foreach (var decision in result.Decisions)
-        {
-            switch (decision)
-            {
-                case StartHeal start:
-                    Runner.Start(start.Job);
-                    break;
-                case CancelHeal cancel:
-                    Runner.Cancel(cancel.JobId);
-                    break;
-                case WakeAt wake:
-                    WakeAt(box.Key, wake.At);
-                    break;
-            }
-        }
-
-        if (saved.Count > 0)
-        {
-            await sink.PublishAsync(saved, _stopping.Token);
-        }
-
-        return result with { Events = saved };
-    }
-
-    private sealed class Mailbox
+    /// <summary>One container's inbox, its loop, and where its guardian's turns keep their state.</summary>
+    private sealed class Mailbox : IGuardianHome
     {
         private readonly Channel<(GuardianInput Input, TaskCompletionSource<GuardianResult> Reply)> _inbox =
             Channel.CreateUnbounded<(GuardianInput, TaskCompletionSource<GuardianResult>)>(new UnboundedChannelOptions { SingleReader = true });
@@ -139,7 +113,7 @@ internal sealed class GuardianMailboxes(
 
         public volatile bool Loaded;
 
-        public GuardianState? State { get; set; }
+        public GuardianState? State { get; private set; }
 
         public Task<GuardianResult> Post(GuardianInput input, CancellationToken cancellationToken)
         {
@@ -152,6 +126,44 @@ internal sealed class GuardianMailboxes(
             return reply.Task.WaitAsync(cancellationToken);
         }
 
+        public async Task<GuardianState?> LoadAsync(CancellationToken cancellationToken)
+        {
+            if (!Loaded)
+            {
+                State = await _owner._store.LoadGuardianAsync(Key, cancellationToken);
+                Loaded = true;
+            }
+
+            return State;
+        }
+
+        public async Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
+        {
+            var saved = await _owner._store.SaveAsync(state, events, cancellationToken);
+            State = state;
+            return saved;
+        }
+
+        public Task StartHealAsync(HealJob job, CancellationToken cancellationToken)
+        {
+            _owner._runner.Start(job);
+            return Task.CompletedTask;
+        }
+
+        public Task CancelHealAsync(string jobId, string reason, CancellationToken cancellationToken)
+        {
+            _owner._runner.Cancel(jobId);
+            return Task.CompletedTask;
+        }
+
+        public Task WakeAtAsync(ContainerKey key, DateTimeOffset at, CancellationToken cancellationToken)
+        {
+            _owner.WakeAt(key, at);
+            return Task.CompletedTask;
+        }
+
+        public Task HealEndedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
         private async Task DrainAsync()
         {
             var stopping = _owner._stopping.Token;
@@ -161,7 +173,7 @@ internal sealed class GuardianMailboxes(
                 {
                     try
                     {
-                        reply.TrySetResult(await _owner.HandleAsync(this, input));
+                        reply.TrySetResult(await _owner._turn.TakeAsync(this, input, stopping));
                     }
                     catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                     {

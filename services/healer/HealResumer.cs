@@ -9,14 +9,14 @@ namespace AutoHeal.Healer;
 /// quarantine probation timers are set again. Nothing is lost and nothing is done twice.
 /// </summary>
 internal sealed class HealResumer(
-    IAutoHealStore store,
+    IGuardianStore store,
     IHealRunner runner,
     GuardianMailboxes guardians,
     ILogger<HealResumer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var states = await store.LoadGuardiansAsync(cancellationToken);
+        var states = await store.LoadAllGuardiansAsync(cancellationToken);
         var jobs = states.Where(s => s.ActiveHeal is not null).Select(s => s.ActiveHeal!).ToList();
         var wakes = states.Where(s => s.Quarantine?.Until is not null).ToList();
         if (jobs.Count + wakes.Count > 0)

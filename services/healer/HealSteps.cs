@@ -6,82 +6,239 @@ using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Healer;
 
-/// <summary>What a heal step found: go on, or stop with a reason.</summary>
-public sealed record StepResult(bool Proceed, string Detail, DateTimeOffset? StartedAt = null)
+/// <summary>
+/// What a heal step found: go on (with what the next step needs), or stop and report <see cref="Report"/>
+/// with <see cref="Detail"/>; or, asking for a restart slot, not yet (<see cref="Again"/>).
+/// </summary>
+public sealed record StepOutcome(bool Proceed, string Detail)
 {
-    /// <summary>The container as the step saw it, for the next step (so it need not ask Docker again).</summary>
-    public ContainerInfo? Container { get; init; }
+    /// <summary>The final step to report when it stops.</summary>
+    public HealStep? Report { get; init; }
+
+    /// <summary>Not yet: ask again (no restart slot came free in time).</summary>
+    public bool Again { get; init; }
+
+    /// <summary>The restarted container's start time (engine clock).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>What the recheck kept before the restart.</summary>
+    public HealDiagnostics? Diagnostics { get; init; }
+
+    /// <summary>The container as the recheck saw it (by the engine's clock): the restart goes ahead only while it is still so.</summary>
+    public ContainerSeen? Seen { get; init; }
 
     /// <summary>Go on.</summary>
-    public static StepResult Go(string detail = "", DateTimeOffset? startedAt = null) => new(true, detail, startedAt);
+    public static StepOutcome Go(string detail = "") => new(true, detail);
 
-    /// <summary>Stop, for this reason.</summary>
-    public static StepResult Stop(string detail) => new(false, detail);
+    /// <summary>Stop, reporting <paramref name="report"/>.</summary>
+    public static StepOutcome Stop(HealStep report, string detail) => new(false, detail) { Report = report };
+
+    /// <summary>Not yet: ask again.</summary>
+    public static StepOutcome NotYet(string detail) => new(false, detail) { Again = true };
 }
 
-/// <summary>The outcome of verification.</summary>
-public enum VerifyOutcome
-{
-    /// <summary>Running, and healthy if it has a health check.</summary>
-    Healed,
-    /// <summary>Not back within the timeout, or failed again.</summary>
-    Failed,
-    /// <summary>Could not tell: the container is gone or the engine unreachable.</summary>
-    Undecided,
-}
+/// <summary>The restart step's input: the job, and the container as the recheck saw it (null when resumed past the recheck).</summary>
+public sealed record RestartRequest(HealJob Job, ContainerSeen? Seen);
+
+/// <summary>The verify step's input: the job, and when its restart started the container (engine clock).</summary>
+public sealed record VerifyRequest(HealJob Job, DateTimeOffset? RestartedAt);
+
+/// <summary>The guardian's answer to a report: whether it took it, and the job as it now stands.</summary>
+public sealed record ReportReply(bool Accepted, HealJob? ActiveHeal);
 
 /// <summary>
-/// The three steps of a heal as plain services: recheck, restart, verify. The in-process runner
-/// calls them in order; the Dapr workflow calls them as activities.
+/// The steps of a heal, each one method: take a restart slot on the container's host, recheck (keeping
+/// what the restart destroys), restart only if the container is still as the recheck saw it, verify, give
+/// the slot back. <see cref="HealSequence"/> calls them in order, in this process or as workflow activities.
 /// </summary>
-public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
+public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
 {
     /// <summary>How often verification looks at the container.</summary>
     public static readonly TimeSpan VerifyPoll = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Looks again before restarting: the failure may be over, or the container gone or replaced.</summary>
-    public async Task<StepResult> RecheckAsync(HealJob job, CancellationToken cancellationToken)
-    {
-        var c = await runtime.InspectAsync(job.ContainerId, cancellationToken);
-        if (c is null)
-        {
-            return StepResult.Stop("the container is gone");
-        }
-
-        // Started since the failure was seen: someone (an operator, Docker) brought it back. A container
-        // still running from AutoHeal's own earlier attempt is not "back on its own".
-        // By the engine's clock when the job knows it; else by the guardian's, with a second's leeway.
-        var startedSince = c.StartedAt is { } s && (job.EngineSeenAt is { } seen ? s >= seen : s >= job.DetectedAt - TimeSpan.FromSeconds(1));
-        return c.Status switch
-        {
-            ContainerStatus.Paused => StepResult.Stop("the container is paused"),
-            ContainerStatus.Restarting => StepResult.Stop("Docker is restarting it already"),
-            _ when job.Reason == FailureKind.Manual => StepResult.Go(),
-            ContainerStatus.Running when c.Health == HealthStatus.Healthy => StepResult.Stop("it is running and healthy again"),
-            ContainerStatus.Running when c.Health == HealthStatus.None && job.Reason == FailureKind.Crash && startedSince =>
-                StepResult.Stop("it is running again on its own"),
-            ContainerStatus.Running when c.Health == HealthStatus.Starting && startedSince =>
-                StepResult.Stop("it was started again and its health check is starting"),
-            _ => StepResult.Go(),
-        } with { Container = c };
-    }
 
     /// <summary>How many log lines a heal keeps.</summary>
     public const int LogLines = 30;
 
     /// <summary>
+    /// How long a slot is held beyond the job's stop timeout at most, when the heal runs in another process
+    /// than the host's engine: the recheck, the diagnostics and the guardian's answer fit in it many times
+    /// over. A heal that died holding its slot frees it after that.
+    /// </summary>
+    public static readonly TimeSpan SlotSlack = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan DiagnosticsTimeBox = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest a heal in another process holds its slot: see <see cref="SlotSlack"/>.</summary>
+    public static TimeSpan RemoteHold(HealJob job) => job.StopTimeout + SlotSlack;
+
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> for a restart slot on the container's host, held for at most
+    /// <paramref name="hold"/> (<see cref="Timeout.InfiniteTimeSpan"/> for a heal in the host's own process,
+    /// which gives it back itself; <see cref="RemoteHold"/> for one elsewhere).
+    /// </summary>
+    public async Task<StepOutcome> EnterSlotAsync(HealJob job, TimeSpan wait, TimeSpan hold, CancellationToken cancellationToken) =>
+        await hosts.For(job.Key.Host).EnterSlotAsync(job.Id, hold, wait, cancellationToken)
+            ? StepOutcome.Go()
+            : StepOutcome.NotYet($"no restart slot free on {job.Key.Host} yet");
+
+    /// <summary>Gives the job's restart slot back.</summary>
+    public Task LeaveSlotAsync(HealJob job, CancellationToken cancellationToken) =>
+        hosts.For(job.Key.Host).LeaveSlotAsync(job.Id, cancellationToken);
+
+    /// <summary>
+    /// Looks again before restarting: the failure may be over, or the container gone or replaced. When the
+    /// heal goes on, keeps what the restart destroys.
+    /// </summary>
+    public async Task<StepOutcome> RecheckAsync(HealJob job, CancellationToken cancellationToken)
+    {
+        var host = hosts.For(job.Key.Host);
+        try
+        {
+            if (await host.InspectAsync(job.ContainerId, cancellationToken) is not { } c)
+            {
+                return NotNeeded("the container is gone");
+            }
+
+            // Started since the failure was seen: someone (an operator, Docker) brought it back. A container
+            // still running from AutoHeal's own earlier attempt is not "back on its own".
+            // By the engine's clock when the job knows it; else by the guardian's, with a second's leeway.
+            var startedSince = c.StartedAt is { } s && (job.EngineSeenAt is { } seen ? s >= seen : s >= job.DetectedAt - TimeSpan.FromSeconds(1));
+            var notNeeded = c.Status switch
+            {
+                ContainerStatus.Paused => "the container is paused",
+                ContainerStatus.Restarting => "Docker is restarting it already",
+                _ when job.Reason == FailureKind.Manual => null,
+                ContainerStatus.Running when c.Health == HealthStatus.Healthy => "it is running and healthy again",
+                ContainerStatus.Running when c.Health == HealthStatus.None && job.Reason == FailureKind.Crash && startedSince =>
+                    "it is running again on its own",
+                ContainerStatus.Running when c.Health == HealthStatus.Starting && startedSince =>
+                    "it was started again and its health check is starting",
+                _ => null,
+            };
+            return notNeeded is not null
+                ? NotNeeded(notNeeded)
+                : StepOutcome.Go() with { Diagnostics = await DiagnoseAsync(host, c, cancellationToken), Seen = c.Seen };
+        }
+        catch (EngineUnavailableException ex)
+        {
+            return EngineDown(ex);
+        }
+    }
+
+    /// <summary>
+    /// Restarts the container if it is still as the recheck saw it. Done at most once per job: a call
+    /// repeated after a lost answer, or a job resumed after AutoHeal stopped mid-restart, finds the
+    /// container started since and does not restart it again.
+    /// </summary>
+    public async Task<StepOutcome> RestartAsync(RestartRequest request, CancellationToken cancellationToken)
+    {
+        var job = request.Job;
+        var host = hosts.For(job.Key.Host);
+        try
+        {
+            var expected = request.Seen;
+            if (expected is null)
+            {
+                // Resumed past the recheck: the restart may have happened before AutoHeal stopped.
+                if (await host.InspectAsync(job.ContainerId, cancellationToken) is not { } now)
+                {
+                    return StepOutcome.Stop(HealStep.Cancelled, "the container is gone");
+                }
+
+                if (job.RestartIssuedAt is { } issued && now.Status == ContainerStatus.Running && now.StartedAt >= issued - TimeSpan.FromSeconds(1))
+                {
+                    return StepOutcome.Go("restarted before AutoHeal stopped") with { StartedAt = now.StartedAt };
+                }
+
+                expected = now.Seen;
+            }
+
+            var result = await host.RestartAsync(job.ContainerId, job.StopTimeout, expected, cancellationToken);
+            return result switch
+            {
+                { Outcome: RestartOutcome.Restarted } => StepOutcome.Go("restarted") with { StartedAt = result.Container?.StartedAt },
+                // Running again, and newer than what the recheck saw: this call's first answer was lost, or
+                // someone restarted it meanwhile. Either way it is not restarted twice.
+                { Outcome: RestartOutcome.Changed, Container: { Status: ContainerStatus.Running } c } when c.StartedAt > expected.StartedAt =>
+                    StepOutcome.Go("restarted already (it started again since the recheck)") with { StartedAt = c.StartedAt },
+                { Outcome: RestartOutcome.Changed } => StepOutcome.Stop(HealStep.Cancelled, $"heal called off: {result.Detail}"),
+                { Outcome: RestartOutcome.Gone } => StepOutcome.Stop(HealStep.Cancelled, "the container is gone"),
+                _ => StepOutcome.Stop(HealStep.RestartFailed, $"Docker refused the restart: {result.Detail}"),
+            };
+        }
+        catch (EngineUnavailableException ex)
+        {
+            return EngineDown(ex);
+        }
+    }
+
+    /// <summary>Waits until the container is running (and healthy, if it has a health check), or the job's verify timeout.</summary>
+    public async Task<StepOutcome> VerifyAsync(VerifyRequest request, CancellationToken cancellationToken)
+    {
+        var (job, restartedAt) = (request.Job, request.RestartedAt);
+        var host = hosts.For(job.Key.Host);
+        var start = time.GetUtcNow();
+        var deadline = start + job.VerifyTimeout;
+        ContainerInfo? last = null;
+        string? engineError = null;
+        while (true)
+        {
+            try
+            {
+                last = await host.InspectAsync(job.ContainerId, cancellationToken);
+                engineError = null;
+            }
+            catch (EngineUnavailableException ex)
+            {
+                engineError = ex.Message;
+            }
+
+            var elapsed = Seconds(time.GetUtcNow() - start);
+            if (engineError is null)
+            {
+                if (last is null)
+                {
+                    return StepOutcome.Stop(HealStep.Cancelled, "the container was removed during verification");
+                }
+
+                var restartedAgain = restartedAt is { } r && last.StartedAt > r;
+                switch (last.Status)
+                {
+                    case ContainerStatus.Running when !job.ExpectHealthy || last.Health == HealthStatus.Healthy:
+                        return StepOutcome.Stop(HealStep.Healed, job.ExpectHealthy
+                            ? $"healed: running and healthy {elapsed} after the restart"
+                            : $"healed: running {elapsed} after the restart");
+                    case ContainerStatus.Running when job.ExpectHealthy && last.Health == HealthStatus.Unhealthy:
+                        return StepOutcome.Stop(HealStep.VerifyFailed, $"unhealthy again {elapsed} after the restart{Output(last)}");
+                    case ContainerStatus.Exited or ContainerStatus.Dead when !restartedAgain:
+                        return StepOutcome.Stop(HealStep.VerifyFailed, $"exited again with code {last.ExitCode} {elapsed} after the restart");
+                }
+            }
+
+            var now = time.GetUtcNow();
+            if (now >= deadline)
+            {
+                return engineError is not null
+                    ? StepOutcome.Stop(HealStep.Cancelled, engineError)
+                    : StepOutcome.Stop(HealStep.VerifyFailed, $"not {(job.ExpectHealthy ? "healthy" : "running")} within the verify timeout of {Seconds(job.VerifyTimeout)} (status {last?.Status.ToString().ToLowerInvariant()}, health {last?.Health.ToString().ToLowerInvariant()})");
+            }
+
+            var wait = deadline - now < VerifyPoll ? deadline - now : VerifyPoll;
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Keeps what the restart destroys: exit code, OOM flag, recent health check outputs, the log tail.
     /// Best effort and time-boxed: a heal never waits long for its diagnostics.
     /// </summary>
-    /// <param name="c">The container as the recheck just saw it.</param>
-    /// <param name="cancellationToken">Cancels the job.</param>
-    public async Task<HealDiagnostics?> DiagnoseAsync(ContainerInfo c, CancellationToken cancellationToken)
+    private async Task<HealDiagnostics?> DiagnoseAsync(IHealHost host, ContainerInfo c, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
+        using var timeout = new CancellationTokenSource(DiagnosticsTimeBox, time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var logs = await runtime.LogTailAsync(c, LogLines, either.Token);
+            var logs = await host.LogTailAsync(c, LogLines, either.Token);
             return new HealDiagnostics
             {
                 ExitCode = c.Status is ContainerStatus.Exited or ContainerStatus.Dead ? c.ExitCode : null,
@@ -98,87 +255,10 @@ public sealed class HealSteps(IContainerRuntime runtime, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// Restarts the container. A job resumed after AutoHeal stopped mid-restart first checks whether
-    /// the restart already happened, so a heal is never done twice.
-    /// </summary>
-    public async Task<StepResult> RestartAsync(HealJob job, bool resumed, CancellationToken cancellationToken)
-    {
-        if (resumed && job.RestartIssuedAt is { } issued)
-        {
-            var c = await runtime.InspectAsync(job.ContainerId, cancellationToken);
-            if (c is null)
-            {
-                return StepResult.Stop("the container is gone");
-            }
+    private static StepOutcome NotNeeded(string why) => StepOutcome.Stop(HealStep.Cancelled, $"heal not needed: {why}");
 
-            if (c.Status == ContainerStatus.Running && c.StartedAt >= issued - TimeSpan.FromSeconds(1))
-            {
-                return StepResult.Go("restarted before AutoHeal stopped", c.StartedAt);
-            }
-        }
-
-        await runtime.RestartAsync(job.ContainerId, job.StopTimeout, cancellationToken);
-        var after = await runtime.InspectAsync(job.ContainerId, cancellationToken);
-        return after is null
-            ? StepResult.Stop("the container is gone")
-            : StepResult.Go("restarted", after.StartedAt);
-    }
-
-    /// <summary>Waits until the container is running (and healthy, if it has a health check), or the job's verify timeout.</summary>
-    public async Task<(VerifyOutcome Outcome, string Detail)> VerifyAsync(
-        HealJob job, DateTimeOffset? restartedAt, CancellationToken cancellationToken)
-    {
-        var start = time.GetUtcNow();
-        var deadline = start + job.VerifyTimeout;
-        ContainerInfo? last = null;
-        string? engineError = null;
-        while (true)
-        {
-            try
-            {
-                last = await runtime.InspectAsync(job.ContainerId, cancellationToken);
-                engineError = null;
-            }
-            catch (EngineUnavailableException ex)
-            {
-                engineError = ex.Message;
-            }
-
-            var elapsed = Seconds(time.GetUtcNow() - start);
-            if (engineError is null)
-            {
-                if (last is null)
-                {
-                    return (VerifyOutcome.Undecided, "the container was removed during verification");
-                }
-
-                var restartedAgain = restartedAt is { } r && last.StartedAt > r;
-                switch (last.Status)
-                {
-                    case ContainerStatus.Running when !job.ExpectHealthy || last.Health == HealthStatus.Healthy:
-                        return (VerifyOutcome.Healed, job.ExpectHealthy
-                            ? $"healed: running and healthy {elapsed} after the restart"
-                            : $"healed: running {elapsed} after the restart");
-                    case ContainerStatus.Running when job.ExpectHealthy && last.Health == HealthStatus.Unhealthy:
-                        return (VerifyOutcome.Failed, $"unhealthy again {elapsed} after the restart{Output(last)}");
-                    case ContainerStatus.Exited or ContainerStatus.Dead when !restartedAgain:
-                        return (VerifyOutcome.Failed, $"exited again with code {last.ExitCode} {elapsed} after the restart");
-                }
-            }
-
-            var now = time.GetUtcNow();
-            if (now >= deadline)
-            {
-                return engineError is not null
-                    ? (VerifyOutcome.Undecided, engineError)
-                    : (VerifyOutcome.Failed, $"not {(job.ExpectHealthy ? "healthy" : "running")} within the verify timeout of {Seconds(job.VerifyTimeout)} (status {last?.Status.ToString().ToLowerInvariant()}, health {last?.Health.ToString().ToLowerInvariant()})");
-            }
-
-            var wait = deadline - now < VerifyPoll ? deadline - now : VerifyPoll;
-            await Task.Delay(wait, time, cancellationToken);
-        }
-    }
+    private static StepOutcome EngineDown(EngineUnavailableException ex) =>
+        StepOutcome.Stop(HealStep.Cancelled, $"{ex.Message}; healing resumes when the engine is back");
 
     private static string Output(ContainerInfo c) => c.LastHealthOutput is { Length: > 0 } o ? $": {o}" : "";
 

@@ -1,31 +1,72 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer;
 
 /// <summary>
-/// The embedded <see cref="IHealRunner"/>: each job is an async flow on <see cref="TimeProvider"/>
-/// (no thread per job) that walks <see cref="HealSteps"/> and reports each step to its guardian.
-/// A job stopped by shutdown reports nothing: its stage is saved and the next start resumes it.
+/// The embedded <see cref="IHealRunner"/>: the guardians' starts and cancels, queued in order for the
+/// <see cref="InProcessHealRunner"/>. (The queue between them is what lets the runner report to the
+/// guardians that start its jobs: neither holds the other.)
+/// </summary>
+internal sealed class HealQueue : IHealRunner
+{
+    private readonly Channel<(HealJob? Start, string? Cancel)> _commands =
+        Channel.CreateUnbounded<(HealJob?, string?)>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Start(HealJob job) => _commands.Writer.TryWrite((job, null));
+
+    public void Cancel(string jobId) => _commands.Writer.TryWrite((null, jobId));
+
+    public IAsyncEnumerable<(HealJob? Start, string? Cancel)> ReadAllAsync(CancellationToken cancellationToken) =>
+        _commands.Reader.ReadAllAsync(cancellationToken);
+}
+
+/// <summary>
+/// Runs embedded heal jobs: each one is <see cref="HealSequence"/> on <see cref="TimeProvider"/> (no thread per
+/// job), its steps called in this process and each one reported to its guardian. A job stopped by shutdown
+/// reports nothing: its stage is saved and the next start resumes it.
 /// </summary>
 internal sealed class InProcessHealRunner(
+    HealQueue queue,
     HealSteps steps,
     IGuardians guardians,
-    RestartGate gate,
     TimeProvider time,
-    ILogger<InProcessHealRunner> logger) : IHealRunner, IDisposable
+    ILogger<InProcessHealRunner> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _jobs = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private int _disposed;
 
+    /// <summary>Jobs under way now.</summary>
     public int Running => _jobs.Count;
 
-    public void Start(HealJob job)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        try
+        {
+            await foreach (var (start, cancel) in queue.ReadAllAsync(stoppingToken))
+            {
+                if (start is not null)
+                {
+                    Start(start, stoppingToken);
+                }
+                else if (cancel is not null && _jobs.TryRemove(cancel, out var cts))
+                {
+                    Cancel(cts);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: the jobs' tokens are linked to it
+        }
+    }
+
+    private void Start(HealJob job, CancellationToken stopping)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         if (!_jobs.TryAdd(job.Id, cts))
         {
             cts.Dispose();
@@ -35,50 +76,27 @@ internal sealed class InProcessHealRunner(
         _ = Task.Run(() => RunAsync(job, cts), CancellationToken.None);
     }
 
-    public void Cancel(string jobId)
+    private static void Cancel(CancellationTokenSource cts)
     {
-        if (_jobs.TryRemove(jobId, out var cts))
+        try
         {
-            try
-            {
-                cts.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // the job had just ended on its own
-            }
+            cts.Cancel();
         }
-    }
-
-    // Registered as itself and as IHealRunner, so the container disposes it twice.
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        catch (ObjectDisposedException)
         {
-            _stopping.Cancel();
-            _stopping.Dispose();
+            // the job had just ended on its own
         }
     }
 
     private async Task RunAsync(HealJob job, CancellationTokenSource cts)
     {
-        var ct = cts.Token;
         try
         {
-            await FlowAsync(job, ct);
+            await HealSequence.RunAsync(new DirectCalls(steps, guardians, time, logger, job, cts.Token), job);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             // called off by its guardian, or AutoHeal is stopping: nothing to report
-        }
-        catch (EngineUnavailableException ex)
-        {
-            await ReportAsync(job, HealStep.Cancelled, $"{ex.Message}; healing resumes when the engine is back", null, ct);
-        }
-        catch (Exception ex)
-        {
-            Log.JobFailed(logger, job.Key, job.Id, ex);
-            await ReportAsync(job, HealStep.Cancelled, $"heal job failed: {ex.Message}", null, ct);
         }
         finally
         {
@@ -91,93 +109,63 @@ internal sealed class InProcessHealRunner(
         }
     }
 
-    private async Task FlowAsync(HealJob job, CancellationToken ct)
+    /// <summary>The steps called in this process; a step that throws stops the heal, with why.</summary>
+    private sealed class DirectCalls(HealSteps steps, IGuardians guardians, TimeProvider time, ILogger logger, HealJob heal, CancellationToken ct) : IHealStepCalls
     {
-        var resumed = job.Stage != HealStage.Waiting;
-        var restartedAt = job.RestartedAt;
-        if (job.Stage is HealStage.Waiting or HealStage.Restarting)
+        public async Task WaitUntilAsync(DateTimeOffset due)
         {
-            if (job.Stage == HealStage.Waiting)
+            var wait = due - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
             {
-                var wait = job.DueAt - time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, time, ct);
-                }
+                await Task.Delay(wait, time, ct);
             }
-
-            StepResult restart;
-            // The slot comes first: until the guardian hears BeginRestart, a stop is the operator's.
-            using (await gate.EnterAsync(ct))
-            {
-                if (job.Stage == HealStage.Waiting)
-                {
-                    var check = await steps.RecheckAsync(job, ct);
-                    if (!check.Proceed)
-                    {
-                        await ReportAsync(job, HealStep.Cancelled, $"heal not needed: {check.Detail}", null, ct);
-                        return;
-                    }
-
-                    var diagnostics = check.Container is { } seen ? await steps.DiagnoseAsync(seen, ct) : null;
-                    var begin = await guardians.TellAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart) { Diagnostics = diagnostics }, ct);
-                    if (!begin.Accepted)
-                    {
-                        return;
-                    }
-
-                    job = begin.State.ActiveHeal ?? job;
-                }
-
-                try
-                {
-                    restart = await steps.RestartAsync(job, resumed, ct);
-                }
-                catch (Exception ex) when (ex is not (OperationCanceledException or EngineUnavailableException))
-                {
-                    await ReportAsync(job, HealStep.RestartFailed, $"Docker refused the restart: {ex.Message}", null, ct);
-                    return;
-                }
-            }
-
-            if (!restart.Proceed)
-            {
-                await ReportAsync(job, HealStep.Cancelled, restart.Detail, null, ct);
-                return;
-            }
-
-            restartedAt = restart.StartedAt;
-            await ReportAsync(job, HealStep.Restarted, restart.Detail, restartedAt, ct);
         }
 
-        var (outcome, detail) = await steps.VerifyAsync(job, restartedAt, ct);
-        var step = outcome switch
-        {
-            VerifyOutcome.Healed => HealStep.Healed,
-            VerifyOutcome.Failed => HealStep.VerifyFailed,
-            _ => HealStep.Cancelled,
-        };
-        await ReportAsync(job, step, detail, null, ct);
-    }
+        public Task<StepOutcome> EnterSlotAsync(HealJob job) => GuardAsync(() => steps.EnterSlotAsync(job, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan, ct));
 
-    /// <summary>
-    /// Reports a step, retrying while the guardian cannot save it (a full disk, a locked file): a lost
-    /// final report would leave the heal "under way" for good. Reports are idempotent by job id.
-    /// </summary>
-    private async Task ReportAsync(HealJob job, HealStep step, string detail, DateTimeOffset? startedAt, CancellationToken ct)
-    {
-        var report = new HealReport(job.Key, job.Id, step) { Detail = detail, ContainerStartedAt = startedAt };
-        for (var delay = TimeSpan.FromSeconds(1); ; delay = delay < TimeSpan.FromSeconds(30) ? delay * 2 : delay)
+        public Task LeaveSlotAsync(HealJob job) => steps.LeaveSlotAsync(job, CancellationToken.None);
+
+        public Task<StepOutcome> RecheckAsync(HealJob job) => GuardAsync(() => steps.RecheckAsync(job, ct));
+
+        public Task<StepOutcome> RestartAsync(RestartRequest request) => GuardAsync(() => steps.RestartAsync(request, ct));
+
+        public Task<StepOutcome> VerifyAsync(VerifyRequest request) => GuardAsync(() => steps.VerifyAsync(request, ct));
+
+        /// <summary>
+        /// Retried while the guardian cannot save it (a full disk, a locked file): a lost final report would
+        /// leave the heal "under way" for good. Reports are idempotent by job id.
+        /// </summary>
+        public async Task<ReportReply> ReportAsync(HealReport report)
+        {
+            for (var delay = TimeSpan.FromSeconds(1); ; delay = delay < TimeSpan.FromSeconds(30) ? delay * 2 : delay)
+            {
+                try
+                {
+                    var result = await guardians.TellAsync(report, ct);
+                    return new ReportReply(result.Accepted, result.State.ActiveHeal);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.ReportFailed(logger, report.Key, report.Step, delay, ex);
+                    await Task.Delay(delay, time, ct);
+                }
+            }
+        }
+
+        public void Status(string stage)
+        {
+        }
+
+        private async Task<StepOutcome> GuardAsync(Func<Task<StepOutcome>> step)
         {
             try
             {
-                await guardians.TellAsync(report, ct);
-                return;
+                return await step();
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                Log.ReportFailed(logger, job.Key, step, delay, ex);
-                await Task.Delay(delay, time, ct);
+                Log.JobFailed(logger, heal.Key, heal.Id, ex);
+                return StepOutcome.Stop(HealStep.Cancelled, $"heal job failed: {ex.Message}");
             }
         }
     }

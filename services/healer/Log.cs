@@ -1,17 +1,11 @@
 using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer;
 
 internal static partial class Log
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Container}: {Kind}: {Text}")]
-    public static partial void Event(ILogger logger, string container, EventKind kind, string text);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: {Kind}: {Text}")]
-    public static partial void Alert(ILogger logger, string container, EventKind kind, string text);
-
     [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: guardian failed to handle {Input}")]
     public static partial void GuardianFailed(ILogger logger, ContainerKey container, string input, Exception exception);
 
@@ -19,7 +13,7 @@ internal static partial class Log
     public static partial void JobFailed(ILogger logger, ContainerKey container, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: the heal step {Step} could not be recorded; retrying in {Delay}")]
-    public static partial void ReportFailed(ILogger logger, ContainerKey container, AutoHeal.Domain.Guardians.HealStep step, TimeSpan delay, Exception exception);
+    public static partial void ReportFailed(ILogger logger, ContainerKey container, HealStep step, TimeSpan delay, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Count} heal job(s) and {Wakes} quarantine probation timer(s) from the last run")]
     public static partial void Resuming(ILogger logger, int count, int wakes);
@@ -33,12 +27,12 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not terminate the workflow of heal {JobId}; its reports are no longer accepted")]
     public static partial void WorkflowCancelFailed(ILogger logger, string actor, string jobId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} container actor(s) did not answer within 5 s and are left out of the list: {Error}")]
-    public static partial void GuardiansUnreadable(ILogger logger, int count, string error);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Actor}: could not set the watchdog reminder of heal {JobId}; the heal goes on without it")]
     public static partial void WatchdogFailed(ILogger logger, string actor, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Actor}: could not remove the watchdog reminder of a finished heal; it removes itself when it next fires")]
     public static partial void WatchdogNotStopped(ILogger logger, global::Dapr.Actors.ActorId actor, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on {Topic}: {Why}")]
+    public static partial void MessageDropped(ILogger logger, string topic, string why);
 }

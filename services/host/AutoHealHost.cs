@@ -1,6 +1,11 @@
 using AutoHeal.Api;
 using AutoHeal.Api.Dapr;
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Core;
+using AutoHeal.Core.Containers;
+using AutoHeal.Core.Events;
+using AutoHeal.Core.Settings;
+using AutoHeal.Dapr;
 using AutoHeal.Docker;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Healer;
@@ -18,60 +23,37 @@ namespace AutoHeal.Host;
 /// <summary>Distributed mode cannot start: no Dapr sidecar.</summary>
 internal sealed class DaprUnavailableException(string message) : Exception(message);
 
-/// <summary>Composes the embedded <c>autoheal</c>: every role in one process.</summary>
+/// <summary>Composes <c>autoheal</c>: every role in one process (embedded), or the chosen roles on Dapr.</summary>
 internal static class AutoHealHost
 {
-    /// <summary>Logging, the web host, the SQLite store, the live settings and the Docker engine.</summary>
-    public static async Task AddAutoHealDefaultsAsync(this WebApplicationBuilder builder, Settings settings)
+    /// <summary>
+    /// Embedded mode: the SQLite store (guardians, event log, shared documents), the live settings, the
+    /// local engine, and every role on the in-process transport.
+    /// </summary>
+    public static async Task AddEmbeddedAsync(this WebApplicationBuilder builder, Settings settings)
     {
         builder.AddWebDefaults(settings);
         var store = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
-        await builder.AddSettingsAsync(store, settings, $"the configuration saved through the API in {store.Path}");
-        builder.Services.AddSingleton<IContainerRuntime>(DockerRuntimeOf(settings));
+        var services = builder.Services;
+        services.AddSingleton(store);
+        services.AddSingleton<IGuardianStore>(store);
+        services.AddSingleton<IEventLog>(store);
+        services.AddSingleton<IDocumentStore>(store);
+        await services.AddSettingsAsync(store, settings, $"the configuration saved through the API in {store.Path}");
+        services.AddEventFanOut();
+        services.AddSingleton<IEventRecorder, LoggedEventRecorder>();
+        services.AddLocalEngine(DockerRuntimeOf(settings), HostOf(settings));
+        builder.AddHealer();
+        builder.AddWatcher();
+        builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
+        builder.AddUi(settings.Ui.ApiBaseUrl);
     }
 
-    private static async Task AddSettingsAsync(this WebApplicationBuilder builder, IAutoHealStore store, Settings settings, string where)
+    /// <summary>Maps the routes of embedded mode: the API and the dashboard.</summary>
+    public static void MapEmbedded(this WebApplication app)
     {
-        var live = new SettingsService(store);
-        await live.InitializeAsync(settings.ToConfig(), CancellationToken.None);
-        if (live.FromStore)
-        {
-            Console.WriteLine($"autoheal: using {where}; appsettings give only the defaults.");
-        }
-
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(live);
-        builder.Services.AddSingleton<ISettingsSource>(live);
-    }
-
-    private static DockerRuntime DockerRuntimeOf(Settings settings) =>
-        new(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint);
-
-    private static void AddWebDefaults(this WebApplicationBuilder builder, Settings settings)
-    {
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
-            && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
-        {
-            builder.WebHost.UseUrls("http://+:8080");
-        }
-
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ApiModule.MaxBodyBytes);
-        if (settings.Metrics.Port > 0)
-        {
-            builder.Services.AddMetricServer(o => o.Port = (ushort)settings.Metrics.Port);
-        }
-
-        builder.Services.AddSingleton(TimeProvider.System);
+        app.MapApi();
+        app.MapUi();
     }
 
     /// <summary>
@@ -82,29 +64,21 @@ internal static class AutoHealHost
     {
         builder.AddWebDefaults(settings);
         var roles = settings.Roles;
+        var services = builder.Services;
         var dapr = new DaprClientBuilder().UseJsonSerializationOptions(DaprWire.Json).Build();
-        var sidecarWait = TimeSpan.FromSeconds(settings.Dapr.SidecarWaitSeconds);
-        using (var wait = new CancellationTokenSource(sidecarWait))
-        {
-            try
-            {
-                await dapr.WaitForSidecarAsync(wait.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new DaprUnavailableException($"no Dapr sidecar answered within {sidecarWait.TotalSeconds:0}s (AutoHeal:Dapr:SidecarWaitSeconds; DAPR_HTTP_ENDPOINT / DAPR_HTTP_PORT, default http://localhost:3500): distributed mode runs next to daprd");
-            }
-        }
+        services.AddSingleton(dapr); // disposed with the process; the DI container owns nothing it did not make
+        await WaitForSidecarAsync(dapr, settings);
 
-        var eventLog = roles.Api ? new ApiEventLog(await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None)) : null;
-        if (eventLog is not null)
+        if (roles.Api)
         {
-            builder.Services.AddSingleton(eventLog);
+            var eventLog = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
+            services.AddSingleton(eventLog);
+            services.AddSingleton<IEventLog>(eventLog);
         }
 
         try
         {
-            await builder.AddSettingsAsync(new DaprStore(dapr, eventLog), settings, $"the configuration saved through the API in the state store {DaprNames.StateStore}");
+            await services.AddSettingsAsync(new DaprDocumentStore(dapr), settings, $"the configuration saved through the API in the state store {DaprNames.StateStore}");
         }
         catch (DaprException ex)
         {
@@ -112,11 +86,10 @@ internal static class AutoHealHost
         }
 
         builder.AddDaprTransport();
-        builder.AddSharedDocumentsRefresh();
         if (roles.Watcher)
         {
-            builder.Services.AddSingleton<IContainerRuntime>(DockerRuntimeOf(settings));
-            builder.AddWatcher(new WatcherSettings(settings.Docker.HostName, SelfContainer.DetectId()));
+            services.AddLocalEngine(DockerRuntimeOf(settings), HostOf(settings));
+            builder.AddWatcher();
             builder.AddWatcherDaprTransport();
         }
 
@@ -130,16 +103,10 @@ internal static class AutoHealHost
             builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine), webhooksFromEventSink: false);
             builder.AddDaprApiCatalog(settings.Dapr.HostList);
         }
-        else if (roles.Watcher)
-        {
-            // The watcher's probes read the check definitions the API saved.
-            builder.Services.AddSingleton<HealthCheckStore>();
-            builder.Services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
-        }
 
         if (roles.Ui)
         {
-            builder.AddUi();
+            builder.AddUi(settings.Ui.ApiBaseUrl);
         }
     }
 
@@ -151,7 +118,7 @@ internal static class AutoHealHost
         app.MapSubscribeHandler();
         if (roles.Watcher)
         {
-            app.MapWatcherEndpoints(Environment.GetEnvironmentVariable("APP_API_TOKEN"));
+            app.MapWatcherEndpoints(settings.AppApiToken);
         }
 
         if (roles.Healer)
@@ -179,13 +146,61 @@ internal static class AutoHealHost
         }
     }
 
-    /// <summary>Every role on the in-process transport: watcher, healer, API.</summary>
-    public static WebApplicationBuilder AddEmbeddedRoles(this WebApplicationBuilder builder, Settings settings)
+    private static async Task WaitForSidecarAsync(DaprClient dapr, Settings settings)
     {
-        builder.AddHealer();
-        builder.AddWatcher(new WatcherSettings(settings.Docker.HostName, SelfContainer.DetectId()));
-        builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
-        builder.AddUi();
-        return builder;
+        var sidecarWait = TimeSpan.FromSeconds(settings.Dapr.SidecarWaitSeconds);
+        using var wait = new CancellationTokenSource(sidecarWait);
+        try
+        {
+            await dapr.WaitForSidecarAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new DaprUnavailableException($"no Dapr sidecar answered within {sidecarWait.TotalSeconds:0}s (AutoHeal:Dapr:SidecarWaitSeconds; DAPR_HTTP_ENDPOINT / DAPR_HTTP_PORT, default http://localhost:3500): distributed mode runs next to daprd");
+        }
+    }
+
+    private static async Task AddSettingsAsync(this IServiceCollection services, IDocumentStore store, Settings settings, string where)
+    {
+        var live = new SettingsService(store);
+        await live.InitializeAsync(settings.ToConfig(), CancellationToken.None);
+        if (live.FromStore)
+        {
+            Console.WriteLine($"autoheal: using {where}; appsettings give only the defaults.");
+        }
+
+        services.AddSharedSettings(live);
+    }
+
+    private static DockerRuntime DockerRuntimeOf(Settings settings) =>
+        new(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint, settings.Docker.HostName);
+
+    private static HostIdentity HostOf(Settings settings) => new(settings.Docker.HostName, SelfContainer.DetectId());
+
+    private static void AddWebDefaults(this WebApplicationBuilder builder, Settings settings)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+            && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls("http://+:8080");
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ApiModule.MaxBodyBytes);
+        if (settings.Metrics.Port > 0)
+        {
+            builder.Services.AddMetricServer(o => o.Port = (ushort)settings.Metrics.Port);
+        }
+
+        builder.Services.AddSingleton(TimeProvider.System);
     }
 }

@@ -1,6 +1,4 @@
-using AutoHeal.Api;
 using AutoHeal.Host;
-using AutoHeal.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
@@ -28,8 +26,7 @@ try
     }
     else
     {
-        await builder.AddAutoHealDefaultsAsync(settings);
-        builder.AddEmbeddedRoles(settings);
+        await builder.AddEmbeddedAsync(settings);
     }
 }
 catch (DaprUnavailableException ex)
@@ -56,8 +53,7 @@ if (settings.OnDapr)
 }
 else
 {
-    app.MapApi();
-    app.MapUi();
+    app.MapEmbedded();
 }
 
 try

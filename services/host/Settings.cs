@@ -5,7 +5,9 @@ using Microsoft.Extensions.Configuration;
 namespace AutoHeal.Host;
 
 /// <summary>All settings, bound and validated before anything starts.</summary>
-internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics, DaprOptions Dapr)
+internal sealed partial record Settings(
+    AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics,
+    DaprOptions Dapr, UiOptions Ui, string? AppApiToken)
 {
     /// <summary>
     /// Binds every section strictly (unknown keys are errors, so a typo is never silently ignored)
@@ -21,7 +23,9 @@ internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Dock
         var restart = Bind<RestartConfig>(configuration, "AutoHeal:Restart", errors);
         var api = Bind<ApiOptions>(configuration, ApiOptions.Section, errors);
         var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section, errors);
-        Bind<UiOptions>(configuration, UiOptions.Section, errors);
+        var ui = Bind<UiOptions>(configuration, UiOptions.Section, errors);
+        // Dapr's token for calls from the sidecar (an environment variable of daprd and the app alike).
+        var appApiToken = configuration["APP_API_TOKEN"] is { Length: > 0 } t ? t : null;
         if (docker.Endpoint is { Length: > 0 } endpoint
             && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "unix" or "tcp" or "http" or "https" or "npipe"))
         {
@@ -44,7 +48,7 @@ internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Dock
                 }
             }
 
-            if (Roles.Parse(root.Roles).Watcher && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("APP_API_TOKEN")))
+            if (Roles.Parse(root.Roles).Watcher && appApiToken is null)
             {
                 errors.Add("APP_API_TOKEN must be set for the watcher role on Dapr (give the same value to its daprd): the watcher's routes restart containers, and only calls carrying it reach them");
             }
@@ -59,7 +63,7 @@ internal sealed partial record Settings(AutoHealOptions Root, DockerOptions Dock
             }
         }
 
-        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics, dapr), errors);
+        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics, dapr, ui, appApiToken), errors);
     }
 
     /// <summary>The roles this process runs.</summary>

@@ -11,11 +11,8 @@ namespace AutoHeal.Ui;
 /// <summary>Registers and maps the dashboard at <c>/</c>. It talks to the API only through the Refit client.</summary>
 public static class UiModule
 {
-    /// <summary>The configuration key that points the dashboard at another API than this process's own.</summary>
-    public const string ApiBaseUrlKey = "AutoHeal:Ui:ApiBaseUrl";
-
-    /// <summary>The dashboard's services.</summary>
-    public static IHostApplicationBuilder AddUi(this IHostApplicationBuilder builder)
+    /// <summary>The dashboard's services; it reaches the API at <paramref name="apiBaseUrl"/>, or this process's own on loopback when null.</summary>
+    public static IHostApplicationBuilder AddUi(this IHostApplicationBuilder builder, string? apiBaseUrl)
     {
         // Static web assets of this library (wwwroot) are found through the build's runtime manifest only in
         // Development by default; the tests and `dotnet run` start autoheal in Production from the build
@@ -29,7 +26,7 @@ public static class UiModule
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(ApiAddress.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
-        services.AddSingleton(sp => new ApiAddress(builder.Configuration[ApiBaseUrlKey], sp));
+        services.AddSingleton(sp => new ApiAddress(apiBaseUrl, sp));
         services.AddScoped<UiSession>(); // scoped = one per circuit, i.e. per browser tab
         return builder;
     }

@@ -28,8 +28,20 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: custom health check loop failed")]
     public static partial void ProbeFailed(ILogger logger, string container, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: custom health check {Check} (from {Source}) started")]
+    public static partial void ProbeStarted(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, string check, string source);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: custom health check {Check} (from {Source}) stopped")]
+    public static partial void ProbeStopped(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, string check, string source);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: custom health check passing: {Detail}")]
+    public static partial void ProbePassing(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, string detail);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: health check failed ({Failures}/{Retries}): {Detail}")]
     public static partial void ProbeFailedOnce(ILogger logger, string container, int failures, int retries, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not publish the {Kind} signal of {Container} to container-signals; retrying in {Delay}: {Error}")]
+    public static partial void SignalNotPublished(ILogger logger, AutoHeal.Domain.Guardians.SignalKind kind, string container, TimeSpan delay, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
     public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);

@@ -17,22 +17,19 @@ namespace AutoHeal.Watcher;
 /// a row reaching its retries, outside its start period) is a signal to the guardian, like Docker's.
 /// </summary>
 public sealed class ProbeScheduler(
-    ContainerWatcher watcher,
+    IContainerCatalog catalog,
+    SignalPublisher signals,
     IContainerRuntime runtime,
     IProbeDefinitions definitions,
-    IAutoHealStore store,
-    IEventSink sink,
+    IEventRecorder events,
+    IHttpClientFactory http,
     TimeProvider time,
     ILogger<ProbeScheduler> logger) : BackgroundService
 {
+    /// <summary>The named <see cref="HttpClient"/> of the HTTP checks (no proxy, no redirects, no time-out of its own: each check has its own).</summary>
+    public const string HttpClientName = "autoheal-probes";
+
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(1);
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectTimeout = TimeSpan.FromSeconds(30),
-    }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
     private readonly ConcurrentDictionary<string, Probe> _probes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedLabels = new(StringComparer.Ordinal);
@@ -73,9 +70,9 @@ public sealed class ProbeScheduler(
     {
         var defined = await definitions.ByContainerNameAsync(ct);
         var wanted = new Dictionary<string, (ContainerInfo Container, ProbeSpec Spec)>(StringComparer.Ordinal);
-        foreach (var c in watcher.Containers)
+        foreach (var c in catalog.Containers)
         {
-            if (c.Status != ContainerStatus.Running || !watcher.Select(c).Monitored)
+            if (c.Status != ContainerStatus.Running || !catalog.Select(c).Monitored)
             {
                 continue;
             }
@@ -93,6 +90,7 @@ public sealed class ProbeScheduler(
             {
                 probe.Stop();
                 _probes.TryRemove(name, out _);
+                Log.ProbeStopped(logger, probe.Container.Key, probe.Spec.Describe(), probe.Spec.Source);
             }
         }
 
@@ -103,6 +101,7 @@ public sealed class ProbeScheduler(
                 var probe = new Probe(this, container, spec);
                 _probes[name] = probe;
                 probe.Start();
+                Log.ProbeStarted(logger, container.Key, spec.Describe(), spec.Source);
             }
         }
     }
@@ -118,15 +117,14 @@ public sealed class ProbeScheduler(
             {
                 try
                 {
-                    var saved = await store.AppendEventsAsync([new AutoHealEvent
+                    await events.RecordAsync([new AutoHealEvent
                     {
                         At = time.GetUtcNow(),
                         Kind = EventKind.LabelInvalid,
-                        Key = watcher.KeyOf(c),
+                        Key = c.Key,
                         ContainerId = c.Id,
                         Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
                     }], ct);
-                    await sink.PublishAsync(saved, ct);
                     _reportedLabels.Add(reportKey);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -149,8 +147,9 @@ public sealed class ProbeScheduler(
             switch (spec.Kind)
             {
                 case ProbeKind.Http:
+                    using (var client = http.CreateClient(HttpClientName))
                     using (var request = new HttpRequestMessage(new HttpMethod(spec.Method), spec.Url))
-                    using (var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, either.Token))
+                    using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, either.Token))
                     {
                         var code = (int)response.StatusCode;
                         var statusOk = spec.ExpectedStatus is { } expected ? code == expected : code is >= 200 and < 400;
@@ -206,9 +205,13 @@ public sealed class ProbeScheduler(
 
     private void LogLoopFailed(string container, Exception ex) => Log.ProbeFailed(logger, container, ex);
 
+    private void LogPassing(ContainerInfo container, string detail) => Log.ProbePassing(logger, container.Key, detail);
+
     private void LogFailure(string container, int failures, int retries, string detail) => Log.ProbeFailedOnce(logger, container, failures, retries, detail);
 
-    private Task PublishAsync(ContainerInfo c, SignalKind kind, string detail, CancellationToken ct) => watcher.PublishProbeAsync(c, kind, detail, ct);
+    // A check's verdict, as a signal like Docker's own health events, with the container as last seen.
+    private Task PublishAsync(ContainerInfo c, SignalKind kind, string detail, CancellationToken ct) =>
+        signals.PublishAsync(kind, catalog.Find(c.Id) ?? c, time.GetUtcNow(), ct, detail: detail);
 
     /// <summary>One container's check loop.</summary>
     private sealed class Probe(ProbeScheduler owner, ContainerInfo container, ProbeSpec spec)
@@ -279,6 +282,7 @@ public sealed class ProbeScheduler(
                 {
                     var wasUnhealthy = _healthy == false;
                     _healthy = true;
+                    owner.LogPassing(container, detail);
                     if (wasUnhealthy)
                     {
                         await owner.PublishAsync(container, SignalKind.Healthy, detail, ct);

@@ -1,3 +1,5 @@
+using System.Net;
+using AutoHeal.Core.Containers;
 using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,18 +9,45 @@ namespace AutoHeal.Watcher;
 /// <summary>Registers the watcher role.</summary>
 public static class WatcherModule
 {
-    /// <summary>The event stream and reconcile sweep for one Docker host.</summary>
-    public static IHostApplicationBuilder AddWatcher(this IHostApplicationBuilder builder, WatcherSettings settings)
+    /// <summary>
+    /// The event stream, the reconcile sweep and the custom checks for one Docker host, in cohesive parts.
+    /// Expects the host's engine (<c>AddLocalEngine</c>), an <see cref="ISignalBus"/>, an
+    /// <see cref="ISettingsSource"/>, the <see cref="IProbeDefinitions"/>, an <see cref="IEventRecorder"/> and a <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddWatcher(this IHostApplicationBuilder builder)
     {
         WatcherMetrics.Initialize();
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<EngineStatus>();
-        builder.Services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<EngineStatus>());
-        builder.Services.AddSingleton<ContainerWatcher>();
-        builder.Services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<ContainerWatcher>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ContainerWatcher>());
-        builder.Services.AddSingleton<ProbeScheduler>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProbeScheduler>());
+        var services = builder.Services;
+        services.AddSingleton(sp =>
+        {
+            var catalog = new ContainerCatalog(sp.GetRequiredService<ISettingsSource>());
+            var host = sp.GetRequiredService<HostIdentity>();
+            catalog.SetSelf(host.Name, host.SelfContainerId);
+            return catalog;
+        });
+        services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<ContainerCatalog>());
+        services.AddSingleton<EngineStatus>();
+        services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<EngineStatus>());
+        services.AddSingleton<SignalPublisher>();
+        services.AddSingleton<ContainerInspector>();
+        services.AddSingleton<ContainerQueues>();
+        services.AddSingleton<EngineEventHandler>();
+        services.AddSingleton<ReconcileSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReconcileSweep>());
+        services.AddSingleton<EngineEventLoop>();
+        services.AddHostedService(sp => sp.GetRequiredService<EngineEventLoop>());
+        services.AddHttpClient(ProbeScheduler.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+                AutomaticDecompression = DecompressionMethods.None,
+            })
+            .RemoveAllLoggers(); // a line per check would drown the log
+        services.AddSingleton<ProbeScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProbeScheduler>());
         return builder;
     }
 }

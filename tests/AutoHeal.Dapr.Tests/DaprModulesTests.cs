@@ -1,45 +1,140 @@
+using System.Reflection;
+using System.Text;
+using AutoHeal.Contracts.Api;
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Core;
+using AutoHeal.Core.Settings;
+using AutoHeal.Dapr.Tests.Fakes;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
+using AutoHeal.Healer;
 using AutoHeal.Healer.Dapr;
 using AutoHeal.TestUtils.Fakes;
 using Dapr.Actors;
 using Dapr.Actors.Runtime;
+using Dapr.Client;
+using Dapr.Workflow.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace AutoHeal.Dapr.Tests;
 
 /// <summary>
-/// The healer role on Dapr as the host composes it: everything Dapr activates later (the actor, the
-/// workflow's activities) can be built from the container, so a missing registration fails here and
-/// not on the first heal in production. No sidecar is needed to build them.
+/// The healer role on Dapr as the host composes it (<c>AddDaprTransport</c>, <c>AddDaprHealer</c>), with only what
+/// a sidecar would provide stood in for: what Dapr activates later (the actor, the workflow's activities, by name
+/// from the SDK's own registry) is built from this container and does its job, so a missing or wrong registration
+/// fails here and not at the first heal in production.
 /// </summary>
 public sealed class DaprModulesTests
 {
     [Fact]
-    public void The_healer_role_builds_its_actor_and_every_activity_from_the_container()
+    public async Task Every_activity_the_heal_workflow_calls_comes_from_the_healer_roles_registry_and_together_they_heal_a_crash()
+    {
+        await using var rig = await WorkflowHealRig.StartAsync();
+        using var services = HealerRole(rig.Clock, builder =>
+        {
+            builder.Services.AddSingleton<IHealHosts>(rig.Watcher); // the watcher, reached without a sidecar
+            builder.Services.AddSingleton<IGuardians>(rig.Guardians); // the actors, answered as a guardian does
+        }, out _);
+        var registry = new SdkActivities(services);
+        rig.ActivitySource = registry.Create;
+        rig.Runtime.Add(rig.Runtime.Running(WorkflowRig.Id, WorkflowRig.Name));
+        await rig.SignalAsync(SignalKind.Observed);
+        rig.Runtime.Exit(WorkflowRig.Name, 1);
+        var job = Assert.Single((await rig.SignalAsync(SignalKind.Died, 1)).Decisions.OfType<StartHeal>()).Job;
+
+        await rig.HealAsync(job);
+
+        Assert.Equal(HealStep.Healed, Assert.Single(rig.Results));
+        Assert.Single(rig.Runtime.Restarts);
+        Assert.Equal(
+            [nameof(EnterSlotActivity), nameof(RecheckActivity), nameof(ReportActivity), nameof(RestartActivity), nameof(LeaveSlotActivity),
+                nameof(ReportActivity), nameof(VerifyActivity), nameof(ReportActivity)],
+            rig.Runs[0].ActivityNames);
+        Assert.Equal(rig.Runs[0].ActivityNames, registry.Created); // each call created anew by the registry, as the worker does
+    }
+
+    [Fact]
+    public async Task The_actor_built_from_the_healer_roles_services_logs_its_events_publishes_them_to_heal_events_and_counts_its_heals()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(WorkflowRig.Start);
+        var workflows = new RecordingHealWorkflows();
+        var log = new SurfaceLog();
+        using var services = HealerRole(clock, builder =>
+        {
+            builder.Services.AddSingleton<IHealWorkflows>(workflows); // the workflow engine is the sidecar's
+            builder.Logging.AddProvider(log);
+        }, out var dapr);
+        var name = $"modules-{Guid.NewGuid():N}"[..20];
+        var key = new Domain.Containers.ContainerKey("local", name);
+        var host = ActorHost.CreateForTest<ContainerActor>(new ActorTestOptions { ActorId = DaprIds.Actor(key), TimerManager = new RecordingTimerManager(clock) });
+        // As Dapr activates it (ActivatorUtilities, with its host), but with its state in memory instead of the sidecar.
+        var actor = new ContainerActor(host, services.GetRequiredService<GuardianTurn>(), services.GetRequiredService<IHealWorkflows>(),
+            services.GetRequiredService<TimeProvider>(), new InMemoryActorStateManager(DaprWire.Json));
+        var facts = new Domain.Ports.ContainerInfo { Host = "local", Id = "c1", Name = name, ImageId = "sha256:i", Status = Domain.Containers.ContainerStatus.Exited, ExitCode = 1 }
+            .ToFacts(new Domain.Selection.SelectionVerdict(true, "label autoheal=true"));
+
+        await actor.TellAsync(new ContainerSignal(key, SignalKind.Died, clock.GetUtcNow(), facts) { ExitCode = 1 });
+        var job = Assert.Single(workflows.Of(RecordingHealWorkflows.Start)).JobId;
+        await actor.TellAsync(new HealReport(key, job, HealStep.BeginRestart));
+        await actor.TellAsync(new HealReport(key, job, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
+        await actor.TellAsync(new HealReport(key, job, HealStep.Healed) { Detail = "healed: running 0.2s after the restart" });
+
+        var published = dapr.Published.Where(p => p.Topic == DaprNames.EventsTopic).ToList();
+        Assert.Equal(["heal_scheduled", "restarting", "healed"], published.Select(p => System.Text.Json.JsonDocument.Parse(p.Json).RootElement.GetProperty("kind").GetString()));
+        Assert.All(published, p => Assert.Equal((DaprNames.PubSub, key.ToString()), (p.PubSub, p.Metadata["partitionKey"])));
+        Assert.Contains(log.Lines, l => l.Message == $"{key}: Healed: healed: running 0.2s after the restart");
+        Assert.Contains($"autoheal_container_restarts_total{{container=\"{name}\",reason=\"crash\",outcome=\"healed\"}} 1", await MetricsTextAsync());
+    }
+
+    /// <summary>The healer role's services; <paramref name="standIns"/> replaces what the sidecar provides.</summary>
+    private static ServiceProvider HealerRole(TimeProvider clock, Action<HostApplicationBuilder> standIns, out InMemoryDaprClient dapr)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ISettingsSource>(new FixedSettingsSource());
+        builder.Services.AddSingleton(clock);
+        dapr = new InMemoryDaprClient(DaprWire.Json);
+        builder.Services.AddSharedSettings(new SettingsService(new DaprDocumentStore(dapr)));
         builder.AddDaprTransport();
         builder.AddDaprHealer();
-        using var services = builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        builder.Services.AddSingleton<DaprClient>(dapr);
+        standIns(builder);
+        return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
 
-        var host = ActorHost.CreateForTest<ContainerActor>(new ActorTestOptions { ActorId = new ActorId("local:web") });
-        var actor = ActivatorUtilities.CreateInstance<ContainerActor>(services, host);
-        Assert.Equal("local:web", actor.Id.GetId());
+    private static async Task<string> MetricsTextAsync()
+    {
+        using var stream = new MemoryStream();
+        await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
 
-        foreach (var activity in new[] { typeof(RecheckActivity), typeof(RestartActivity), typeof(VerifyActivity), typeof(ReportActivity) })
+    /// <summary>
+    /// The Dapr workflow worker's own activity registry (internal to the SDK, reached by reflection): it creates an
+    /// activity by the name the workflow calls, from the container, exactly as the worker does.
+    /// </summary>
+    private sealed class SdkActivities(IServiceProvider services)
+    {
+        private readonly object _factory = services.GetRequiredService(
+            typeof(IWorkflowActivity).Assembly.GetType("Dapr.Workflow.Worker.IWorkflowsFactory", throwOnError: true)!);
+
+        public List<string> Created { get; } = [];
+
+        public IWorkflowActivity? Create(string name)
         {
-            Assert.NotNull(ActivatorUtilities.CreateInstance(services, activity));
-        }
+            var tryCreate = _factory.GetType().GetMethod("TryCreateActivity", BindingFlags.Public | BindingFlags.Instance)
+                ?? throw new InvalidOperationException("the SDK's activity registry has no TryCreateActivity (a new SDK version?)");
+            object?[] args = [new TaskIdentifier(name), services, null, null];
+            if (tryCreate.Invoke(_factory, args) is true && args[2] is IWorkflowActivity activity)
+            {
+                Created.Add(name);
+                return activity;
+            }
 
-        // Events go to the log, the healer's metrics and heal-events.
-        var sinks = services.GetServices<IEventSinkPart>().Select(p => p.GetType().Name).ToList();
-        Assert.Contains(nameof(DaprEventPublisher), sinks);
-        Assert.Contains("HealerMetrics", sinks);
-        Assert.Contains("LoggingEventSink", sinks);
-        Assert.IsType<ActorGuardians>(services.GetRequiredService<IGuardians>());
+            throw new InvalidOperationException($"the healer role registers no activity named '{name}': {(args[3] as Exception)?.Message}");
+        }
     }
 }

@@ -70,7 +70,8 @@ public sealed class DistributedHealTests(DistributedPipeline pipeline) : IClassF
         await run.Completion;
         Assert.Equal((WorkflowRuntimeStatus.Completed, HealStep.Healed), (run.Status, run.Result));
         Assert.Equal(
-            [nameof(RecheckActivity), nameof(ReportActivity), nameof(RestartActivity), nameof(ReportActivity), nameof(VerifyActivity), nameof(ReportActivity)],
+            [nameof(EnterSlotActivity), nameof(RecheckActivity), nameof(ReportActivity), nameof(RestartActivity), nameof(LeaveSlotActivity),
+                nameof(ReportActivity), nameof(VerifyActivity), nameof(ReportActivity)],
             run.Context.ActivityNames);
         Assert.All(run.Context.Calls, c => Assert.True(c.Attempts == 1 && c.Failure is null, c.ToString()));
         if ((await pipeline.Actors.ActiveRemindersAsync(key)).Count > 0)

@@ -3,6 +3,7 @@ using AutoHeal.Contracts.Dapr;
 using AutoHeal.Dapr.Tests.Fakes;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
+using AutoHeal.Healer;
 using AutoHeal.Healer.Dapr;
 using AutoHeal.TestUtils.Fakes;
 
@@ -16,6 +17,8 @@ namespace AutoHeal.Dapr.Tests;
 /// </summary>
 public sealed class HealWorkflowTests
 {
+    private const string Enter = nameof(EnterSlotActivity);
+    private const string Leave = nameof(LeaveSlotActivity);
     private const string Recheck = nameof(RecheckActivity);
     private const string Restart = nameof(RestartActivity);
     private const string Verify = nameof(VerifyActivity);
@@ -88,7 +91,7 @@ public sealed class HealWorkflowTests
         await rig.HealAsync(job);
 
         var run = Assert.Single(rig.Runs);
-        Assert.Equal([Recheck, Report, Restart, Report, Verify, Report], run.ActivityNames);
+        Assert.Equal([Enter, Recheck, Report, Restart, Leave, Report, Verify, Report], run.ActivityNames);
         Assert.DoesNotContain(run.Calls, c => c.Name == ScriptedCall.Timer); // the first heal of an incident does not wait
         Assert.Equal(HealStep.Healed, Assert.Single(rig.Results));
         Assert.Equal(["waiting", "rechecking", "restarting", "verifying", "Healed"], run.Statuses);
@@ -132,7 +135,7 @@ public sealed class HealWorkflowTests
         Assert.Equal(ScriptedCall.Timer, calls[0].Name);
         Assert.Equal(second.DueAt.UtcDateTime, calls[0].FireAt);
         Assert.Equal(DateTimeKind.Utc, calls[0].FireAt!.Value.Kind);
-        Assert.Equal([Recheck, Report, Restart, Report, Verify, Report], rig.Runs[1].ActivityNames);
+        Assert.Equal([Enter, Recheck, Report, Restart, Leave, Report, Verify, Report], rig.Runs[1].ActivityNames);
         Assert.Equal(second.DueAt, rig.Runtime.Restarts[1].At); // not a moment before its due time
         Assert.Equal(HealStep.Healed, rig.Results[1]);
     }
@@ -200,17 +203,17 @@ public sealed class HealWorkflowTests
 
         await rig.HealAsync(job);
 
-        Assert.Equal([Recheck, Report], rig.Runs[0].ActivityNames);
+        Assert.Equal([Enter, Recheck, Leave, Report], rig.Runs[0].ActivityNames);
         var report = Assert.Single(rig.Guardians.Reports);
         Assert.Equal(HealStep.Cancelled, report.Step);
         Assert.Equal("heal not needed: it is running again on its own", report.Detail);
         Assert.Empty(rig.Runtime.Restarts);
-        Assert.DoesNotContain(rig.Watcher.Requests, r => r.StartsWith("POST", StringComparison.Ordinal));
+        Assert.DoesNotContain(rig.Watcher.Requests, r => r.Contains("/restart", StringComparison.Ordinal));
         Assert.Equal(HealStep.Cancelled, rig.Results[0]);
     }
 
     [Fact]
-    public async Task An_operators_stop_while_the_heal_waits_for_its_restart_slot_calls_the_heal_off()
+    public async Task An_operators_stop_between_the_recheck_and_the_restart_calls_the_heal_off()
     {
         await using var rig = await WorkflowHealRig.StartAsync();
         rig.Runtime.Add(rig.Runtime.Running(WorkflowRig.Id, WorkflowRig.Name) with { HasHealthCheck = true, Health = Domain.Containers.HealthStatus.Healthy });
@@ -218,7 +221,7 @@ public sealed class HealWorkflowTests
         rig.Clock.Advance(TimeSpan.FromSeconds(30));
         rig.Runtime.SetHealth(WorkflowRig.Name, Domain.Containers.HealthStatus.Unhealthy);
         var job = Assert.Single((await rig.SignalAsync(SignalKind.Unhealthy)).Decisions.OfType<StartHeal>()).Job;
-        // Between the recheck and the restart (while the watcher's slots are taken), the operator stops it.
+        // Between the recheck and the restart (the guardian's answer crossing the network), the operator stops it.
         rig.Guardians.OnReport = r =>
         {
             if (r.Step == HealStep.BeginRestart)
@@ -231,7 +234,7 @@ public sealed class HealWorkflowTests
 
         Assert.Empty(rig.Runtime.Restarts);
         Assert.Equal([HealStep.BeginRestart, HealStep.Cancelled], rig.Guardians.Reports.Select(r => r.Step));
-        Assert.StartsWith("heal called off: the container changed while waiting for a restart slot (now exited", rig.Guardians.Reports[1].Detail);
+        Assert.StartsWith("heal called off: the container changed since it was rechecked (now exited", rig.Guardians.Reports[1].Detail);
     }
 
     [Fact]
@@ -241,8 +244,8 @@ public sealed class HealWorkflowTests
         await StartRunningAsync(rig);
         var job = await CrashAsync(rig);
         var seen = rig.Runtime.Get(WorkflowRig.Name);
-        var request = new RestartRequest(job with { Stage = HealStage.Restarting }, new ContainerSeen(seen.Status, seen.StartedAt));
-        var activity = new RestartActivity(rig.Watcher, rig.Clock);
+        var request = new RestartRequest(job with { Stage = HealStage.Restarting }, seen.Seen);
+        var activity = new RestartActivity(rig.Steps);
 
         rig.Clock.Advance(TimeSpan.FromSeconds(1));
         var first = await activity.RunAsync(null!, request);
@@ -264,7 +267,7 @@ public sealed class HealWorkflowTests
 
         await rig.HealAsync(await CrashAsync(rig));
 
-        Assert.Equal([Recheck, Report, Restart, Report], rig.Runs[0].ActivityNames);
+        Assert.Equal([Enter, Recheck, Report, Restart, Leave, Report], rig.Runs[0].ActivityNames);
         var failed = rig.Guardians.Reports[^1];
         Assert.Equal(HealStep.RestartFailed, failed.Step);
         Assert.Equal("Docker refused the restart: cannot start: port is already allocated", failed.Detail);
@@ -273,9 +276,9 @@ public sealed class HealWorkflowTests
     }
 
     [Theory]
-    [InlineData(Recheck, new[] { Recheck, Report })]
-    [InlineData(Restart, new[] { Recheck, Report, Restart, Report })]
-    [InlineData(Verify, new[] { Recheck, Report, Restart, Report, Verify, Report })]
+    [InlineData(Recheck, new[] { Enter, Recheck, Leave, Report })]
+    [InlineData(Restart, new[] { Enter, Recheck, Report, Restart, Leave, Report })]
+    [InlineData(Verify, new[] { Enter, Recheck, Report, Restart, Leave, Report, Verify, Report })]
     public async Task A_watcher_activity_that_fails_after_its_retries_calls_the_heal_off_naming_the_watcher(string failing, string[] calls)
     {
         await using var rig = await WorkflowHealRig.StartAsync();
@@ -332,7 +335,7 @@ public sealed class HealWorkflowTests
 
         await rig.HealAsync(resumed);
 
-        Assert.Equal([Restart, Report, Verify, Report], rig.Runs[0].ActivityNames);
+        Assert.Equal([Enter, Restart, Leave, Report, Verify, Report], rig.Runs[0].ActivityNames);
         Assert.Equal("restarted before AutoHeal stopped", rig.Guardians.Reports[^2].Detail);
         Assert.Equal(rig.Clock.GetUtcNow(), rig.Guardians.Reports[^2].ContainerStartedAt);
         Assert.Equal(HealStep.Healed, rig.Guardians.Reports[^1].Step);
@@ -348,13 +351,35 @@ public sealed class HealWorkflowTests
 
         await rig.HealAsync(await CrashAsync(rig));
 
-        Assert.Equal([Recheck, Report], rig.Runs[0].ActivityNames);
+        Assert.Equal([Enter, Recheck, Report, Leave], rig.Runs[0].ActivityNames);
         var (report, accepted) = Assert.Single(rig.Guardians.Answers);
         Assert.Equal(HealStep.BeginRestart, report.Step);
         Assert.False(accepted);
         Assert.Equal(HealStep.Cancelled, rig.Results[0]);
         Assert.Empty(rig.Runtime.Restarts);
-        Assert.DoesNotContain(rig.Watcher.Requests, r => r.StartsWith("POST", StringComparison.Ordinal));
+        Assert.DoesNotContain(rig.Watcher.Requests, r => r.Contains("/restart", StringComparison.Ordinal));
+        Assert.Equal(0, rig.Watcher.SlotsHeld); // given back
+    }
+
+    [Fact]
+    public async Task A_heal_waits_for_a_restart_slot_held_by_another_heal_on_the_same_host_before_it_rechecks()
+    {
+        await using var rig = await WorkflowHealRig.StartAsync(maxConcurrentRestarts: 1);
+        await StartRunningAsync(rig);
+        var other = rig.Watcher.For(WorkflowRig.HostName);
+        Assert.True(await other.EnterSlotAsync("host-1/other#1", TimeSpan.FromMinutes(5), TimeSpan.Zero, CancellationToken.None));
+        var job = await CrashAsync(rig);
+
+        var heal = rig.HealAsync(job);
+        await Eventually.TrueAsync(() => rig.Watcher.Requests.Any(r => r == "POST /watcher/slots"), "the heal to ask for a slot");
+        await Eventually.StaysTrueAsync(() => !heal.IsCompleted && rig.Runtime.Restarts.Count == 0 && rig.Guardians.Reports.Count == 0,
+            "no recheck, report or restart while the other heal holds the only slot");
+        await other.LeaveSlotAsync("host-1/other#1", CancellationToken.None);
+        await heal;
+
+        Assert.Single(rig.Runtime.Restarts);
+        Assert.Equal(HealStep.Healed, rig.Results[0]);
+        Assert.Equal(0, rig.Watcher.SlotsHeld);
     }
 
     [Fact]
@@ -366,7 +391,7 @@ public sealed class HealWorkflowTests
         await rig.HealAsync(await CrashAsync(rig));
 
         var calls = rig.Runs[0].Calls.Where(c => c.Name != ScriptedCall.Timer).ToList();
-        Assert.Equal(6, calls.Count);
+        Assert.Equal(8, calls.Count);
         Assert.All(calls, c =>
         {
             var policy = c.Options?.RetryPolicy;

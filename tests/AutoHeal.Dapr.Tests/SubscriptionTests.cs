@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AutoHeal.Api;
+using AutoHeal.Core.Settings;
 using AutoHeal.Api.Dapr;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Contracts.Dapr;
@@ -14,7 +15,6 @@ using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Healer.Dapr;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils;
 using Dapr.Actors.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,11 +26,11 @@ namespace AutoHeal.Dapr.Tests;
 /// mapping (<c>UseCloudEvents</c>, <c>MapSubscribeHandler</c>, the signal subscription, the event
 /// projection). Signals go through the real <see cref="ActorGuardians"/> to real <see cref="ContainerActor"/>s
 /// (made with <c>ActorHost.CreateForTest</c>, state in memory); events land in the api role's real SQLite
-/// event log, read back through its <see cref="DaprStore"/> as <c>GET /api/events</c> reads it.
+/// event log, read back as <c>GET /api/events</c> reads it.
 /// </summary>
 public sealed class SubscriptionTests : IAsyncLifetime
 {
-    private readonly SurfaceTempFolder _folder = new();
+    private readonly TempFolder _folder = new();
     private readonly SurfaceActors _actors = new();
     private SqliteStore _eventLog = null!;
     private SurfaceHost _host = null!;
@@ -39,9 +39,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
     {
         // As the api role composes its store: shared documents in the Dapr state store, the event log in its own SQLite file.
         _eventLog = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
-        var apiEventLog = new ApiEventLog(_eventLog);
-        var store = new DaprStore(new InMemoryDaprClient(DaprWire.Json), apiEventLog);
-        var settings = new SettingsService(store);
+        var settings = new SettingsService(new DaprDocumentStore(new InMemoryDaprClient(DaprWire.Json)));
         await settings.InitializeAsync(new AutoHealConfig(), CancellationToken.None);
         _host = await SurfaceHost.StartAsync(
             builder =>
@@ -50,8 +48,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton<IActorProxyFactory>(_actors);
                 services.AddSingleton<IGuardians, ActorGuardians>();
-                services.AddSingleton<IAutoHealStore>(store);
-                services.AddSingleton(apiEventLog);
+                services.AddSingleton<IEventLog>(_eventLog);
                 services.AddSingleton(settings);
                 services.AddSingleton<ISettingsSource>(settings);
                 services.AddSingleton<WebhookNotifier>();
@@ -212,7 +209,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
 
         Assert.Equal(("SUCCESS", "SUCCESS"), (first.GetProperty("status").GetString(), second.GetProperty("status").GetString()));
         // Read as GET /api/events does: through the api role's store.
-        var log = await _host.Get<IAutoHealStore>().ReadEventsAsync(new EventQuery { Container = "shop" }, CancellationToken.None);
+        var log = await _host.Get<IEventLog>().ReadEventsAsync(new EventQuery { Container = "shop" }, CancellationToken.None);
         Assert.Equal(2, log.Count);
         Assert.Equal([EventKind.Healed, EventKind.Restarting], log.Select(e => e.Kind)); // newest first
         Assert.All(log, e => Assert.True(e.Id > 0));

@@ -16,7 +16,7 @@ namespace AutoHeal.Dapr.Tests;
 /// <summary>One watcher over the real Docker engine for the class; the containers the tests made are removed at the end.</summary>
 public sealed class WatcherFixture : IAsyncLifetime
 {
-    private readonly SurfaceTempFolder _folder = new();
+    private readonly TempFolder _folder = new();
     private SqliteStore? _store;
     private DockerRuntime? _runtime;
     private SurfaceHost? _host;
@@ -30,7 +30,7 @@ public sealed class WatcherFixture : IAsyncLifetime
 
     public IContainerRuntime Runtime => _runtime!;
 
-    public IAutoHealStore Store => _store!;
+    public IDocumentStore Store => _store!;
 
     /// <summary>Plain HTTP to the watcher's routes, for what the product's client never sends.</summary>
     public HttpClient Http => _host!.Client;
@@ -48,7 +48,7 @@ public sealed class WatcherFixture : IAsyncLifetime
         }
 
         _store = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
-        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint);
+        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint, SurfaceWatcher.HostName);
         _host = await SurfaceWatcher.StartAsync(_runtime, _store, Bus);
         Client = new WatcherClient(_host.Client, $"test://{DaprNames.WatcherAppId(SurfaceWatcher.HostName)}");
     }
@@ -128,9 +128,11 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         var before = (await watcher.Client.InspectAsync(id, None))!;
         var startedBefore = await DockerCli.StartedAtAsync(name);
 
-        await watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), None);
+        var restarted = await watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), before.Seen, None);
 
+        Assert.Equal(RestartOutcome.Restarted, restarted.Outcome);
         var after = (await watcher.Client.InspectAsync(id, None))!;
+        Assert.Equal((after.Id, after.Status, after.StartedAt), (restarted.Container?.Id, restarted.Container?.Status, restarted.Container?.StartedAt));
         Assert.Equal(ContainerStatus.Running, after.Status);
         Assert.True(after.StartedAt > before.StartedAt, $"StartedAt {before.StartedAt:O} -> {after.StartedAt:O}");
         Assert.NotEqual(startedBefore, await DockerCli.StartedAtAsync(name));
@@ -148,36 +150,45 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         // Someone restarted it since the heal looked at it: the heal's restart is called off.
         await DockerCli.RunAsync("restart", "-t", "1", name);
         var afterOperator = await DockerCli.StartedAtAsync(name);
-        var changed = await Assert.ThrowsAsync<ContainerChangedException>(
-            () => watcher.Client.RestartIfUnchangedAsync(id, TimeSpan.FromSeconds(1), seen.Status, seen.StartedAt, None));
-        Assert.Contains("changed while waiting for a restart slot", changed.Message, StringComparison.Ordinal);
+        var changed = await watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), seen.Seen, None);
+        Assert.Equal(RestartOutcome.Changed, changed.Outcome);
+        Assert.StartsWith("the container changed since it was rechecked (now running, started ", changed.Detail, StringComparison.Ordinal);
+        Assert.True(changed.Container?.StartedAt > seen.StartedAt, "the answer shows the container as it is now");
         Assert.Equal(afterOperator, await DockerCli.StartedAtAsync(name));
 
         // As it is now, it is restarted.
         var now = (await watcher.Client.InspectAsync(id, None))!;
-        await watcher.Client.RestartIfUnchangedAsync(id, TimeSpan.FromSeconds(1), now.Status, now.StartedAt, None);
-        var restarted = (await watcher.Client.InspectAsync(id, None))!;
-        Assert.True(restarted.StartedAt > now.StartedAt, $"StartedAt {now.StartedAt:O} -> {restarted.StartedAt:O}");
+        var restarted = await watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), now.Seen, None);
+        Assert.Equal(RestartOutcome.Restarted, restarted.Outcome);
+        Assert.True(restarted.Container?.StartedAt > now.StartedAt, $"StartedAt {now.StartedAt:O} -> {restarted.Container?.StartedAt:O}");
 
         // Stopped by an operator meanwhile: left stopped.
         await DockerCli.RunAsync("stop", "-t", "1", name);
-        await Assert.ThrowsAsync<ContainerChangedException>(
-            () => watcher.Client.RestartIfUnchangedAsync(id, TimeSpan.FromSeconds(1), ContainerStatus.Running, restarted.StartedAt, None));
+        var stopped = await watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), restarted.Container!.Seen, None);
+        Assert.Equal((RestartOutcome.Changed, ContainerStatus.Exited), (stopped.Outcome, stopped.Container?.Status));
         Assert.Equal("exited", await DockerCli.StateAsync(name));
     }
 
     [SkippableFact]
-    public async Task A_restart_docker_refuses_comes_back_as_refused_in_dockers_words()
+    public async Task A_restart_docker_refuses_comes_back_as_refused_in_dockers_words_and_a_removed_container_as_gone()
     {
         SkipWithoutEngine();
-        var name = _docker.Name("removed");
-        var id = await _docker.StartAsync(name, "exec sleep 1000");
-        await DockerCli.RunAsync("rm", "-f", id);
+        // Created with a command that does not exist: Docker refuses to start it.
+        var broken = _docker.Name("broken");
+        var brokenId = await DockerCli.RunAsync("create", "--name", broken, "--network", "none", "--label", $"{_docker.RunLabel}={_docker.RunId}", DockerCli.Image, "/no/such/command");
+        var created = (await watcher.Client.InspectAsync(brokenId, None))!;
+        var removed = _docker.Name("removed");
+        var removedId = await _docker.StartAsync(removed, "exec sleep 1000");
+        var seenBeforeRemoval = (await watcher.Client.InspectAsync(removedId, None))!.Seen;
+        await DockerCli.RunAsync("rm", "-f", removedId);
 
-        var refused = await Assert.ThrowsAsync<WatcherRefusedException>(() => watcher.Client.RestartAsync(id, TimeSpan.FromSeconds(1), None));
+        var refused = await watcher.Client.RestartAsync(brokenId, TimeSpan.FromSeconds(1), created.Seen, None);
+        var gone = await watcher.Client.RestartAsync(removedId, TimeSpan.FromSeconds(1), seenBeforeRemoval, None);
 
-        Assert.Contains("No such container", refused.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Null(await watcher.Client.InspectAsync(id, None));
+        Assert.Equal(RestartOutcome.Refused, refused.Outcome);
+        Assert.Contains("/no/such/command", refused.Detail, StringComparison.Ordinal);
+        Assert.Equal((RestartOutcome.Gone, "the container is gone"), (gone.Outcome, gone.Detail));
+        Assert.Null(await watcher.Client.InspectAsync(removedId, None));
     }
 
     [SkippableFact]
@@ -189,13 +200,13 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         var startedAt = await DockerCli.StartedAtAsync(name);
         var info = (await watcher.Client.InspectAsync(id, None))!;
 
-        var restart = await Assert.ThrowsAsync<HttpRequestException>(() => watcher.Client.RestartAsync(id, TimeSpan.FromHours(2), None));
+        var restart = await Assert.ThrowsAsync<HttpRequestException>(() => watcher.Client.RestartAsync(id, TimeSpan.FromHours(2), info.Seen, None));
         var logs = await Assert.ThrowsAsync<HttpRequestException>(() => watcher.Client.LogTailAsync(info, 5000, None));
 
         Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (restart.StatusCode, logs.StatusCode));
         Assert.Contains("stop_timeout_seconds must be between 0 and 3600", restart.Message, StringComparison.Ordinal);
         Assert.Contains("lines must be between 1 and 1000", logs.Message, StringComparison.Ordinal);
-        foreach (var query in (string[])["expect_status=exploded", "expect_status=1", "expect_started_at=yesterday"])
+        foreach (var query in (string[])["expect_status=exploded", "expect_status=1", "expect_status=running&expect_started_at=yesterday", "stop_timeout_seconds=1"])
         {
             using var response = await watcher.Http.PostAsync(new Uri($"{WatcherRoutes.Container(id)}/restart?{query}", UriKind.Relative), null);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {(int)response.StatusCode}");
@@ -257,13 +268,16 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
 
         var bare = new WatcherClient(guarded.Client, "test://guarded");
         var noHeader = await Assert.ThrowsAsync<HttpRequestException>(() => bare.InspectAsync(id, None));
-        var noHeaderRestart = await Assert.ThrowsAsync<HttpRequestException>(() => bare.RestartAsync(id, TimeSpan.FromSeconds(1), None));
+        var noHeaderRestart = await Assert.ThrowsAsync<HttpRequestException>(
+            () => bare.RestartAsync(id, TimeSpan.FromSeconds(1), new ContainerSeen(ContainerStatus.Running, null), None));
+        var noHeaderSlot = await Assert.ThrowsAsync<HttpRequestException>(() => bare.EnterSlotAsync("local/guarded#1", TimeSpan.FromMinutes(1), TimeSpan.Zero, None));
         var wrong = await Assert.ThrowsAsync<HttpRequestException>(() => WithToken(guarded, "app-token-0123456788").InspectAsync(id, None));
         var right = await WithToken(guarded, token).InspectAsync(id, None);
 
         Assert.Equal(HttpStatusCode.Unauthorized, noHeader.StatusCode);
         Assert.Contains(WatcherRoutes.AppTokenHeader, noHeader.Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, noHeaderRestart.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, noHeaderSlot.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(startedAt, await DockerCli.StartedAtAsync(name)); // the refused restart did nothing
         Assert.Equal(id, right?.Id);
@@ -291,7 +305,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         Assert.Equal(id, catalog.Find(id[..12])?.Id);
         Assert.Equal(id, catalog.Find(id)?.Id);
         Assert.Null(catalog.Find($"elsewhere/{name}"));
-        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.KeyOf(byName!));
+        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), byName!.Key);
         Assert.True(catalog.Select(byName!).Monitored); // the default rules: opted in by the autoheal=true label
         Assert.Contains(catalog.Containers, c => c.Id == id);
         Assert.True(catalog.Current.Reachable, catalog.Current.Error);
@@ -308,7 +322,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         Assert.NotNull(catalog.Current.Since);
         Assert.Equal(id, catalog.Find(name)?.Id);
         Assert.Contains(catalog.Containers, c => c.Id == id);
-        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.KeyOf(catalog.Find(name)!));
+        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.Find(name)!.Key);
     }
 
     [SkippableFact]
@@ -329,7 +343,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         Assert.StartsWith("web2: its watcher does not answer", catalog.Current.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("local:", catalog.Current.Error, StringComparison.Ordinal);
         Assert.Equal(id, catalog.Find(name)?.Id);
-        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.KeyOf(catalog.Find(name)!));
+        Assert.Equal(new ContainerKey(SurfaceWatcher.HostName, name), catalog.Find(name)!.Key);
     }
 
     private static WatcherClient WithToken(SurfaceHost host, string token)

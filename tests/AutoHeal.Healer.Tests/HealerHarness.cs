@@ -1,8 +1,11 @@
+using AutoHeal.Core;
+using AutoHeal.Core.Containers;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
 using AutoHeal.Domain.Ports;
+using AutoHeal.Domain.Selection;
 using AutoHeal.Sqlite;
 using AutoHeal.TestUtils.Fakes;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,9 +14,9 @@ using Microsoft.Extensions.Hosting;
 namespace AutoHeal.Healer.Tests;
 
 /// <summary>
-/// The embedded healer as <see cref="HealerModule.AddHealer"/> composes it, over a fake engine, a fake clock
-/// and a real SQLite store in a temp folder. Tests play the watcher: they change the fake engine and tell
-/// the guardians what it did, with <see cref="ContainerSignal"/>s.
+/// The embedded healer as <see cref="HealerModule.AddHealer"/> composes it, started, over a fake engine (with the
+/// host's real restart slots), a fake clock and a real SQLite store in a temp folder. Tests play the watcher: they
+/// change the fake engine and tell the guardians what it did, with <see cref="ContainerSignal"/>s.
 /// </summary>
 internal sealed class HealerHarness : IAsyncDisposable
 {
@@ -61,7 +64,7 @@ internal sealed class HealerHarness : IAsyncDisposable
     {
         var owned = dataDir is null ? new TempFolder() : null;
         var clock = new ObservedClock(now ?? Start);
-        var runtime = new FakeContainerRuntime(clock);
+        var runtime = new FakeContainerRuntime(clock, HostName);
         var settings = new FixedSettingsSource(policy) { MaxConcurrentRestarts = maxConcurrentRestarts };
         var sink = new RecordingEventSink();
         var store = await SqliteStore.OpenAsync(dataDir ?? owned!.Path, retention: 10_000, CancellationToken.None);
@@ -69,12 +72,15 @@ internal sealed class HealerHarness : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddSingleton<IContainerRuntime>(runtime);
-        builder.Services.AddSingleton<IAutoHealStore>(store);
+        builder.Services.AddSingleton<IGuardianStore>(store);
         builder.Services.AddSingleton<ISettingsSource>(settings);
         builder.Services.AddSingleton<IEventSinkPart>(new SinkPart(sink));
+        builder.Services.AddEventFanOut();
+        builder.Services.AddLocalEngine(runtime, new HostIdentity(HostName, null));
         builder.AddHealer();
-        return new HealerHarness(clock, runtime, settings, sink, store, builder.Build(), owned);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new HealerHarness(clock, runtime, settings, sink, store, host, owned);
     }
 
     public static ContainerKey Key(string name) => new(HostName, name);
@@ -97,26 +103,10 @@ internal sealed class HealerHarness : IAsyncDisposable
     }
 
     /// <summary>What the watcher knows of the container: the fake engine's view, monitored.</summary>
-    public ContainerFacts Facts(string name)
-    {
-        var c = Runtime.Get(name);
-        return new ContainerFacts
-        {
-            Id = c.Id,
-            ImageId = c.ImageId,
-            Status = c.Status,
-            Health = c.Health,
-            ExitCode = c.ExitCode,
-            OomKilled = c.OomKilled,
-            RestartPolicy = c.RestartPolicy,
-            RestartCount = c.RestartCount,
-            HasHealthCheck = c.HasHealthCheck,
-            StartedAt = c.StartedAt,
-            Labels = c.Labels,
-            Monitored = true,
-            SelectionReason = "label autoheal=true",
-        };
-    }
+    public ContainerFacts Facts(string name) => Runtime.Get(name).ToFacts(Monitored);
+
+    /// <summary>The verdict of a container opted in by its label.</summary>
+    public static readonly SelectionVerdict Monitored = new(true, "label autoheal=true");
 
     /// <summary>Tells the guardian what the watcher saw, at the clock's now, with the engine's current facts.</summary>
     public Task<GuardianResult> SignalAsync(string name, SignalKind kind, int? exitCode = null, string? detail = null) =>
@@ -192,6 +182,7 @@ internal sealed class HealerHarness : IAsyncDisposable
 
         _stopped = true;
         var runner = Host.Services.GetRequiredService<InProcessHealRunner>();
+        await Host.StopAsync();
         Host.Dispose();
         var settled = DateTime.UtcNow + TimeSpan.FromSeconds(2);
         while (runner.Running > 0 && DateTime.UtcNow < settled)

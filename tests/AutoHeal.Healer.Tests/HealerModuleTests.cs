@@ -1,37 +1,30 @@
-using AutoHeal.Domain.Ports;
-using AutoHeal.Sqlite;
-using AutoHeal.TestUtils.Fakes;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Guardians;
 
 namespace AutoHeal.Healer.Tests;
 
-/// <summary>The healer as <see cref="HealerModule.AddHealer"/> composes it.</summary>
+/// <summary>The healer as <see cref="HealerModule.AddHealer"/> composes it, started and stopped as the host does.</summary>
 public sealed class HealerModuleTests
 {
     [Fact]
-    public async Task Shutting_the_healer_down_does_not_throw()
+    public async Task Stopping_the_healer_while_a_heal_waits_out_its_backoff_keeps_the_job_saved_at_its_stage_and_reports_nothing()
     {
         using var folder = new TempFolder();
-        await using var store = await SqliteStore.OpenAsync(folder.Path, 100, CancellationToken.None);
-        var clock = new ObservedClock(HealerHarness.Start);
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddLogging();
-        builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddSingleton<IContainerRuntime>(new FakeContainerRuntime(clock));
-        builder.Services.AddSingleton<IAutoHealStore>(store);
-        builder.Services.AddSingleton<ISettingsSource>(new FixedSettingsSource { MaxConcurrentRestarts = 2 });
-        builder.AddHealer();
-        var host = builder.Build();
+        await using var h = await HealerHarness.StartAsync(dataDir: folder.Path);
+        await h.AddRunningAsync("web");
+        await h.CrashAsync("web");
+        await h.WaitForEventAsync("web", EventKind.Healed);
+        h.Clock.Advance(TimeSpan.FromSeconds(2));
+        await h.CrashAsync("web"); // attempt 2 waits out its backoff
+        await Eventually.TrueAsync(() => h.Clock.PendingTimers > 0, "attempt 2 waiting out its backoff");
 
-        // What a running AutoHeal has resolved by the time it stops: the resumer and the bus take these.
-        host.Services.GetRequiredService<IGuardians>();
-        host.Services.GetRequiredService<IHealRunner>();
-        await host.StartAsync();
-        await host.StopAsync();
+        await h.StopAsync();
 
-        var error = Record.Exception(host.Dispose);
-
-        Assert.Null(error);
+        await using var reopened = await Sqlite.SqliteStore.OpenAsync(folder.Path, 10_000, CancellationToken.None);
+        var saved = await reopened.LoadGuardianAsync(HealerHarness.Key("web"), CancellationToken.None);
+        Assert.Equal((2, HealStage.Waiting), (saved?.ActiveHeal?.Attempt, saved?.ActiveHeal?.Stage));
+        var kinds = (await reopened.ReadEventsAsync(new Domain.Ports.EventQuery { Container = "web" }, CancellationToken.None)).Select(e => e.Kind);
+        Assert.Equal([EventKind.HealScheduled, EventKind.Healed, EventKind.Restarting, EventKind.HealScheduled], kinds);
+        Assert.Single(h.Runtime.Restarts);
     }
 }

@@ -10,7 +10,7 @@ namespace AutoHeal.Integration.Tests;
 public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
 {
     private readonly DockerCli _docker = engine.Docker;
-    private readonly DockerRuntime _runtime = new(DockerRuntime.DefaultEndpoint);
+    private readonly DockerRuntime _runtime = new(DockerRuntime.DefaultEndpoint, "local");
 
     public void Dispose() => _runtime.Dispose();
 
@@ -25,7 +25,7 @@ public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
 
         Assert.NotNull(info);
         Assert.Equal(id, info.Id);
-        Assert.Equal(name, info.Name);
+        Assert.Equal(new ContainerKey("local", name), info.Key); // the host as AutoHeal names it, with Docker's name
         Assert.Equal(ContainerStatus.Running, info.Status);
         Assert.Equal("web", info.Labels["team"]);
         Assert.Equal(new RestartPolicy("on-failure", 3), info.RestartPolicy);
@@ -127,7 +127,7 @@ public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
     [Fact]
     public async Task An_unreachable_engine_is_reported_as_such_with_its_endpoint()
     {
-        using var nowhere = new DockerRuntime($"unix:///tmp/{_docker.RunId}-missing.sock");
+        using var nowhere = new DockerRuntime($"unix:///tmp/{_docker.RunId}-missing.sock", "local");
 
         var ex = await Assert.ThrowsAsync<EngineUnavailableException>(() => nowhere.ListAsync(CancellationToken.None));
 

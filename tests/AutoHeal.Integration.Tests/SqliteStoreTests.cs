@@ -51,7 +51,24 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(state.RecentHeals, loaded.RecentHeals);
         Assert.Equal("true", loaded.Labels["autoheal"]);
         Assert.Equal((GuardianPhase.Healing, Condition.Crashed, 2), (loaded.Phase, loaded.Condition, loaded.HealsInIncident));
-        Assert.Single(await reopened.LoadGuardiansAsync(CancellationToken.None));
+        Assert.Single(await reopened.LoadAllGuardiansAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_guardians_of_some_containers_are_read_without_the_others()
+    {
+        await using var store = await SqliteStore.OpenAsync(_dir, 1000, CancellationToken.None);
+        var keys = Enumerable.Range(1, 5).Select(i => new ContainerKey(i % 2 == 0 ? "web2" : "local", $"app-{i}")).ToList();
+        foreach (var key in keys)
+        {
+            await store.SaveAsync(GuardianState.New(key) with { TotalHeals = keys.IndexOf(key) }, [], CancellationToken.None);
+        }
+
+        var some = await store.LoadGuardiansAsync([keys[1], keys[4], new ContainerKey("local", "never-seen"), new ContainerKey("web2", "app-1")], CancellationToken.None);
+
+        Assert.Equal([(keys[4], 4), (keys[1], 1)], some.Select(s => (s.Key, s.TotalHeals)).OrderBy(s => s.Key.Host).ThenBy(s => s.Key.Name));
+        Assert.Empty(await store.LoadGuardiansAsync([], CancellationToken.None));
+        Assert.Equal(5, (await store.LoadAllGuardiansAsync(CancellationToken.None)).Count);
     }
 
     [Fact]

@@ -3,19 +3,30 @@ using System.Diagnostics;
 namespace AutoHeal.TestUtils;
 
 /// <summary>
-/// The real <c>docker</c> CLI, as an operator would use it. Every container a test run creates carries
-/// the run's label, so cleanup removes only what this run made.
+/// The real <c>docker</c> CLI, as an operator would use it, for the tests and the benchmark. Every
+/// container a run creates carries its run label (<see cref="RunLabel"/>=<see cref="RunId"/>), so cleanup
+/// removes only what this run made.
 /// </summary>
-public sealed class DockerCli
+/// <param name="runId">A unique id for the run; a fresh one when null.</param>
+/// <param name="runLabel">The label that marks the run's containers.</param>
+public sealed class DockerCli(string? runId = null, string runLabel = "autoheal.test.run")
 {
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
     /// <summary>The local test image (FROM scratch + static busybox), built by scripts/docker-engine.</summary>
     public static string Image => Environment.GetEnvironmentVariable("AUTOHEAL_TEST_IMAGE") is { Length: > 0 } i ? i : "autoheal-test/busybox:2";
 
-    /// <summary>A unique id for this test run.</summary>
-    public string RunId { get; } = $"ahtest-{Guid.NewGuid().ToString("N")[..8]}";
-
     /// <summary>A container command that runs until <see cref="TriggerCrashAsync"/>, then exits with code 9.</summary>
     public const string CrashOnTrigger = "rm -f /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 9";
+
+    /// <summary>A unique id for this run.</summary>
+    public string RunId { get; } = runId ?? $"ahtest-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>The label that marks this run's containers.</summary>
+    public string RunLabel { get; } = runLabel;
+
+    /// <summary>The <c>--filter</c> value that selects this run's containers.</summary>
+    public string RunFilter => $"label={RunLabel}={RunId}";
 
     /// <summary>
     /// Makes a <see cref="CrashOnTrigger"/> container crash. The exec may end with 137 when the container
@@ -30,10 +41,13 @@ public sealed class DockerCli
         }
     }
 
-    /// <summary>Runs docker with arguments; returns stdout; throws with stderr on failure.</summary>
-    public static async Task<string> RunAsync(params string[] args)
+    /// <summary>Runs docker with arguments; returns stdout (trimmed); throws with stderr on failure.</summary>
+    public static Task<string> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <inheritdoc cref="RunAsync(string[])"/>
+    public static async Task<string> RunAsync(CancellationToken ct, params string[] args)
     {
-        var (code, stdout, stderr) = await TryRunAsync(args);
+        var (code, stdout, stderr) = await TryRunAsync(args, ct);
         if (code != 0)
         {
             throw new InvalidOperationException($"docker {string.Join(' ', args)} failed ({code}): {stderr.Trim()}");
@@ -43,7 +57,10 @@ public sealed class DockerCli
     }
 
     /// <summary>Runs docker and returns its exit code and output.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> TryRunAsync(params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> TryRunAsync(params string[] args) => TryRunAsync(args, CancellationToken.None);
+
+    /// <summary>Runs docker and returns its exit code and output; kills the CLI when cancelled or after <paramref name="timeout"/> (2 minutes).</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> TryRunAsync(IReadOnlyList<string> args, CancellationToken ct, TimeSpan? timeout = null)
     {
         var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -51,11 +68,30 @@ public sealed class DockerCli
             psi.ArgumentList.Add(a);
         }
 
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start docker");
+        var stdout = p.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = p.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout ?? DefaultTimeout);
+        try
+        {
+            await p.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            try
+            {
+                p.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // exited meanwhile
+            }
+
+            ct.ThrowIfCancellationRequested();
+            throw new TimeoutException($"docker {string.Join(' ', args)} did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0}s");
+        }
+
         return (p.ExitCode, await stdout, await stderr);
     }
 
@@ -63,14 +99,19 @@ public sealed class DockerCli
     public string Name(string suffix) => $"{RunId}-{suffix}";
 
     /// <summary>
-    /// <c>docker run -d</c> of the test image with no network (unless <paramref name="extra"/> names one: host networking for
-    /// servers bound to 127.0.0.1), the run's label and the given extra
-    /// arguments (labels, health check) and shell script. Returns the container id.
+    /// <c>docker run -d</c> of the test image with no network (unless <paramref name="extra"/> names one: host
+    /// networking for servers bound to 127.0.0.1), a stop timeout of 1 s (unless it names one), the run's
+    /// label, the given extra arguments (labels, health check) and shell script. Returns the container id.
     /// </summary>
-    public Task<string> StartAsync(string name, string script, params string[] extra) =>
-        RunAsync([
-            "run", "-d", "--name", name, .. extra.Contains("--network") ? Array.Empty<string>() : ["--network", "none"],
-            "--label", $"autoheal.test.run={RunId}", "--stop-timeout", "1", .. extra, Image, "sh", "-c", script,
+    public Task<string> StartAsync(string name, string script, params string[] extra) => StartAsync(name, script, extra, CancellationToken.None);
+
+    /// <inheritdoc cref="StartAsync(string, string, string[])"/>
+    public Task<string> StartAsync(string name, string script, IReadOnlyCollection<string> extra, CancellationToken ct) =>
+        RunAsync(ct, [
+            "run", "-d", "--name", name,
+            .. extra.Contains("--network") ? Array.Empty<string>() : ["--network", "none"],
+            .. extra.Contains("--stop-timeout") ? Array.Empty<string>() : ["--stop-timeout", "1"],
+            "--label", $"{RunLabel}={RunId}", .. extra, Image, "sh", "-c", script,
         ]);
 
     /// <summary>A field of <c>docker inspect</c>, by Go template.</summary>
@@ -82,42 +123,91 @@ public sealed class DockerCli
     /// <summary>When the container's current run started (changes with every restart).</summary>
     public static Task<string> StartedAtAsync(string name) => InspectAsync(name, "{{.State.StartedAt}}");
 
-    /// <summary>Removes every container this run created.</summary>
-    public async Task CleanupAsync()
+    /// <summary>Ids of every container of this run, running or not, that also match <paramref name="filters"/>.</summary>
+    public async Task<string[]> ListAsync(CancellationToken ct, params string[] filters)
     {
-        var ids = await RunAsync("ps", "-aq", "--filter", $"label=autoheal.test.run={RunId}");
-        foreach (var id in ids.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var args = new List<string> { "ps", "-aq", "--no-trunc", "--filter", RunFilter };
+        foreach (var f in filters)
         {
-            await TryRunAsync("rm", "-f", id);
+            args.Add("--filter");
+            args.Add(f);
         }
-    }
-}
 
-/// <summary>Polling for tests that watch real things happen (never used by product code).</summary>
-public static class Eventually
-{
-    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+        return (await RunAsync(ct, [.. args])).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>
+    /// Removes every container of this run, one at a time, and returns how many were removed and how many
+    /// are left (-1: could not tell). One at a time on purpose: removing dozens of running containers at once
+    /// can deadlock Docker 20.10's libnetwork (see docs/benchmarks.md), after which the engine hangs on every
+    /// container operation until dockerd is restarted.
+    /// </summary>
+    public async Task<(int Removed, int Left)> CleanupAsync()
     {
-        var sw = Stopwatch.StartNew();
-        Exception? last = null;
-        while (sw.Elapsed < timeout)
+        var removed = 0;
+        for (var pass = 0; pass < 2; pass++)
         {
+            string[] ids;
             try
             {
-                if (await condition())
+                ids = await ListAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"cleanup: could not list containers: {ex.Message}");
+                return (removed, -1);
+            }
+
+            if (ids.Length == 0)
+            {
+                return (removed, 0);
+            }
+
+            var failures = 0;
+            foreach (var id in ids)
+            {
+                if (await RemoveAsync(id, CancellationToken.None))
                 {
-                    return;
+                    removed++;
+                }
+                else if (++failures >= 3)
+                {
+                    await Console.Error.WriteLineAsync("cleanup: three removals failed; the engine may be stuck, giving up");
+                    return (removed, ids.Length - removed);
                 }
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                last = ex; // not there yet (a 404, a container not created yet): keep polling
-            }
 
-            await Task.Delay(100);
+            await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
-        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0}s waiting for: {what}{(last is null ? "" : $" (last error: {last.Message})")}");
+        try
+        {
+            return (removed, (await ListAsync(CancellationToken.None)).Length);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            return (removed, -1);
+        }
+    }
+
+    /// <summary><c>docker rm -f</c> of one container; false (with the reason on stderr) when it fails or hangs.</summary>
+    public static async Task<bool> RemoveAsync(string id, CancellationToken ct)
+    {
+        try
+        {
+            var (code, _, err) = await TryRunAsync(["rm", "-f", id], ct, TimeSpan.FromSeconds(30));
+            if (code != 0 && !err.Contains("No such container", StringComparison.Ordinal))
+            {
+                await Console.Error.WriteLineAsync($"cleanup: docker rm -f {id[..Math.Min(12, id.Length)]} failed: {err.Trim()}");
+                return false;
+            }
+
+            return true;
+        }
+        catch (TimeoutException ex)
+        {
+            await Console.Error.WriteLineAsync($"cleanup: {ex.Message}");
+            return false;
+        }
     }
 }

@@ -1,4 +1,3 @@
-using AutoHeal.Integration.Tests;
 using AutoHeal.TestUtils;
 using Microsoft.Playwright;
 

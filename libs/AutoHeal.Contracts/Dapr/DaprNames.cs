@@ -59,17 +59,29 @@ public static class WatcherRoutes
     public static string Container(string idOrName) => $"{Containers}/{Uri.EscapeDataString(idOrName)}";
 
     /// <summary>
-    /// POST: restarts a container, <c>?stop_timeout_seconds=</c>. With <paramref name="expectStatus"/>
-    /// and <paramref name="expectStartedAt"/> (as the caller last saw it), the watcher restarts only if the
-    /// container still looks so once it holds the host's restart slot, and answers 412 otherwise.
+    /// POST: restarts a container if it is still as the heal saw it (<c>expect_status</c>, and
+    /// <c>expect_started_at</c> unless it never started); <c>?stop_timeout_seconds=</c>. Answers a
+    /// <c>RestartResult</c>: restarted, changed (left as it is), gone or refused (in Docker's words).
     /// </summary>
-    public static string Restart(string id, TimeSpan stopTimeout, Domain.Containers.ContainerStatus? expectStatus = null, DateTimeOffset? expectStartedAt = null) =>
+    public static string Restart(string id, TimeSpan stopTimeout, Domain.Ports.ContainerSeen expected) =>
         $"{Container(id)}/restart?stop_timeout_seconds={(int)Math.Ceiling(stopTimeout.TotalSeconds)}"
-        + (expectStatus is { } status ? $"&expect_status={status.ToString().ToLowerInvariant()}" : "")
-        + (expectStartedAt is { } started ? $"&expect_started_at={Uri.EscapeDataString(started.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}" : "");
+        + $"&expect_status={expected.Status.ToString().ToLowerInvariant()}"
+        + (expected.StartedAt is { } started ? $"&expect_started_at={Uri.EscapeDataString(started.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}" : "");
 
     /// <summary>GET: the last lines of a container's log, <c>?lines=</c>.</summary>
     public static string Logs(string id, int lines) => $"{Container(id)}/logs?lines={lines}";
+
+    /// <summary>The host's restart slots, held by heal jobs.</summary>
+    public const string Slots = Prefix + "/slots";
+
+    /// <summary>
+    /// POST: waits up to <paramref name="wait"/> for one of the host's restart slots and holds it for the job
+    /// for at most <paramref name="hold"/>; answers a <see cref="SlotAnswer"/>. DELETE (without the times): gives it back.
+    /// </summary>
+    public static string Slot(string jobId, TimeSpan? hold = null, TimeSpan? wait = null) =>
+        $"{Slots}?job={Uri.EscapeDataString(jobId)}"
+        + (hold is { } h ? $"&hold_seconds={(int)Math.Ceiling(h.TotalSeconds)}" : "")
+        + (wait is { } w ? $"&wait_seconds={(int)Math.Ceiling(w.TotalSeconds)}" : "");
 
     /// <summary>The header Dapr puts on calls from the sidecar when <c>APP_API_TOKEN</c> is set.</summary>
     public const string AppTokenHeader = "dapr-api-token";
@@ -81,6 +93,9 @@ public static class DaprWire
     /// <summary>Serializer options for signals, events, actor calls and watcher calls.</summary>
     public static readonly System.Text.Json.JsonSerializerOptions Json = Api.AutoHealApiClient.CreateJson();
 }
+
+/// <summary>The answer to a slot request: whether the job holds one of the host's restart slots now.</summary>
+public sealed record SlotAnswer(bool Held);
 
 /// <summary>What a watcher knows, in one call: its host, its engine, its containers.</summary>
 /// <param name="Host">The Docker host's name.</param>

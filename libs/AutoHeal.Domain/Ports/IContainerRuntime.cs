@@ -10,6 +10,8 @@ public sealed record ContainerSummary(
 /// <summary>A container as an inspect call shows it.</summary>
 public sealed record ContainerInfo
 {
+    /// <summary>The Docker host it runs on (as AutoHeal names it).</summary>
+    public required string Host { get; init; }
     /// <summary>The Docker id.</summary>
     public required string Id { get; init; }
     /// <summary>The name, without Docker's leading slash.</summary>
@@ -36,10 +38,20 @@ public sealed record ContainerInfo
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>Whether it runs with a TTY (its log is then one raw stream).</summary>
     public bool Tty { get; init; }
-    /// <summary>The output of its last health check, trimmed.</summary>
-    public string? LastHealthOutput => HealthOutputs.Count > 0 ? HealthOutputs[^1] : null;
     /// <summary>The outputs of its latest health checks (Docker keeps five), oldest first, trimmed.</summary>
     public IReadOnlyList<string> HealthOutputs { get; init; } = [];
+
+    /// <summary>The key its guardian, selections and events know it by: its host and its name.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ContainerKey Key => new(Host, Name);
+
+    /// <summary>The output of its last health check, trimmed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? LastHealthOutput => HealthOutputs.Count > 0 ? HealthOutputs[^1] : null;
+
+    /// <summary>Its state and start time, as a heal step saw them (by the engine's clock).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ContainerSeen Seen => new(Status, StartedAt);
 
     /// <summary>The facts a signal carries about this container, with its selection verdict.</summary>
     public ContainerFacts ToFacts(Selection.SelectionVerdict verdict) => new()
@@ -60,6 +72,9 @@ public sealed record ContainerInfo
     };
 }
 
+/// <summary>A container's state and start time as a heal step saw them, both from its engine.</summary>
+public sealed record ContainerSeen(ContainerStatus Status, DateTimeOffset? StartedAt);
+
 /// <summary>Docker events AutoHeal listens to.</summary>
 public enum ContainerEventKind { Created, Started, StopRequested, Died, Unhealthy, Healthy, Paused, Unpaused, Removed, Renamed }
 
@@ -70,7 +85,7 @@ public sealed record ContainerEvent(
 /// <summary>The Docker engine cannot be reached (socket missing, refused, engine restarting).</summary>
 public sealed class EngineUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>The Docker engine, as AutoHeal needs it.</summary>
+/// <summary>The Docker engine of one host, as the watcher there follows it.</summary>
 public interface IContainerRuntime
 {
     /// <summary>Where the engine is, for messages.</summary>
@@ -97,3 +112,6 @@ public interface IContainerRuntime
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
 }
+
+/// <summary>The result of a command run inside a container.</summary>
+public sealed record ExecResult(int ExitCode, string Output);

@@ -20,8 +20,8 @@ public interface IGuardians
     /// <summary>The guardian's view of one container, or null if it has none.</summary>
     Task<GuardianState?> GetAsync(ContainerKey key, CancellationToken cancellationToken);
 
-    /// <summary>Every guardian's view.</summary>
-    Task<IReadOnlyList<GuardianState>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>The views of these containers' guardians (those that have one), by key.</summary>
+    Task<IReadOnlyDictionary<ContainerKey, GuardianState>> GetManyAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken cancellationToken);
 }
 
 /// <summary>Runs heal jobs to their outcome, which they report to their guardian.</summary>
@@ -34,68 +34,6 @@ public interface IHealRunner
     void Cancel(string jobId);
 }
 
-/// <summary>A page of the event log, newest first.</summary>
-public sealed record EventQuery
-{
-    /// <summary>At most this many.</summary>
-    public int Limit { get; init; } = 50;
-    /// <summary>Only events with an id below this (paging).</summary>
-    public long? BeforeId { get; init; }
-    /// <summary>Only this container's (name).</summary>
-    public string? Container { get; init; }
-    /// <summary>Only these kinds.</summary>
-    public IReadOnlyList<EventKind>? Kinds { get; init; }
-    /// <summary>Only from this time on.</summary>
-    public DateTimeOffset? Since { get; init; }
-    /// <summary>Only before this time.</summary>
-    public DateTimeOffset? Until { get; init; }
-}
-
-/// <summary>Durable state: guardians and the event log.</summary>
-public interface IAutoHealStore
-{
-    /// <summary>One guardian's state, or null.</summary>
-    Task<GuardianState?> LoadGuardianAsync(ContainerKey key, CancellationToken cancellationToken);
-
-    /// <summary>Every guardian's state.</summary>
-    Task<IReadOnlyList<GuardianState>> LoadGuardiansAsync(CancellationToken cancellationToken);
-
-    /// <summary>Saves a guardian's state and its new events in one transaction; returns the events with their ids.</summary>
-    Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
-
-    /// <summary>Appends events that belong to no guardian (engine down/up).</summary>
-    Task<IReadOnlyList<AutoHealEvent>> AppendEventsAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
-
-    /// <summary>Reads the event log, newest first.</summary>
-    Task<IReadOnlyList<AutoHealEvent>> ReadEventsAsync(EventQuery query, CancellationToken cancellationToken);
-
-    /// <summary>A named JSON document (configuration, selections, check definitions), or null.</summary>
-    Task<string?> ReadDocumentAsync(string name, CancellationToken cancellationToken);
-
-    /// <summary>A named document with its version, to change it: pass the version to <see cref="WriteDocumentAsync"/>.</summary>
-    Task<VersionedDocument> ReadDocumentForUpdateAsync(string name, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Replaces a named JSON document, atomically, and returns its new version (null when unknown).
-    /// Where several processes share the store (distributed mode), the write succeeds only if the
-    /// document is still at <paramref name="expectedVersion"/> (null: absent), the version read by
-    /// <see cref="ReadDocumentForUpdateAsync"/>; otherwise it throws <see cref="DocumentConflictException"/>:
-    /// read again, re-apply the change, write again. A single-process store ignores the version.
-    /// </summary>
-    Task<string?> WriteDocumentAsync(string name, string json, string? expectedVersion, CancellationToken cancellationToken);
-}
-
-/// <summary>A document's text (null when absent) and the store's version of it (null when the store keeps none).</summary>
-public sealed record VersionedDocument(string? Json, string? Version);
-
-/// <summary>Another process changed a shared document since it was read (optimistic concurrency, ETags).</summary>
-public sealed class DocumentConflictException(string name)
-    : Exception($"the document '{name}' was changed by another AutoHeal process; read it again and retry")
-{
-    /// <summary>The document.</summary>
-    public string Document => name;
-}
-
 /// <summary>Fans saved events out: logs, metrics, webhooks, pub/sub.</summary>
 public interface IEventSink
 {
@@ -105,6 +43,16 @@ public interface IEventSink
 
 /// <summary>One destination of the event fan-out (logs, metrics, webhooks); all of them get every saved event.</summary>
 public interface IEventSinkPart : IEventSink;
+
+/// <summary>
+/// Records the events that belong to no guardian (the engine going down or up, a label that cannot be
+/// used) where this mode keeps its event log, and fans them out.
+/// </summary>
+public interface IEventRecorder
+{
+    /// <summary>Records and publishes the events.</summary>
+    Task RecordAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
+}
 
 /// <summary>The settings in force; they may change while AutoHeal runs.</summary>
 public interface ISettingsSource
@@ -128,16 +76,13 @@ public interface ISettingsSource
     event EventHandler? Changed;
 }
 
-/// <summary>The containers the watcher knows, for the API and dashboard.</summary>
+/// <summary>The containers the watchers know, for the API and dashboard.</summary>
 public interface IContainerCatalog
 {
-    /// <summary>The key of a container (its Docker host and name).</summary>
-    ContainerKey KeyOf(ContainerInfo container);
-
     /// <summary>Every container, as last seen.</summary>
     IReadOnlyCollection<ContainerInfo> Containers { get; }
 
-    /// <summary>By id, unique id prefix, or name; null if none.</summary>
+    /// <summary>By id, unique id prefix, name (unique across hosts), or <c>host:name</c> / <c>host/name</c>; null if none.</summary>
     ContainerInfo? Find(string idOrName);
 
     /// <summary>Whether it is monitored, and why, under the current settings.</summary>
@@ -160,6 +105,3 @@ public interface IProbeDefinitions
     /// <summary>Every definition, by container name.</summary>
     Task<IReadOnlyDictionary<string, Probes.ProbeSpec>> ByContainerNameAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>The result of a command run inside a container.</summary>
-public sealed record ExecResult(int ExitCode, string Output);

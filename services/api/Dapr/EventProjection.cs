@@ -15,7 +15,7 @@ namespace AutoHeal.Api.Dapr;
 /// appends each event to its own store and sends the webhooks. Delivery is at least
 /// once, so an event may rarely appear twice in the log after a redelivery.
 /// </summary>
-public static partial class EventProjection
+public static class EventProjection
 {
     /// <summary>The route the sidecar delivers events to.</summary>
     public const string Route = "/dapr/heal-events";
@@ -27,7 +27,7 @@ public static partial class EventProjection
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpRequest request, ApiEventLog log, WebhookNotifier webhooks, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<IResult> HandleAsync(HttpRequest request, IEventLog log, WebhookNotifier webhooks, ILoggerFactory loggers, CancellationToken ct)
     {
         AutoHealEvent? e;
         try
@@ -44,17 +44,14 @@ public static partial class EventProjection
             return Drop(loggers, "an event needs a known kind and a message");
         }
 
-        var saved = await log.Store.AppendEventsAsync([e with { Id = 0 }], ct);
+        var saved = await log.AppendEventsAsync([e with { Id = 0 }], ct);
         await webhooks.PublishAsync(saved, ct); // not the whole event sink: that would publish to heal-events again
         return Results.Ok(new { status = "SUCCESS" });
     }
 
     private static IResult Drop(ILoggerFactory loggers, string why)
     {
-        Dropped(loggers.CreateLogger(typeof(EventProjection)), why);
+        Log.MessageDropped(loggers.CreateLogger(typeof(EventProjection)), DaprNames.EventsTopic, why);
         return Results.Json(new { status = "DROP", reason = why });
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on heal-events: {Why}")]
-    private static partial void Dropped(ILogger logger, string why);
 }

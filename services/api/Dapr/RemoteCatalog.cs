@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Containers;
+using AutoHeal.Core.Containers;
+using AutoHeal.Dapr;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
 using Microsoft.Extensions.Hosting;
@@ -9,11 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace AutoHeal.Api.Dapr;
 
 /// <summary>
-/// The API's view of every Docker host in distributed mode: each host's watcher is asked for its
-/// snapshot every <see cref="Interval"/> (one call per host; the watchers themselves follow Docker's
-/// events). Serves the catalog and the engines' status, as the embedded watcher does for one host.
+/// The API's view of every Docker host in distributed mode: each host's watcher is asked for its snapshot
+/// every <see cref="Interval"/> (one call per host; the watchers themselves follow Docker's events), into
+/// the same <see cref="ContainerCatalog"/> embedded mode's watcher keeps; and the engines' status.
 /// </summary>
-public sealed partial class RemoteCatalog(
+public sealed class RemoteCatalog(
     IReadOnlyList<string> hosts,
     IWatcherClients watchers,
     ISettingsSource settings,
@@ -23,62 +24,24 @@ public sealed partial class RemoteCatalog(
     /// <summary>How often each watcher is asked.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<string, HostView> _hosts = new(StringComparer.Ordinal);
-
-    private sealed record HostView(WatcherSnapshot? Snapshot, EngineReading Engine, IReadOnlyDictionary<string, ContainerKey> Keys);
-
-    /// <inheritdoc />
-    public IReadOnlyCollection<ContainerInfo> Containers =>
-        _hosts.Values.SelectMany(h => h.Snapshot?.Containers ?? []).ToList();
+    private readonly ContainerCatalog _catalog = new(settings);
+    private readonly ConcurrentDictionary<string, EngineReading> _engines = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public ContainerKey KeyOf(ContainerInfo container) =>
-        _hosts.Values.Select(h => h.Keys.GetValueOrDefault(container.Id)).FirstOrDefault(k => k is not null)
-        ?? new ContainerKey(hosts.Count == 1 ? hosts[0] : "unknown", container.Name);
-
-    /// <summary>By id, unique id prefix, name (unique across hosts), or <c>host:name</c> / <c>host/name</c>; null if none.</summary>
-    public ContainerInfo? Find(string idOrName)
-    {
-        if (string.IsNullOrEmpty(idOrName))
-        {
-            return null;
-        }
-
-        var all = _hosts.Values.Where(h => h.Snapshot is not null).SelectMany(h => h.Snapshot!.Containers.Select(c => (Host: h.Snapshot!.Host, C: c))).ToList();
-        if (all.FirstOrDefault(x => x.C.Id == idOrName).C is { } byId)
-        {
-            return byId;
-        }
-
-        // host:name (a path segment can hold it) or host/name: one host's container when a name is on several.
-        if (idOrName.Split('/', ':') is [var host, var name] && all.FirstOrDefault(x => x.Host == host && x.C.Name == name).C is { } byKey)
-        {
-            return byKey;
-        }
-
-        var byName = all.Where(x => x.C.Name == idOrName).Take(2).ToList();
-        if (byName.Count > 0 || idOrName.Length < 4)
-        {
-            return byName.Count == 1 ? byName[0].C : null; // a name on two hosts needs host/name
-        }
-
-        var byPrefix = all.Where(x => x.C.Id.StartsWith(idOrName, StringComparison.Ordinal)).Take(2).ToList();
-        return byPrefix.Count == 1 ? byPrefix[0].C : null;
-    }
+    public IReadOnlyCollection<ContainerInfo> Containers => _catalog.Containers;
 
     /// <inheritdoc />
-    public SelectionVerdict Select(ContainerInfo container)
-    {
-        var self = _hosts.Values.FirstOrDefault(h => h.Keys.ContainsKey(container.Id))?.Snapshot?.SelfContainerId;
-        return Selector.Evaluate(container.Name, container.Labels, settings.Selection, settings.ChoiceFor(KeyOf(container)), isSelf: self == container.Id);
-    }
+    public ContainerInfo? Find(string idOrName) => _catalog.Find(idOrName);
+
+    /// <inheritdoc />
+    public SelectionVerdict Select(ContainerInfo container) => _catalog.Select(container);
 
     /// <summary>Reachable when every host's engine is, as its watcher last said; a watcher that does not answer counts as unreachable.</summary>
     public EngineReading Current
     {
         get
         {
-            var readings = hosts.Select(h => (Host: h, Reading: _hosts.TryGetValue(h, out var v) ? v.Engine : null)).ToList();
+            var readings = hosts.Select(h => (Host: h, Reading: _engines.GetValueOrDefault(h))).ToList();
             var down = readings.Where(r => r.Reading is not { Reachable: true }).ToList();
             var endpoint = string.Join(", ", hosts.Select(DaprNames.WatcherAppId));
             return down.Count == 0
@@ -118,23 +81,19 @@ public sealed partial class RemoteCatalog(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             var snapshot = await watchers.For(host).SnapshotAsync(timeout.Token);
-            // Keys as the watcher names its host: signals, actors and selections use the same.
-            var keys = snapshot.Containers.ToDictionary(c => c.Id, c => new ContainerKey(snapshot.Host, c.Name), StringComparer.Ordinal);
-            _hosts[host] = new HostView(snapshot, snapshot.Engine, keys);
+            _catalog.ReplaceHost(host, snapshot.Containers, snapshot.SelfContainerId);
+            _engines[host] = snapshot.Engine;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // Keep the last containers seen (a watcher restart is no reason to empty the dashboard), but say the host is not reachable.
-            var last = _hosts.GetValueOrDefault(host);
-            var since = last?.Engine is { Reachable: false } down ? down.Since : time.GetUtcNow();
-            _hosts[host] = new HostView(last?.Snapshot, new EngineReading(false, DaprNames.WatcherAppId(host), $"its watcher does not answer: {ex.Message}", since), last?.Keys ?? new Dictionary<string, ContainerKey>());
-            if (last?.Engine is not { Reachable: false })
+            var last = _engines.GetValueOrDefault(host);
+            var since = last is { Reachable: false } down ? down.Since : time.GetUtcNow();
+            _engines[host] = new EngineReading(false, DaprNames.WatcherAppId(host), $"its watcher does not answer: {ex.Message}", since);
+            if (last is not { Reachable: false })
             {
-                Unreachable(logger, host, ex.Message);
+                Log.WatcherUnreachable(logger, host, ex.Message);
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the watcher of {Host} does not answer: {Error}")]
-    private static partial void Unreachable(ILogger logger, string host, string error);
 }

@@ -1,19 +1,19 @@
-using AutoHeal.Contracts.Dapr;
+using AutoHeal.Dapr;
+using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
 using Dapr.Actors.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer.Dapr;
 
 /// <summary>
-/// The distributed guardian of one container. Like the embedded mailbox it only loads its state, calls
-/// the pure <see cref="Guardian.Decide"/>, saves, and carries out the decisions: heals run as
-/// <see cref="HealWorkflow"/> instances, watched by a durable reminder until they end, and wake-ups are
-/// durable reminders too (they survive a restart of the healer, unlike actor timers). Dapr runs one call
-/// at a time per actor, so inputs never interleave.
+/// The distributed guardian of one container. Each input is the same <see cref="GuardianTurn"/> as the
+/// embedded mailbox's, with the state in the actor state store: heals run as <see cref="HealWorkflow"/>
+/// instances, watched by a durable reminder until they end, and wake-ups are durable reminders too (they
+/// survive a restart of the healer, unlike actor timers). Dapr runs one call at a time per actor, so
+/// inputs never interleave.
 /// </summary>
-internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
+internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGuardianHome
 {
     internal const string StateName = "guardian";
     internal const string WakeReminder = "wake";
@@ -21,24 +21,22 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
     private static readonly TimeSpan EnsureHealRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WatchdogSlack = TimeSpan.FromMinutes(2);
 
-    private readonly ISettingsSource _settings;
+    private readonly GuardianTurn _turn;
     private readonly IHealWorkflows _workflows;
-    private readonly IEventSink _events;
     private readonly TimeProvider _time;
 
     /// <summary>The constructor Dapr activates the actor with.</summary>
-    public ContainerActor(ActorHost host, ISettingsSource settings, IHealWorkflows workflows, IEventSink events, TimeProvider time)
+    public ContainerActor(ActorHost host, GuardianTurn turn, IHealWorkflows workflows, TimeProvider time)
         : base(host)
     {
-        _settings = settings;
+        _turn = turn;
         _workflows = workflows;
-        _events = events;
         _time = time;
     }
 
     /// <summary>For tests: the state manager cannot be set from outside an actor.</summary>
-    internal ContainerActor(ActorHost host, ISettingsSource settings, IHealWorkflows workflows, IEventSink events, TimeProvider time, IActorStateManager state)
-        : this(host, settings, workflows, events, time) => StateManager = state;
+    internal ContainerActor(ActorHost host, GuardianTurn turn, IHealWorkflows workflows, TimeProvider time, IActorStateManager state)
+        : this(host, turn, workflows, time) => StateManager = state;
 
     public async Task<ActorReply> TellAsync(GuardianInput input)
     {
@@ -48,78 +46,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
             throw new ArgumentException($"an input for {input.Key} reached the actor {Id}", nameof(input));
         }
 
-        var stored = await StateManager.TryGetStateAsync<GuardianState>(StateName);
-
-        // A container nobody monitors, and that never was, leaves no trace.
-        if (!stored.HasValue && input is ContainerSignal { Facts.Monitored: false })
-        {
-            return new ActorReply(false, GuardianState.New(input.Key));
-        }
-
-        var before = stored.HasValue ? stored.Value : GuardianState.New(input.Key);
-        var result = Guardian.Decide(before, input, _settings.Policy, _time.GetUtcNow());
-        await StateManager.SetStateAsync(StateName, result.State);
-        await StateManager.SaveStateAsync();
-
-        // Saved: tell it before anything below can fail.
-        if (result.Events.Count > 0)
-        {
-            await _events.PublishAsync(result.Events, CancellationToken.None);
-        }
-
-        foreach (var decision in result.Decisions)
-        {
-            switch (decision)
-            {
-                case StartHeal start:
-                    // A durable watchdog first: whatever happens to the workflow (never started, its last
-                    // report lost, terminated), the heal is not left "under way" for ever.
-                    try
-                    {
-                        await RegisterReminderAsync(EnsureHealReminder, null, WatchdogDue(start.Job), EnsureHealRetry);
-                    }
-                    catch (Exception ex)
-                    {
-                        Log.WatchdogFailed(Logger, Id.ToString(), start.Job.Id, ex); // the heal itself still starts
-                    }
-
-                    try
-                    {
-                        await _workflows.StartAsync(start.Job, CancellationToken.None);
-                    }
-                    catch (Exception ex)
-                    {
-                        // The job is saved; a redelivered signal would decide nothing new: the watchdog
-                        // starts the workflow once the engine answers again, soon.
-                        Log.WorkflowStartFailed(Logger, Id.ToString(), start.Job.Id, ex);
-                        await RegisterReminderAsync(EnsureHealReminder, null, EnsureHealRetry, EnsureHealRetry);
-                    }
-
-                    break;
-                case CancelHeal cancel:
-                    try
-                    {
-                        await _workflows.CancelAsync(cancel.JobId, cancel.Reason, CancellationToken.None);
-                    }
-                    catch (Exception ex)
-                    {
-                        // Harmless if it runs on: the guardian no longer accepts its reports, so it restarts nothing.
-                        Log.WorkflowCancelFailed(Logger, Id.ToString(), cancel.JobId, ex);
-                    }
-
-                    break;
-                case WakeAt wake:
-                    var due = wake.At - _time.GetUtcNow();
-                    await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
-                    break;
-            }
-        }
-
-        if (before.ActiveHeal is not null && result.State.ActiveHeal is null)
-        {
-            await StopWatchdogAsync();
-        }
-
+        var result = await _turn.TakeAsync(this, input, CancellationToken.None);
         return new ActorReply(result.Accepted, result.State);
     }
 
@@ -147,6 +74,63 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable
                 break;
         }
     }
+
+    Task<GuardianState?> IGuardianHome.LoadAsync(CancellationToken cancellationToken) => GetGuardianAsync();
+
+    async Task<IReadOnlyList<AutoHealEvent>> IGuardianHome.SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
+    {
+        // The events go with the state's turn to heal-events, where the API's log gives them their ids.
+        await StateManager.SetStateAsync(StateName, state, cancellationToken);
+        await StateManager.SaveStateAsync(cancellationToken);
+        return events;
+    }
+
+    async Task IGuardianHome.StartHealAsync(HealJob job, CancellationToken cancellationToken)
+    {
+        // A durable watchdog first: whatever happens to the workflow (never started, its last report lost,
+        // terminated), the heal is not left "under way" for ever.
+        try
+        {
+            await RegisterReminderAsync(EnsureHealReminder, null, WatchdogDue(job), EnsureHealRetry);
+        }
+        catch (Exception ex)
+        {
+            Log.WatchdogFailed(Logger, Id.ToString(), job.Id, ex); // the heal itself still starts
+        }
+
+        try
+        {
+            await _workflows.StartAsync(job, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The job is saved; a redelivered signal would decide nothing new: the watchdog starts the
+            // workflow once the engine answers again, soon.
+            Log.WorkflowStartFailed(Logger, Id.ToString(), job.Id, ex);
+            await RegisterReminderAsync(EnsureHealReminder, null, EnsureHealRetry, EnsureHealRetry);
+        }
+    }
+
+    async Task IGuardianHome.CancelHealAsync(string jobId, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _workflows.CancelAsync(jobId, reason, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Harmless if it runs on: the guardian no longer accepts its reports, so it restarts nothing.
+            Log.WorkflowCancelFailed(Logger, Id.ToString(), jobId, ex);
+        }
+    }
+
+    async Task IGuardianHome.WakeAtAsync(ContainerKey key, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var due = at - _time.GetUtcNow();
+        await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
+    }
+
+    Task IGuardianHome.HealEndedAsync(CancellationToken cancellationToken) => StopWatchdogAsync();
 
     /// <summary>
     /// A heal decided and saved just before the healer died may not have reached the workflow engine:

@@ -1,5 +1,4 @@
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Ports;
 using Dapr.Workflow;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,10 +9,11 @@ namespace AutoHeal.Healer.Dapr;
 /// <summary>Registers the healer role on Dapr: container actors, the heal workflow, the signal subscription.</summary>
 public static class DaprHealerModule
 {
-    /// <summary>The actors, the workflow and its activities, and the event fan-out (logs, metrics, <c>heal-events</c>).</summary>
+    /// <summary>The actors, the workflow and its activities. Expects <c>AddDaprTransport</c>.</summary>
     public static IHostApplicationBuilder AddDaprHealer(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddHealSteps();
         services.AddActors(o =>
         {
             o.Actors.RegisterActor<ContainerActor>(DaprNames.ContainerActorType);
@@ -23,6 +23,8 @@ public static class DaprHealerModule
         services.AddDaprWorkflow(o =>
         {
             o.RegisterWorkflow<HealWorkflow>(DaprNames.HealWorkflow);
+            o.RegisterActivity<EnterSlotActivity>(nameof(EnterSlotActivity));
+            o.RegisterActivity<LeaveSlotActivity>(nameof(LeaveSlotActivity));
             o.RegisterActivity<RecheckActivity>(nameof(RecheckActivity));
             o.RegisterActivity<RestartActivity>(nameof(RestartActivity));
             o.RegisterActivity<VerifyActivity>(nameof(VerifyActivity));
@@ -30,25 +32,6 @@ public static class DaprHealerModule
         });
         services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
         services.AddSingleton<IHealWorkflows, DaprHealWorkflows>();
-        services.AddSingleton<IWatcherClients, DaprWatcherClients>();
-        services.AddSingleton<IEventSinkPart, HealerMetrics>();
-        return builder;
-    }
-
-    /// <summary>What every role on Dapr shares: the Dapr client, actor proxies (<see cref="IGuardians"/>), and events published to <c>heal-events</c> and logged.</summary>
-    public static IHostApplicationBuilder AddDaprTransport(this IHostApplicationBuilder builder)
-    {
-        var services = builder.Services;
-        services.AddDaprClient(b => b.UseJsonSerializationOptions(DaprWire.Json));
-        services.AddActors(o =>
-        {
-            o.UseJsonSerialization = true;
-            o.JsonSerializerOptions = DaprWire.Json;
-        });
-        services.AddSingleton<IGuardians, ActorGuardians>();
-        services.AddSingleton<IEventSinkPart, LoggingEventSink>();
-        services.AddSingleton<IEventSinkPart, DaprEventPublisher>();
-        services.AddSingleton<IEventSink, CompositeEventSink>();
         return builder;
     }
 

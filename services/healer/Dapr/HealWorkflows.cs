@@ -1,4 +1,5 @@
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Dapr;
 using AutoHeal.Domain.Guardians;
 using Dapr.Workflow;
 

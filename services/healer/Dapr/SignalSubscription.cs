@@ -16,7 +16,7 @@ namespace AutoHeal.Healer.Dapr;
 /// letter topic instead of being retried for ever) and touches no actor; a failure to reach the actor is
 /// a 500, which Dapr retries.
 /// </summary>
-public static partial class SignalSubscription
+public static class SignalSubscription
 {
     /// <summary>The route the sidecar delivers signals to.</summary>
     public const string Route = "/dapr/container-signals";
@@ -71,10 +71,7 @@ public static partial class SignalSubscription
 
     private static IResult Drop(ILogger logger, string why)
     {
-        Dropped(logger, why);
+        Log.MessageDropped(logger, DaprNames.SignalsTopic, why);
         return Results.Json(new { status = "DROP", reason = why });
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on container-signals: {Why}")]
-    private static partial void Dropped(ILogger logger, string why);
 }

@@ -13,7 +13,7 @@ namespace AutoHeal.Watcher.Dapr;
 /// While the sidecar or the broker is down, publishing is retried with backoff (1 s to 30 s): the
 /// container's later signals wait behind it, in order, and the watcher's view of its engine is unaffected.
 /// </summary>
-internal sealed partial class DaprSignalBus(DaprClient dapr, TimeProvider time, ILogger<DaprSignalBus> logger) : ISignalBus
+internal sealed class DaprSignalBus(DaprClient dapr, TimeProvider time, ILogger<DaprSignalBus> logger) : ISignalBus
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
@@ -29,12 +29,9 @@ internal sealed partial class DaprSignalBus(DaprClient dapr, TimeProvider time, 
             }
             catch (global::Dapr.DaprException ex)
             {
-                PublishFailed(logger, signal.Kind, signal.Key.ToString(), delay, ex.Message);
+                Log.SignalNotPublished(logger, signal.Kind, signal.Key.ToString(), delay, ex.Message);
                 await Task.Delay(delay, time, cancellationToken);
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "could not publish the {Kind} signal of {Container} to container-signals; retrying in {Delay}: {Error}")]
-    private static partial void PublishFailed(ILogger logger, SignalKind kind, string container, TimeSpan delay, string error);
 }

@@ -1,19 +1,22 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Core.Containers;
+using AutoHeal.Core.Heals;
 using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AutoHeal.Watcher.Dapr;
 
 /// <summary>
-/// What a watcher serves to the healer and the API by Dapr service invocation: the only way to its
-/// Docker engine from other roles. When <c>APP_API_TOKEN</c> is set, calls must carry it (Dapr's
-/// sidecar adds it), so nothing but the sidecar reaches the engine through these routes.
+/// What a watcher serves to the healers and the API by Dapr service invocation, the only way to its
+/// Docker engine from other roles: its snapshot, and its <see cref="LocalHealHost"/> (the host's restart
+/// slots, inspect, restart-if-unchanged, logs) over HTTP. When <c>APP_API_TOKEN</c> is set, calls must carry
+/// it (Dapr's sidecar adds it), so nothing but the sidecar reaches the engine through these routes.
 /// </summary>
 public static class WatcherEndpoints
 {
@@ -24,43 +27,29 @@ public static class WatcherEndpoints
         group.AddEndpointFilter(async (ctx, next) =>
             appToken is { Length: > 0 } expected
             && !(ctx.HttpContext.Request.Headers.TryGetValue(WatcherRoutes.AppTokenHeader, out var given)
-                && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                    System.Text.Encoding.UTF8.GetBytes(given.ToString()), System.Text.Encoding.UTF8.GetBytes(expected)))
+                && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.ToString()), Encoding.UTF8.GetBytes(expected)))
                 ? Results.Problem($"calls to the watcher need the {WatcherRoutes.AppTokenHeader} header (APP_API_TOKEN)", statusCode: 401)
                 : await next(ctx));
 
-        group.MapGet("/snapshot", (ContainerWatcher watcher, EngineStatus engine) =>
-            Results.Json(new WatcherSnapshot(watcher.HostName, watcher.SelfContainerId, engine.Current, watcher.Containers.ToList()), DaprWire.Json));
+        group.MapGet("/snapshot", (HostIdentity host, IContainerCatalog catalog, IEngineStatus engine) =>
+            Results.Json(new WatcherSnapshot(host.Name, host.SelfContainerId, engine.Current, catalog.Containers.ToList()), DaprWire.Json));
 
-        group.MapGet("/containers/{id}", async (string id, IContainerRuntime runtime, CancellationToken ct) =>
-            await EngineCallAsync(async () => await runtime.InspectAsync(id, ct) is { } c
+        group.MapGet("/containers/{id}", (string id, LocalHealHost host, CancellationToken ct) =>
+            EngineCallAsync(async () => await host.InspectAsync(id, ct) is { } c
                 ? Results.Json(c, DaprWire.Json)
                 : Results.Problem($"no container '{id}'", statusCode: 404)));
 
-        group.MapPost("/containers/{id}/restart", async (
-            string id, int? stop_timeout_seconds, string? expect_status, string? expect_started_at,
-            IContainerRuntime runtime, RestartGate gate, IServiceProvider services, CancellationToken ct) =>
+        group.MapPost("/containers/{id}/restart", (
+            string id, int? stop_timeout_seconds, string? expect_status, string? expect_started_at, LocalHealHost host, CancellationToken ct) =>
         {
-            if (services.GetService<WatcherSettings>()?.SelfContainerId is { } self
-                && (id == self || (id.Length >= 12 && self.StartsWith(id, StringComparison.Ordinal))))
-            {
-                return Results.Problem("AutoHeal does not restart its own container", statusCode: 403);
-            }
-
             if (stop_timeout_seconds is < 0 or > 3600)
             {
-                return Results.Problem("stop_timeout_seconds must be between 0 and 3600", statusCode: 400);
+                return Task.FromResult(Results.Problem("stop_timeout_seconds must be between 0 and 3600", statusCode: 400));
             }
 
-            ContainerStatus? status = null;
-            if (expect_status is not null)
+            if (expect_status is null || !Enum.TryParse<ContainerStatus>(expect_status, ignoreCase: true, out var status) || int.TryParse(expect_status, out _))
             {
-                if (!Enum.TryParse<ContainerStatus>(expect_status, ignoreCase: true, out var parsed) || int.TryParse(expect_status, out _))
-                {
-                    return Results.Problem($"expect_status '{expect_status}' is not a container status", statusCode: 400);
-                }
-
-                status = parsed;
+                return Task.FromResult(Results.Problem($"expect_status '{expect_status}' is not a container status", statusCode: 400));
             }
 
             DateTimeOffset? startedAt = null;
@@ -68,52 +57,48 @@ public static class WatcherEndpoints
             {
                 if (!DateTimeOffset.TryParse(expect_started_at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
                 {
-                    return Results.Problem($"expect_started_at '{expect_started_at}' is not an ISO 8601 time", statusCode: 400);
+                    return Task.FromResult(Results.Problem($"expect_started_at '{expect_started_at}' is not an ISO 8601 time", statusCode: 400));
                 }
 
                 startedAt = parsed;
             }
 
-            // The host's cap on restarts in flight holds across every healer that calls this watcher.
-            using var slot = await gate.EnterAsync(ct);
-            return await EngineCallAsync(async () =>
-            {
-                // Waiting for the slot took time: an operator may have stopped or started it meanwhile.
-                if (status is not null || startedAt is not null)
-                {
-                    if (await runtime.InspectAsync(id, ct) is not { } now)
-                    {
-                        return Results.Problem($"no container '{id}'", statusCode: 404);
-                    }
-
-                    if ((status is { } s && now.Status != s) || (startedAt is { } t && now.StartedAt != t))
-                    {
-                        return Results.Problem(
-                            $"the container changed while waiting for a restart slot (now {now.Status.ToString().ToLowerInvariant()}, started {now.StartedAt:O})",
-                            statusCode: 412, title: "container changed");
-                    }
-                }
-
-                await runtime.RestartAsync(id, TimeSpan.FromSeconds(stop_timeout_seconds ?? 10), ct);
-                return Results.NoContent();
-            });
+            return EngineCallAsync(async () => Results.Json(
+                await host.RestartAsync(id, TimeSpan.FromSeconds(stop_timeout_seconds ?? 10), new ContainerSeen(status, startedAt), ct), DaprWire.Json));
         });
 
-        group.MapGet("/containers/{id}/logs", async (string id, int? lines, IContainerRuntime runtime, CancellationToken ct) =>
+        group.MapGet("/containers/{id}/logs", (string id, int? lines, LocalHealHost host, CancellationToken ct) =>
+            lines is < 1 or > 1000
+                ? Task.FromResult(Results.Problem("lines must be between 1 and 1000", statusCode: 400))
+                : EngineCallAsync(async () => await host.InspectAsync(id, ct) is { } c
+                    ? Results.Json(await host.LogTailAsync(c, lines ?? 30, ct), DaprWire.Json)
+                    : Results.Problem($"no container '{id}'", statusCode: 404)));
+
+        group.MapPost("/slots", async (string? job, int? hold_seconds, int? wait_seconds, LocalHealHost host, CancellationToken ct) =>
         {
-            if (lines is < 1 or > 1000)
+            if (string.IsNullOrEmpty(job) || hold_seconds is not (>= 1 and <= 7200) || wait_seconds is not (>= 0 and <= 60))
             {
-                return Results.Problem("lines must be between 1 and 1000", statusCode: 400);
+                return Results.Problem("job, hold_seconds (1 to 7200) and wait_seconds (0 to 60) are required", statusCode: 400);
             }
 
-            return await EngineCallAsync(async () => await runtime.InspectAsync(id, ct) is { } c
-                ? Results.Json(await runtime.LogTailAsync(c, lines ?? 30, ct), DaprWire.Json)
-                : Results.Problem($"no container '{id}'", statusCode: 404));
+            var held = await host.EnterSlotAsync(job, TimeSpan.FromSeconds(hold_seconds.Value), TimeSpan.FromSeconds(wait_seconds.Value), ct);
+            return Results.Json(new SlotAnswer(held), DaprWire.Json);
+        });
+
+        group.MapDelete("/slots", async (string? job, LocalHealHost host, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(job))
+            {
+                return Results.Problem("job is required", statusCode: 400);
+            }
+
+            await host.LeaveSlotAsync(job, ct);
+            return Results.NoContent();
         });
         return app;
     }
 
-    /// <summary>Engine down is 503 (the caller retries later); Docker refusing is 409 with Docker's words.</summary>
+    /// <summary>Engine down is 503: the caller retries later.</summary>
     private static async Task<IResult> EngineCallAsync(Func<Task<IResult>> call)
     {
         try
@@ -123,10 +108,6 @@ public static class WatcherEndpoints
         catch (EngineUnavailableException ex)
         {
             return Results.Problem(ex.Message, statusCode: 503, title: "engine unavailable");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return Results.Problem(ex.Message, statusCode: 409, title: "Docker refused");
         }
     }
 }

@@ -9,7 +9,6 @@ using AutoHeal.Healer.Dapr;
 using AutoHeal.Sqlite;
 using AutoHeal.TestUtils.Fakes;
 using Dapr.Actors.Runtime;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
@@ -42,19 +41,17 @@ internal interface IActorComparisonRig : IAsyncDisposable
 internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
 {
     private readonly ContainerKey _key;
-    private readonly string _folder;
-    private readonly ServiceProvider _services;
+    private readonly TempFolder _folder;
     private readonly SqliteStore _store;
     private readonly WakeRecordingClock _clock;
 
-    private ActorEmbeddedGuardianRig(ContainerKey key, string folder, SqliteStore store, ServiceProvider services, WakeRecordingClock clock, ISettingsSource settings)
+    private ActorEmbeddedGuardianRig(ContainerKey key, TempFolder folder, SqliteStore store, WakeRecordingClock clock, ISettingsSource settings)
     {
         _key = key;
         _folder = folder;
         _store = store;
-        _services = services;
         _clock = clock;
-        Mailboxes = new GuardianMailboxes(store, Sink, settings, services, clock, NullLogger<GuardianMailboxes>.Instance);
+        Mailboxes = new GuardianMailboxes(store, new GuardianTurn(settings, Sink, clock), Runner, clock, NullLogger<GuardianMailboxes>.Instance);
     }
 
     public GuardianMailboxes Mailboxes { get; }
@@ -65,13 +62,9 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
 
     public static async Task<ActorEmbeddedGuardianRig> StartAsync(ContainerKey key, TimeProvider clock, ISettingsSource settings)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "autoheal-dapr-tests", Guid.NewGuid().ToString("N"));
-        var store = await SqliteStore.OpenAsync(folder, retention: 10_000, CancellationToken.None);
-        var services = new ServiceCollection();
-        var rig = default(ActorEmbeddedGuardianRig);
-        services.AddSingleton<IHealRunner>(_ => rig!.Runner);
-        rig = new ActorEmbeddedGuardianRig(key, folder, store, services.BuildServiceProvider(), new WakeRecordingClock(clock), settings);
-        return rig;
+        var folder = new TempFolder();
+        var store = await SqliteStore.OpenAsync(folder.Path, retention: 10_000, CancellationToken.None);
+        return new ActorEmbeddedGuardianRig(key, folder, store, new WakeRecordingClock(clock), settings);
     }
 
     public Task TellAsync(GuardianInput input) => Mailboxes.TellAsync(input, CancellationToken.None);
@@ -104,16 +97,8 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
     public async ValueTask DisposeAsync()
     {
         Mailboxes.Dispose();
-        await _services.DisposeAsync();
         await _store.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort: it is under the temp path
-        }
+        _folder.Dispose();
     }
 
     /// <summary>The test's clock, noting the wake-ups the mailboxes set (their only use of timers).</summary>
@@ -215,7 +200,7 @@ internal sealed class ActorGuardianRig : IActorComparisonRig
             TimerManager = Timers,
             JsonSerializerOptions = DaprWire.Json,
         });
-        Actor = new ContainerActor(Host, settings, Workflows, Sink, clock, State);
+        Actor = new ContainerActor(Host, new GuardianTurn(settings, Sink, clock), Workflows, clock, State);
     }
 
     public ActorHost Host { get; }

@@ -4,6 +4,7 @@ using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
+using AutoHeal.Healer;
 using AutoHeal.Healer.Dapr;
 using Dapr.Actors;
 using Dapr.Actors.Client;
@@ -85,7 +86,7 @@ internal sealed class DistributedActors(ISettingsSource settings, IHealWorkflows
             LoggerFactory = LoggerFactory,
         });
         var state = new InMemoryActorStateManager(DaprWire.Json);
-        return new DistributedActor(new ContainerActor(host, settings, workflows, events, time, state), state, timers);
+        return new DistributedActor(new ContainerActor(host, new GuardianTurn(settings, events, time), workflows, time, state), state, timers);
     }
 }
 

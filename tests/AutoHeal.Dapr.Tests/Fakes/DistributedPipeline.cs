@@ -39,7 +39,7 @@ public sealed class DistributedPipeline : IAsyncLifetime
     public const string HostName = "local";
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(10);
-    private readonly SurfaceTempFolder _folder = new();
+    private readonly TempFolder _folder = new();
     private readonly RecordingEventSink _watcherEvents = new();
     private SqliteStore? _store;
     private DockerRuntime? _runtime;
@@ -94,7 +94,7 @@ public sealed class DistributedPipeline : IAsyncLifetime
         var time = TimeProvider.System;
         Settings = new FixedSettingsSource(Policy, new SelectionRules { LabelKey = LabelKey });
         _store = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
-        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint);
+        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint, HostName);
         var watchers = new SurfaceWatcherClients();
         Workflows = new DistributedHealWorkflows(watchers, time);
         Actors = new DistributedActors(Settings, Workflows, Events, time);
@@ -126,20 +126,7 @@ public sealed class DistributedPipeline : IAsyncLifetime
         var runtime = _runtime;
         var store = _store;
         _watcher = await SurfaceHost.StartAsync(
-            builder =>
-            {
-                var services = builder.Services;
-                services.AddSingleton(time);
-                services.AddSingleton<IContainerRuntime>(runtime);
-                services.AddSingleton<IAutoHealStore>(store);
-                services.AddSingleton<ISettingsSource>(Settings);
-                services.AddSingleton<IEventSink>(_watcherEvents);
-                services.AddSingleton<ISignalBus>(PubSub);
-                services.AddSingleton(sp => new RestartGate(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts));
-                services.AddSingleton<HealthCheckStore>();
-                services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
-                builder.AddWatcher(new WatcherSettings(HostName, null));
-            },
+            builder => SurfaceWatcher.Compose(builder, runtime, store, Settings, _watcherEvents, PubSub),
             app => app.MapWatcherEndpoints(appToken: null));
         watchers[HostName] = new WatcherClient(_watcher.Client, $"dapr://{DaprNames.WatcherAppId(HostName)}");
 

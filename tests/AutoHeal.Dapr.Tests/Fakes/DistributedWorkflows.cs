@@ -3,6 +3,7 @@ using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
+using AutoHeal.Healer;
 using AutoHeal.Healer.Dapr;
 using Dapr.Workflow;
 using Dapr.Workflow.Abstractions;
@@ -12,12 +13,12 @@ namespace AutoHeal.Dapr.Tests.Fakes;
 /// <summary>
 /// The workflow engine's part of the pipeline, without a sidecar: the actor's <see cref="IHealWorkflows"/> schedules
 /// the real <see cref="HealWorkflow"/> in the background on a <see cref="DistributedWorkflowContext"/> (real time), with
-/// the real activities: the watcher ones over <see cref="IWatcherClients"/>, the report one over the healer's
+/// the real activities: the watcher ones over <see cref="IHealHosts"/>, the report one over the healer's
 /// <see cref="IGuardians"/> (the real <see cref="ActorGuardians"/>, set once the healer runs). As the Dapr client does,
 /// an instance id is the job's (<see cref="DaprIds.Workflow"/>), scheduling an existing one fails, and terminating one
 /// stops it at its next await (an activity already running finishes; its result is thrown away).
 /// </summary>
-internal sealed class DistributedHealWorkflows(IWatcherClients watchers, TimeProvider time) : IHealWorkflows, IAsyncDisposable
+internal sealed class DistributedHealWorkflows(IHealHosts watchers, TimeProvider time) : IHealWorkflows, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, DistributedWorkflowRun> _runs = new(StringComparer.Ordinal);
 
@@ -34,11 +35,9 @@ internal sealed class DistributedHealWorkflows(IWatcherClients watchers, TimePro
     {
         var guardians = Guardians ?? throw new InvalidOperationException("the workflow engine runs before the healer does");
         var id = DaprIds.Workflow(job.Id);
-        var run = new DistributedWorkflowRun(_runs.Count, id, job, new DistributedWorkflowContext(id, time)
-            .Register(nameof(RecheckActivity), new RecheckActivity(watchers, time))
-            .Register(nameof(RestartActivity), new RestartActivity(watchers, time))
-            .Register(nameof(VerifyActivity), new VerifyActivity(watchers, time))
-            .Register(nameof(ReportActivity), new ReportActivity(guardians)));
+        var context = new DistributedWorkflowContext(id, time);
+        context.AddHealActivities(new HealSteps(watchers, time), guardians);
+        var run = new DistributedWorkflowRun(_runs.Count, id, job, context);
         if (!_runs.TryAdd(id, run))
         {
             throw new InvalidOperationException($"a workflow instance with the id '{id}' exists already");
@@ -159,7 +158,6 @@ internal sealed record DistributedCall(string Name, DateTimeOffset StartedAt, in
 /// </summary>
 internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider time) : WorkflowContextBase
 {
-    private readonly Dictionary<string, IWorkflowActivity> _activities = new(StringComparer.Ordinal);
     private readonly List<DistributedCall> _calls = [];
     private readonly List<object?> _statuses = [];
     private CancellationToken _terminated;
@@ -199,12 +197,6 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
 
     public override bool IsReplaying => false;
 
-    public DistributedWorkflowContext Register(string name, IWorkflowActivity activity)
-    {
-        _activities[name] = activity;
-        return this;
-    }
-
     /// <summary>Binds the instance's termination: the workflow stops at its next await once it fires.</summary>
     public DistributedWorkflowContext Running(CancellationToken terminated)
     {
@@ -215,9 +207,7 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
     public override async Task<T> CallActivityAsync<T>(string name, object? input = null, WorkflowTaskOptions? options = null)
     {
         _terminated.ThrowIfCancellationRequested();
-        var activity = _activities.TryGetValue(name, out var found)
-            ? found
-            : throw new InvalidOperationException($"no activity named '{name}' is registered");
+        var activity = Activity(name);
         var inputJson = ScriptedWorkflowContext.Engine.Serialize(input);
         var policy = options?.RetryPolicy;
         var started = time.GetUtcNow();

@@ -47,6 +47,9 @@ public sealed class InMemoryDaprClient(JsonSerializerOptions json) : DaprClient
     /// <inheritdoc />
     public override JsonSerializerOptions JsonSerializerOptions => json;
 
+    /// <summary>Every event published, in order: pub/sub component, topic, the data as JSON, the metadata.</summary>
+    public ConcurrentQueue<(string PubSub, string Topic, string Json, IReadOnlyDictionary<string, string> Metadata)> Published { get; } = new();
+
     /// <summary>The stored JSON of a key, or null.</summary>
     public string? Raw(string storeName, string key)
     {
@@ -226,7 +229,11 @@ public sealed class InMemoryDaprClient(JsonSerializerOptions json) : DaprClient
 
     public override Task PublishEventAsync(string pubsubName, string topicName, Dictionary<string, string> metadata, CancellationToken cancellationToken) => throw NotSupported();
 
-    public override Task PublishEventAsync<TData>(string pubsubName, string topicName, TData data, Dictionary<string, string> metadata, CancellationToken cancellationToken) => throw NotSupported();
+    public override Task PublishEventAsync<TData>(string pubsubName, string topicName, TData data, Dictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        Published.Enqueue((pubsubName, topicName, JsonSerializer.Serialize(data, json), metadata));
+        return Task.CompletedTask;
+    }
 
     public override Task<StateQueryResponse<TValue>> QueryStateAsync<TValue>(string storeName, string jsonQuery, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) => throw NotSupported();
 

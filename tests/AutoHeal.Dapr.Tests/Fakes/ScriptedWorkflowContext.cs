@@ -43,7 +43,6 @@ internal sealed class ScriptedWorkflowContext : WorkflowContextBase
     public static readonly JsonDaprSerializer Engine = new();
 
     private readonly FakeTimeProvider _clock;
-    private readonly Dictionary<string, IWorkflowActivity> _activities = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkflowTaskFailureDetails> _failures = new(StringComparer.Ordinal);
     private readonly List<ScriptedCall> _calls = [];
     private readonly List<object?> _statuses = [];
@@ -87,13 +86,6 @@ internal sealed class ScriptedWorkflowContext : WorkflowContextBase
 
     public override bool IsReplaying => _history is not null && _calls.Count < _history.Count;
 
-    /// <summary>Runs <paramref name="activity"/> when the workflow calls <paramref name="name"/>.</summary>
-    public ScriptedWorkflowContext Register(string name, IWorkflowActivity activity)
-    {
-        _activities[name] = activity;
-        return this;
-    }
-
     /// <summary>Calls of <paramref name="name"/> fail as the engine reports it once the retry policy is spent.</summary>
     public ScriptedWorkflowContext FailAfterRetries(string name, string errorType, string errorMessage)
     {
@@ -114,9 +106,7 @@ internal sealed class ScriptedWorkflowContext : WorkflowContextBase
             return Complete<T>(Record(call with { Failure = failure }));
         }
 
-        var activity = _activities.TryGetValue(name, out var found)
-            ? found
-            : throw new InvalidOperationException($"no activity named '{name}' is registered");
+        var activity = Activity(name);
         var context = new ScriptedActivityContext(name, InstanceId, _calls.Count);
         try
         {

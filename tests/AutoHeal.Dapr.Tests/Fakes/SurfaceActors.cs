@@ -3,6 +3,7 @@ using System.Text.Json;
 using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
+using AutoHeal.Healer;
 using AutoHeal.Healer.Dapr;
 using AutoHeal.TestUtils.Fakes;
 using Dapr.Actors;
@@ -49,7 +50,7 @@ internal sealed class SurfaceActors : IActorProxyFactory
         {
             var host = ActorHost.CreateForTest<ContainerActor>(DaprNames.ContainerActorType, new ActorTestOptions { ActorId = actorId, TimerManager = new RecordingTimerManager(TimeProvider.System) });
             var state = new SurfaceActorState();
-            return (new ContainerActor(host, Settings, Workflows, Events, TimeProvider.System, state), state);
+            return (new ContainerActor(host, new GuardianTurn(Settings, Events, TimeProvider.System), Workflows, TimeProvider.System, state), state);
         });
         return (TActorInterface)(object)actor;
     }

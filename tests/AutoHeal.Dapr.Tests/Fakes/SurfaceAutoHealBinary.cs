@@ -24,7 +24,7 @@ internal static class SurfaceAutoHealBinary
     public static async Task<SurfaceRun> RunAsync(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
-        using var data = new SurfaceTempFolder();
+        using var data = new TempFolder();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

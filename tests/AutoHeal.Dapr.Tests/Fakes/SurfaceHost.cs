@@ -102,24 +102,3 @@ internal sealed class SurfaceLog : ILoggerProvider
         }
     }
 }
-
-/// <summary>A folder of its own under the temp folder, deleted at the end.</summary>
-internal sealed class SurfaceTempFolder : IDisposable
-{
-    /// <summary>Its path.</summary>
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"autoheal-dapr-tests-{Guid.NewGuid():N}");
-
-    public SurfaceTempFolder() => Directory.CreateDirectory(Path);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort: a file still open is left to the OS's temp cleanup
-        }
-    }
-}

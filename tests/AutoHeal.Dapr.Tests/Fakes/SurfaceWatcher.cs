@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
-using AutoHeal.Api;
-using AutoHeal.Contracts.Dapr;
+using AutoHeal.Core;
+using AutoHeal.Core.Containers;
+using AutoHeal.Core.Probes;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using AutoHeal.TestUtils;
 using AutoHeal.TestUtils.Fakes;
 using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
@@ -23,25 +25,30 @@ internal static class SurfaceWatcher
     public const string HostName = "local";
 
     /// <summary>Starts the watcher over <paramref name="runtime"/>; with <paramref name="appToken"/>, its routes need it.</summary>
-    public static Task<SurfaceHost> StartAsync(IContainerRuntime runtime, IAutoHealStore store, SurfaceSignalBus bus, string? appToken = null) =>
+    public static Task<SurfaceHost> StartAsync(IContainerRuntime runtime, IDocumentStore documents, SurfaceSignalBus bus, string? appToken = null) =>
         SurfaceHost.StartAsync(
-            builder =>
-            {
-                var services = builder.Services;
-                services.AddSingleton(TimeProvider.System);
-                services.AddSingleton(runtime);
-                services.AddSingleton(store);
-                services.AddSingleton<ISettingsSource>(new FixedSettingsSource());
-                services.AddSingleton<IEventSink>(new RecordingEventSink());
-                services.AddSingleton<ISignalBus>(bus);
-                // As AddWatcherDaprTransport, less the DaprClient-based signal bus.
-                services.AddSingleton(sp => new RestartGate(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts));
-                // As AddDaprRolesAsync for a watcher without the api role.
-                services.AddSingleton<HealthCheckStore>();
-                services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
-                builder.AddWatcher(new WatcherSettings(HostName, null));
-            },
+            builder => Compose(builder, runtime, documents, new FixedSettingsSource(), new RecordingEventSink(), bus),
             app => app.MapWatcherEndpoints(appToken));
+
+    /// <summary>
+    /// The services of <c>autoheal --roles watcher</c> (as <c>AddDaprRolesAsync</c> composes them), less the Dapr
+    /// client: its events go to <paramref name="events"/> (where heal-events would be), its signals to <paramref name="bus"/>.
+    /// </summary>
+    public static void Compose(
+        WebApplicationBuilder builder, IContainerRuntime runtime, IDocumentStore documents, ISettingsSource settings, IEventSink events, ISignalBus bus)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(settings);
+        services.AddSingleton(documents);
+        services.AddSingleton<HealthCheckStore>();
+        services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
+        services.AddSingleton(events);
+        services.AddSingleton<IEventRecorder>(new PublishedEventRecorder(events));
+        services.AddSingleton(bus);
+        services.AddLocalEngine(runtime, new HostIdentity(HostName, null));
+        builder.AddWatcher();
+    }
 
     /// <summary>Why the Docker tests cannot run here, or null when an engine answers and the test image is there.</summary>
     public static async Task<string?> WhyNoEngineAsync()
@@ -60,8 +67,8 @@ internal static class SurfaceWatcher
     }
 }
 
-/// <summary>The watchers of a <see cref="AutoHeal.Api.Dapr.RemoteCatalog"/>, by host; a test may swap one.</summary>
-internal sealed class SurfaceWatcherClients : IWatcherClients
+/// <summary>The watchers of a <see cref="AutoHeal.Api.Dapr.RemoteCatalog"/> or of heals, by host; a test may swap one.</summary>
+internal sealed class SurfaceWatcherClients : IWatcherClients, IHealHosts
 {
     private readonly ConcurrentDictionary<string, WatcherClient> _clients = new(StringComparer.Ordinal);
 
@@ -73,6 +80,8 @@ internal sealed class SurfaceWatcherClients : IWatcherClients
 
     public WatcherClient For(string host) =>
         _clients.TryGetValue(host, out var client) ? client : throw new InvalidOperationException($"no watcher for {host} in this test");
+
+    IHealHost IHealHosts.For(string host) => For(host);
 }
 
 /// <summary>A signal bus that keeps what the watcher publishes.</summary>

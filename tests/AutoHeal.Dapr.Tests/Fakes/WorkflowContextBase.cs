@@ -1,5 +1,9 @@
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Ports;
+using AutoHeal.Healer;
+using AutoHeal.Healer.Dapr;
 using Dapr.Workflow;
+using Dapr.Workflow.Abstractions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,6 +16,27 @@ namespace AutoHeal.Dapr.Tests.Fakes;
 /// </summary>
 internal abstract class WorkflowContextBase : WorkflowContext
 {
+    private readonly Dictionary<string, IWorkflowActivity> _activities = new(StringComparer.Ordinal);
+
+    /// <summary>Where activities not added by name come from (the healer role's registry, say): null when there is none.</summary>
+    public Func<string, IWorkflowActivity?>? ActivitySource { get; set; }
+
+    /// <summary>The heal workflow's activities, as the healer role registers them, over these steps and guardians.</summary>
+    public void AddHealActivities(HealSteps steps, IGuardians guardians)
+    {
+        _activities[nameof(EnterSlotActivity)] = new EnterSlotActivity(steps);
+        _activities[nameof(LeaveSlotActivity)] = new LeaveSlotActivity(steps);
+        _activities[nameof(RecheckActivity)] = new RecheckActivity(steps);
+        _activities[nameof(RestartActivity)] = new RestartActivity(steps);
+        _activities[nameof(VerifyActivity)] = new VerifyActivity(steps);
+        _activities[nameof(ReportActivity)] = new ReportActivity(guardians);
+    }
+
+    /// <summary>The activity the workflow calls by <paramref name="name"/>; throws as the engine fails a call to an unregistered one.</summary>
+    protected IWorkflowActivity Activity(string name) =>
+        _activities.TryGetValue(name, out var found) ? found
+        : ActivitySource?.Invoke(name) ?? throw new InvalidOperationException($"no activity named '{name}' is registered");
+
     public override string Name => DaprNames.HealWorkflow;
 
     public override bool IsPatched(string patchName) => true;

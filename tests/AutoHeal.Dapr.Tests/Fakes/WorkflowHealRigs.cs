@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using AutoHeal.Core;
+using AutoHeal.Core.Containers;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
@@ -44,45 +46,24 @@ internal static class WorkflowRig
 
     public static readonly HealStep[] FinalSteps = [HealStep.Healed, HealStep.VerifyFailed, HealStep.RestartFailed, HealStep.Cancelled];
 
-    /// <summary>What the watcher knows of the container: the fake engine's view, monitored.</summary>
-    public static ContainerFacts Facts(FakeContainerRuntime runtime)
-    {
-        var c = runtime.Get(Name);
-        return new ContainerFacts
-        {
-            Id = c.Id,
-            ImageId = c.ImageId,
-            Status = c.Status,
-            Health = c.Health,
-            ExitCode = c.ExitCode,
-            OomKilled = c.OomKilled,
-            RestartPolicy = c.RestartPolicy,
-            RestartCount = c.RestartCount,
-            HasHealthCheck = c.HasHealthCheck,
-            StartedAt = c.StartedAt,
-            Labels = c.Labels,
-            Monitored = true,
-            SelectionReason = "label autoheal=true",
-        };
-    }
-
+    /// <summary>What the watcher saw, at the clock's now, with the fake engine's facts, the container monitored.</summary>
     public static ContainerSignal Signal(FakeTimeProvider clock, FakeContainerRuntime runtime, SignalKind kind, int? exitCode) =>
-        new(Key, kind, clock.GetUtcNow(), Facts(runtime)) { ExitCode = exitCode };
+        new(Key, kind, clock.GetUtcNow(), runtime.Get(Name).ToFacts(new Domain.Selection.SelectionVerdict(true, "label autoheal=true"))) { ExitCode = exitCode };
 }
 
 /// <summary>
-/// The embedded healer as <see cref="HealerModule.AddHealer"/> composes it (copied from the healer tests' harness):
-/// <c>GuardianMailboxes</c> over a real SQLite store in a temp folder, and the <see cref="InProcessHealRunner"/>, whose
-/// reports pass through <see cref="WorkflowRecordingGuardians"/> on their way to the mailboxes.
+/// The embedded healer as <see cref="HealerModule.AddHealer"/> composes it: <c>GuardianMailboxes</c> over a real
+/// SQLite store in a temp folder, and the <see cref="InProcessHealRunner"/>, whose reports pass through
+/// <see cref="WorkflowRecordingGuardians"/> on their way to the mailboxes.
 /// </summary>
 internal sealed class WorkflowEmbeddedRig : IWorkflowRig
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
     private readonly IHost _host;
     private readonly SqliteStore _store;
-    private readonly string _folder;
+    private readonly TempFolder _folder;
 
-    private WorkflowEmbeddedRig(FakeTimeProvider clock, FakeContainerRuntime runtime, SqliteStore store, IHost host, string folder)
+    private WorkflowEmbeddedRig(FakeTimeProvider clock, FakeContainerRuntime runtime, SqliteStore store, IHost host, TempFolder folder)
     {
         Clock = clock;
         Runtime = runtime;
@@ -100,22 +81,25 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
 
     public static async Task<WorkflowEmbeddedRig> StartAsync(HealPolicy? policy = null)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "autoheal-dapr-tests", Guid.NewGuid().ToString("N"));
+        var folder = new TempFolder();
         var clock = new FakeTimeProvider(WorkflowRig.Start);
-        var runtime = new FakeContainerRuntime(clock);
+        var runtime = new FakeContainerRuntime(clock, WorkflowRig.HostName);
         var settings = new FixedSettingsSource(policy);
-        var store = await SqliteStore.OpenAsync(folder, retention: 10_000, CancellationToken.None);
+        var store = await SqliteStore.OpenAsync(folder.Path, retention: 10_000, CancellationToken.None);
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddSingleton<IContainerRuntime>(runtime);
-        builder.Services.AddSingleton<IAutoHealStore>(store);
+        builder.Services.AddSingleton<IGuardianStore>(store);
         builder.Services.AddSingleton<ISettingsSource>(settings);
+        builder.Services.AddEventFanOut();
+        builder.Services.AddLocalEngine(runtime, new HostIdentity(WorkflowRig.HostName, null));
         builder.AddHealer();
         // The runner (and the tests) reach the mailboxes through the recording guardians.
         builder.Services.AddSingleton<IGuardians>(sp => new WorkflowRecordingGuardians(settings, clock, sp.GetRequiredService<GuardianMailboxes>()));
-        return new WorkflowEmbeddedRig(clock, runtime, store, builder.Build(), folder);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new WorkflowEmbeddedRig(clock, runtime, store, host, folder);
     }
 
     public Task<GuardianResult> SignalAsync(SignalKind kind, int? exitCode = null) =>
@@ -145,17 +129,11 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
 
     public async ValueTask DisposeAsync()
     {
+        await _host.StopAsync();
         _host.Dispose();
         await Task.Delay(20); // let jobs called off by the shutdown unwind before the store closes
         await _store.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort: it is under the temp path
-        }
+        _folder.Dispose();
     }
 }
 
@@ -191,11 +169,11 @@ internal sealed class WorkflowHealRig : IWorkflowRig
     /// <summary>Applied to each new context before its run (to make an activity fail, for example).</summary>
     public Action<ScriptedWorkflowContext>? Script { get; set; }
 
-    public static async Task<WorkflowHealRig> StartAsync(HealPolicy? policy = null)
+    public static async Task<WorkflowHealRig> StartAsync(HealPolicy? policy = null, int maxConcurrentRestarts = 4)
     {
         var clock = new FakeTimeProvider(WorkflowRig.Start);
-        var runtime = new FakeContainerRuntime(clock);
-        var watcher = await WorkflowWatcherServer.StartAsync(WorkflowRig.HostName, runtime);
+        var runtime = new FakeContainerRuntime(clock, WorkflowRig.HostName);
+        var watcher = await WorkflowWatcherServer.StartAsync(WorkflowRig.HostName, runtime, maxConcurrentRestarts);
         return new WorkflowHealRig(clock, runtime, watcher, new FixedSettingsSource(policy));
     }
 
@@ -203,12 +181,26 @@ internal sealed class WorkflowHealRig : IWorkflowRig
         Guardians.TellAsync(WorkflowRig.Signal(Clock, Runtime, kind, exitCode), CancellationToken.None);
 
     /// <summary>A context for the job's instance, with the real activities registered.</summary>
-    public ScriptedWorkflowContext NewContext(HealJob job) =>
-        new ScriptedWorkflowContext(Clock, DaprIds.Workflow(job.Id))
-            .Register(nameof(RecheckActivity), new RecheckActivity(Watcher, Clock))
-            .Register(nameof(RestartActivity), new RestartActivity(Watcher, Clock))
-            .Register(nameof(VerifyActivity), new VerifyActivity(Watcher, Clock))
-            .Register(nameof(ReportActivity), new ReportActivity(Guardians));
+    public ScriptedWorkflowContext NewContext(HealJob job)
+    {
+        var context = new ScriptedWorkflowContext(Clock, DaprIds.Workflow(job.Id));
+        if (ActivitySource is { } source)
+        {
+            context.ActivitySource = source;
+        }
+        else
+        {
+            context.AddHealActivities(Steps, Guardians);
+        }
+
+        return context;
+    }
+
+    /// <summary>When set, the activities come from here (the healer role's own registry), not built by the rig.</summary>
+    public Func<string, global::Dapr.Workflow.Abstractions.IWorkflowActivity?>? ActivitySource { get; set; }
+
+    /// <summary>The heal steps the activities call, over the watcher's routes.</summary>
+    public HealSteps Steps => new(Watcher, Clock);
 
     public async Task HealAsync(HealJob job)
     {

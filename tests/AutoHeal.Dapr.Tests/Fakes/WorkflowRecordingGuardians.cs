@@ -117,16 +117,17 @@ internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeP
         }
     }
 
-    public Task<IReadOnlyList<GuardianState>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<ContainerKey, GuardianState>> GetManyAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken cancellationToken)
     {
         if (inner is not null)
         {
-            return inner.ListAsync(cancellationToken);
+            return inner.GetManyAsync(keys, cancellationToken);
         }
 
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlyList<GuardianState>>(_states.Values.ToList());
+            return Task.FromResult<IReadOnlyDictionary<ContainerKey, GuardianState>>(
+                _states.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
         }
     }
 }

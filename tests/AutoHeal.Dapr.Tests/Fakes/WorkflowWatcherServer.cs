@@ -1,7 +1,8 @@
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Guardians;
+using AutoHeal.Core;
+using AutoHeal.Core.Containers;
 using AutoHeal.Domain.Ports;
-using AutoHeal.Watcher;
+using AutoHeal.TestUtils.Fakes;
 using AutoHeal.Watcher.Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -11,12 +12,12 @@ using Microsoft.Extensions.Logging;
 namespace AutoHeal.Dapr.Tests.Fakes;
 
 /// <summary>
-/// A watcher's routes (<see cref="WatcherEndpoints.MapWatcherEndpoints"/>) over a fake engine, in an in-memory
-/// <see cref="TestServer"/>, and the <see cref="WatcherClient"/> the healer's activities reach it with: the same HTTP
-/// calls, status codes and JSON as through Dapr's service invocation, without a sidecar.
-/// <c>/watcher/snapshot</c> is not served here: it needs a running <see cref="ContainerWatcher"/>.
+/// A watcher's routes (<see cref="WatcherEndpoints.MapWatcherEndpoints"/>) over a fake engine (and the host's real
+/// restart slots), in an in-memory <see cref="TestServer"/>, and the <see cref="WatcherClient"/> the healer's
+/// activities reach it with: the same HTTP calls, status codes and JSON as through Dapr's service invocation,
+/// without a sidecar. <c>/watcher/snapshot</c> is not served here: it needs a running watcher.
 /// </summary>
-internal sealed class WorkflowWatcherServer : IWatcherClients, IAsyncDisposable
+internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly WatcherClient _client;
@@ -32,6 +33,9 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IAsyncDisposable
 
     /// <summary>The Docker host this watcher serves.</summary>
     public string Host { get; }
+
+    /// <summary>Restart slots held on this host now.</summary>
+    public int SlotsHeld => _app.Services.GetRequiredService<AutoHeal.Core.Heals.RestartSlots>().Held;
 
     /// <summary>Every request the watcher received ("METHOD path"), in order.</summary>
     public IReadOnlyList<string> Requests
@@ -50,10 +54,11 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(runtime);
-        builder.Services.AddSingleton(new RestartGate(() => maxConcurrentRestarts));
-        builder.Services.AddSingleton<EngineStatus>();
-        builder.Services.AddSingleton<ContainerWatcher>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ISettingsSource>(new FixedSettingsSource { MaxConcurrentRestarts = maxConcurrentRestarts });
+        builder.Services.AddLocalEngine(runtime, new HostIdentity(host, null));
+        builder.Services.AddSingleton<IContainerCatalog>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
+        builder.Services.AddSingleton<IEngineStatus>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
         var app = builder.Build();
         var requests = new List<string>();
         app.Use(async (context, next) =>
@@ -72,6 +77,8 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IAsyncDisposable
 
     public WatcherClient For(string host) =>
         host == Host ? _client : throw new InvalidOperationException($"no watcher for the host '{host}' in this test");
+
+    IHealHost IHealHosts.For(string host) => For(host);
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }

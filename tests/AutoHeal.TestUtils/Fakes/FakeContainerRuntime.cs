@@ -18,7 +18,9 @@ public sealed record RestartCall(string Id, DateTimeOffset At, TimeSpan StopTime
 /// <see cref="ReleaseRestarts"/>, fail, or leave the container in another state (<see cref="AfterRestart"/>),
 /// and can make the whole engine unreachable (<see cref="Unreachable"/>).
 /// </summary>
-public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
+/// <param name="time">The clock restarts and new containers take their start times from.</param>
+/// <param name="host">The Docker host its containers are on.</param>
+public sealed class FakeContainerRuntime(TimeProvider time, string host) : IContainerRuntime
 {
     /// <summary>The image id of containers added without one.</summary>
     public const string DefaultImageId = "sha256:fake-image";
@@ -69,6 +71,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     /// <summary>A running container without a health check, started now, for <see cref="Add"/>.</summary>
     public ContainerInfo Running(string id, string name) => new()
     {
+        Host = host,
         Id = id,
         Name = name,
         ImageId = DefaultImageId,
@@ -251,7 +254,6 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         }
     }
 
-    /// <inheritdoc />
     /// <summary>What exec returns, by command; unknown commands exit 127.</summary>
     public Dictionary<string, ExecResult> ExecResults { get; } = new(StringComparer.Ordinal);
 

@@ -3,42 +3,42 @@ using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
 using Dapr.Actors.Client;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
-namespace AutoHeal.Healer.Dapr;
+namespace AutoHeal.Dapr;
 
 /// <summary>
-/// The distributed <see cref="IGuardians"/>: every call goes to the container's <see cref="ContainerActor"/>.
-/// Actors cannot be enumerated, so the list asks the actors of the containers the watchers report.
+/// The distributed <see cref="IGuardians"/>: every call goes to the container's actor (<see cref="IContainerActor"/>).
+/// Reading many asks their actors a few at a time; one that does not answer (its healer restarting) is left
+/// out rather than failing the whole read.
 /// </summary>
-internal sealed class ActorGuardians(IActorProxyFactory proxies, IServiceProvider services, Microsoft.Extensions.Logging.ILogger<ActorGuardians> logger) : IGuardians
+public sealed class ActorGuardians(IActorProxyFactory proxies, ILogger<ActorGuardians> logger) : IGuardians
 {
     private const int ParallelReads = 16;
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
 
+    /// <inheritdoc />
     public async Task<GuardianResult> TellAsync(GuardianInput input, CancellationToken cancellationToken)
     {
         var reply = await Proxy(input.Key).TellAsync(input).WaitAsync(cancellationToken);
         return new GuardianResult(reply.State, [], [], reply.Accepted);
     }
 
+    /// <inheritdoc />
     public Task<GuardianState?> GetAsync(ContainerKey key, CancellationToken cancellationToken) =>
         Proxy(key).GetGuardianAsync().WaitAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<GuardianState>> ListAsync(CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<ContainerKey, GuardianState>> GetManyAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken cancellationToken)
     {
-        var catalog = services.GetService<IContainerCatalog>()
-            ?? throw new InvalidOperationException("listing guardians needs the watchers' catalog (the api role)");
-        var states = new List<GuardianState>();
+        var states = new Dictionary<ContainerKey, GuardianState>();
         var missed = 0;
         string? last = null;
         await Parallel.ForEachAsync(
-            catalog.Containers.Select(catalog.KeyOf).Distinct(),
+            keys.Distinct(),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken },
             async (key, ct) =>
             {
-                // One actor that does not answer (its healer restarting) leaves that container without
-                // its guardian's view in the list, rather than failing the whole list.
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(ReadTimeout);
                 try
@@ -47,7 +47,7 @@ internal sealed class ActorGuardians(IActorProxyFactory proxies, IServiceProvide
                     {
                         lock (states)
                         {
-                            states.Add(state);
+                            states[key] = state;
                         }
                     }
                 }

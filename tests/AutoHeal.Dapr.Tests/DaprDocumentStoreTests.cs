@@ -1,23 +1,20 @@
 using System.Text.Json;
-using AutoHeal.Api;
-using AutoHeal.Api.Dapr;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Contracts.Dapr;
+using AutoHeal.Core.Probes;
+using AutoHeal.Core.Settings;
 using AutoHeal.Dapr.Tests.Fakes;
 using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Ports;
-using AutoHeal.Sqlite;
 
 namespace AutoHeal.Dapr.Tests;
 
 /// <summary>
 /// Shared documents in the Dapr state store, written with ETags. One <see cref="InMemoryDaprClient"/>
-/// is the state store; each <see cref="DaprStore"/> (and the <see cref="SettingsService"/> over it) is
-/// one AutoHeal process using it.
+/// is the state store; each <see cref="DaprDocumentStore"/> (and the <see cref="SettingsService"/> or
+/// <see cref="HealthCheckStore"/> over it) is one AutoHeal process using it.
 /// </summary>
-public sealed class DaprStoreTests
+public sealed class DaprDocumentStoreTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly InMemoryDaprClient _state = new(DaprWire.Json);
@@ -25,59 +22,44 @@ public sealed class DaprStoreTests
     [Fact]
     public async Task A_document_written_by_one_process_is_read_whole_by_another()
     {
-        var writer = new DaprStore(_state);
-        var reader = new DaprStore(_state);
+        var writer = new DaprDocumentStore(_state);
+        var reader = new DaprDocumentStore(_state);
         const string json = """{"monitor":{"label_key":"team.heal","whitelist":["web","db"]},"note":"ünïcödé \" and \\ kept"}""";
 
-        Assert.Null(await reader.ReadDocumentAsync("config", None));
+        Assert.Null((await reader.ReadDocumentAsync("config", None)).Json);
         var v1 = await writer.WriteDocumentAsync("config", json, null, None);
         var v2 = await writer.WriteDocumentAsync("config", json.Replace("web", "www", StringComparison.Ordinal), v1, None); // based on its own last write: no conflict
         await writer.WriteDocumentAsync("config", json, v2, None);
 
         Assert.NotNull(v1);
         Assert.NotEqual(v1, v2);
-        Assert.Equal(json, await reader.ReadDocumentAsync("config", None));
-        Assert.Equal(json, await writer.ReadDocumentAsync("config", None));
-        Assert.Null(await reader.ReadDocumentAsync("selections", None));
+        Assert.Equal(json, (await reader.ReadDocumentAsync("config", None)).Json);
+        Assert.Equal(json, (await writer.ReadDocumentAsync("config", None)).Json);
+        Assert.Null((await reader.ReadDocumentAsync("selections", None)).Json);
         Assert.NotNull(_state.Raw(DaprNames.StateStore, DaprNames.DocumentKey("config"))); // under the documented key, in the named store
     }
 
     [Fact]
     public async Task A_write_from_a_process_that_did_not_see_the_last_change_is_refused_and_the_change_stays()
     {
-        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":0}""", null, None);
-        var a = new DaprStore(_state);
-        var b = new DaprStore(_state);
-        var seenByA = await a.ReadDocumentForUpdateAsync("config", None);
-        var seenByB = await b.ReadDocumentForUpdateAsync("config", None);
+        await new DaprDocumentStore(_state).WriteDocumentAsync("config", """{"v":0}""", null, None);
+        var a = new DaprDocumentStore(_state);
+        var b = new DaprDocumentStore(_state);
+        var seenByA = await a.ReadDocumentAsync("config", None);
+        var seenByB = await b.ReadDocumentAsync("config", None);
 
         await a.WriteDocumentAsync("config", """{"v":"a"}""", seenByA.Version, None);
         var conflict = await Assert.ThrowsAsync<DocumentConflictException>(() => b.WriteDocumentAsync("config", """{"v":"b"}""", seenByB.Version, None));
 
         Assert.Equal("config", conflict.Document);
         Assert.Contains("another AutoHeal process", conflict.Message, StringComparison.Ordinal);
-        Assert.Equal("""{"v":"a"}""", await new DaprStore(_state).ReadDocumentAsync("config", None));
+        Assert.Equal("""{"v":"a"}""", (await new DaprDocumentStore(_state).ReadDocumentAsync("config", None)).Json);
 
         // Having read the change, the second process may write.
-        var again = await b.ReadDocumentForUpdateAsync("config", None);
+        var again = await b.ReadDocumentAsync("config", None);
         Assert.Equal("""{"v":"a"}""", again.Json);
         await b.WriteDocumentAsync("config", """{"v":"b"}""", again.Version, None);
-        Assert.Equal("""{"v":"b"}""", await a.ReadDocumentAsync("config", None));
-    }
-
-    [Fact]
-    public async Task A_plain_read_between_a_read_for_update_and_its_write_does_not_hide_another_processs_change()
-    {
-        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":0}""", null, None);
-        var a = new DaprStore(_state);
-        var forUpdate = await a.ReadDocumentForUpdateAsync("config", None);
-        await new DaprStore(_state).WriteDocumentAsync("config", """{"v":"other"}""", forUpdate.Version, None); // another process
-
-        // The dashboard reads in this process meanwhile (GET /api/healthchecks, say): it must not refresh what the write is based on.
-        Assert.Equal("""{"v":"other"}""", await a.ReadDocumentAsync("config", None));
-
-        await Assert.ThrowsAsync<DocumentConflictException>(() => a.WriteDocumentAsync("config", """{"v":"a"}""", forUpdate.Version, None));
-        Assert.Equal("""{"v":"other"}""", await a.ReadDocumentAsync("config", None));
+        Assert.Equal("""{"v":"b"}""", (await a.ReadDocumentAsync("config", None)).Json);
     }
 
     [Fact]
@@ -192,8 +174,8 @@ public sealed class DaprStoreTests
         await SeedAsync();
         var (a, _) = await ProcessAsync();
         // Another AutoHeal (a newer version, say) stores a configuration this one rejects.
-        var other = new DaprStore(_state);
-        var current = await other.ReadDocumentForUpdateAsync("config", None);
+        var other = new DaprDocumentStore(_state);
+        var current = await other.ReadDocumentAsync("config", None);
         var foreign = current.Json!.Replace("\"cooldown_seconds\":15", "\"cooldown_seconds\":-1", StringComparison.Ordinal);
         Assert.NotEqual(current.Json, foreign);
         await other.WriteDocumentAsync("config", foreign, current.Version, None);
@@ -208,45 +190,34 @@ public sealed class DaprStoreTests
     }
 
     [Fact]
-    public async Task Guardian_state_is_not_kept_here_and_saying_so_names_the_ContainerActor()
+    public async Task Checks_defined_at_once_in_two_processes_are_both_kept_though_one_listed_them_before_the_other_wrote()
     {
-        var store = new DaprStore(_state);
-        var key = new ContainerKey("local", "web");
+        var a = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
+        var b = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
+        Assert.Empty(await a.ListAsync(None)); // a reads first (the dashboard, say)...
 
-        var errors = new[]
-        {
-            await Assert.ThrowsAsync<NotSupportedException>(() => store.LoadGuardianAsync(key, None)),
-            await Assert.ThrowsAsync<NotSupportedException>(() => store.LoadGuardiansAsync(None)),
-            await Assert.ThrowsAsync<NotSupportedException>(() => store.SaveAsync(GuardianState.New(key), [], None)),
-        };
+        await b.SaveAsync(Check("db"), "db", None); // ...then b writes...
+        Assert.Empty(await a.ListAsync(None)); // ...and a has not reloaded yet: it still shows what it read
 
-        Assert.All(errors, e => Assert.Contains("ContainerActor", e.Message, StringComparison.Ordinal));
-        Assert.Empty(_state.Writes);
+        await a.SaveAsync(Check("web"), "web", None); // a's change is based on the old read: refused, then re-applied
+
+        Assert.Equal(1, _state.Refused);
+        var stored = JsonSerializer.Deserialize<List<HealthCheckDefinition>>(StoredDocument("healthchecks"), AutoHealApiClient.Json)!;
+        Assert.Equal(["db", "web"], stored.Select(c => c.ContainerId).Order());
+        Assert.Equal(["db", "web"], (await a.ListAsync(None)).Select(c => c.ContainerId).Order());
+        await b.ReloadAsync(None); // what the shared-documents refresher does every few seconds
+        Assert.Equal(["db", "web"], (await b.ListAsync(None)).Select(c => c.ContainerId).Order());
+        Assert.True(await b.DeleteAsync(stored.Single(c => c.ContainerId == "web").Id!, None));
+        Assert.Equal(["db"], JsonSerializer.Deserialize<List<HealthCheckDefinition>>(StoredDocument("healthchecks"), AutoHealApiClient.Json)!.Select(c => c.ContainerId));
     }
 
-    [Fact]
-    public async Task Events_reach_the_api_log_once_through_heal_events_and_never_through_the_store()
+    private static HealthCheckDefinition Check(string container) => new()
     {
-        using var folder = new SurfaceTempFolder();
-        await using var sqlite = await SqliteStore.OpenAsync(folder.Path, 10_000, None);
-        var api = new DaprStore(_state, new ApiEventLog(sqlite));
-        var watcher = new DaprStore(_state);
-        var engineDown = new AutoHealEvent { At = DateTimeOffset.UtcNow, Kind = EventKind.EngineDown, Message = "Docker engine unreachable: gone" };
-
-        // A role records its events through its store, then publishes them to heal-events (DaprEventPublisher).
-        var handedBack = await watcher.AppendEventsAsync([engineDown], None);
-        var handedBackByApi = await api.AppendEventsAsync([engineDown], None);
-
-        Assert.Equal([engineDown], handedBack);
-        Assert.Equal([engineDown], handedBackByApi);
-        Assert.Empty(await api.ReadEventsAsync(new EventQuery(), None)); // logged when it comes back from heal-events, not twice
-        Assert.Empty(await watcher.ReadEventsAsync(new EventQuery(), None)); // a role without the log finds none
-
-        await sqlite.AppendEventsAsync([engineDown], None); // what the heal-events projection does
-        var read = Assert.Single(await api.ReadEventsAsync(new EventQuery(), None));
-        Assert.Equal(EventKind.EngineDown, read.Kind);
-        Assert.Empty(_state.Writes);
-    }
+        ContainerId = container,
+        CheckType = "tcp",
+        TcpHost = "127.0.0.1",
+        TcpPort = 5432,
+    };
 
     /// <summary>The documents as an earlier API process left them: a configuration and one choice.</summary>
     private async Task SeedAsync()
@@ -260,7 +231,7 @@ public sealed class DaprStoreTests
     /// <summary>An AutoHeal process starting on the shared state store; the count of its Changed events.</summary>
     private async Task<(SettingsService Settings, Func<int> Changed)> ProcessAsync()
     {
-        var settings = new SettingsService(new DaprStore(_state));
+        var settings = new SettingsService(new DaprDocumentStore(_state));
         await settings.InitializeAsync(new AutoHealConfig(), None);
         var changed = 0;
         settings.Changed += (_, _) => Interlocked.Increment(ref changed);

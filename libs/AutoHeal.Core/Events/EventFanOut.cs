@@ -2,11 +2,12 @@ using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.Logging;
 
-namespace AutoHeal.Healer;
+namespace AutoHeal.Core.Events;
 
 /// <summary>Every event as one structured log line; alerts as warnings.</summary>
-internal sealed class LoggingEventSink(ILogger<LoggingEventSink> logger) : IEventSinkPart
+public sealed class LoggingEventSink(ILogger<LoggingEventSink> logger) : IEventSinkPart
 {
+    /// <inheritdoc />
     public ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
     {
         foreach (var e in events)
@@ -27,13 +28,28 @@ internal sealed class LoggingEventSink(ILogger<LoggingEventSink> logger) : IEven
 }
 
 /// <summary>Hands events to every registered sink in turn.</summary>
-internal sealed class CompositeEventSink(IEnumerable<IEventSinkPart> parts) : IEventSink
+public sealed class CompositeEventSink(IEnumerable<IEventSinkPart> parts) : IEventSink
 {
+    /// <inheritdoc />
     public async ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
     {
         foreach (var part in parts)
         {
             await part.PublishAsync(events, cancellationToken);
         }
+    }
+}
+
+/// <summary>
+/// Embedded mode's <see cref="IEventRecorder"/>: events appended to the event log (which gives them their
+/// ids), then fanned out.
+/// </summary>
+public sealed class LoggedEventRecorder(IEventLog log, IEventSink sink) : IEventRecorder
+{
+    /// <inheritdoc />
+    public async Task RecordAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
+    {
+        var saved = await log.AppendEventsAsync(events, cancellationToken);
+        await sink.PublishAsync(saved, cancellationToken);
     }
 }

@@ -1,7 +1,7 @@
 using AutoHeal.Domain.Guardians;
 using Dapr.Actors;
 
-namespace AutoHeal.Contracts.Dapr;
+namespace AutoHeal.Dapr;
 
 /// <summary>
 /// One container's guardian as a Dapr actor (id <c>host:name</c>). Dapr runs one call at a time per

@@ -1,31 +1,33 @@
-using System.Text.Json;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Policies;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
 
-namespace AutoHeal.Api;
+namespace AutoHeal.Core.Settings;
 
 /// <summary>
-/// The live settings: the configuration and the operators' selections, persisted in the store and
-/// swapped atomically, so readers always see one whole configuration and writers never interleave.
+/// The live settings: the configuration and the operators' selections, two shared documents in the
+/// store, swapped atomically, so readers always see one whole configuration and writers never interleave.
 /// Once changed through the API, the stored configuration wins over appsettings at the next start.
 /// </summary>
-public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
+public sealed class SettingsService : ISettingsSource, IDisposable
 {
     internal const string ConfigDocument = "config";
     internal const string SelectionsDocument = "selections";
 
-    // Tries of a write that another process's write got ahead of (distributed mode).
-    private const int MaxAttempts = 5;
-
-    private readonly SemaphoreSlim _writer = new(1, 1);
-
-    // The store's versions of the documents in force (distributed mode); guarded by _writer.
-    private string? _configVersion;
-    private string? _choicesVersion;
+    private readonly SharedDocument<AutoHealConfig> _config;
+    private readonly SharedDocument<Dictionary<string, bool>> _choices;
+    private readonly Lock _swap = new();
+    private AutoHealConfig _initial = new();
     private volatile Snapshot _now = Snapshot.From(new AutoHealConfig(), new Dictionary<string, bool>());
+
+    /// <summary>The settings kept in <paramref name="store"/>.</summary>
+    public SettingsService(IDocumentStore store)
+    {
+        _config = new(store, ConfigDocument, AutoHealApiClient.Json, c => ConfigLimits.Validate(c).Count == 0);
+        _choices = new(store, SelectionsDocument, AutoHealApiClient.Json);
+    }
 
     /// <inheritdoc />
     public event EventHandler? Changed;
@@ -89,22 +91,11 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     /// <summary>Loads the stored configuration, or starts from <paramref name="initial"/> (appsettings).</summary>
     public async Task InitializeAsync(AutoHealConfig initial, CancellationToken cancellationToken)
     {
-        var config = initial;
-        var configDoc = await store.ReadDocumentForUpdateAsync(ConfigDocument, cancellationToken);
-        if (configDoc.Json is { } json
-            && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
-            && ConfigLimits.Validate(stored).Count == 0)
-        {
-            config = stored;
-            FromStore = true;
-        }
-
-        var choicesDoc = await store.ReadDocumentForUpdateAsync(SelectionsDocument, cancellationToken);
-        var choices = choicesDoc.Json is { } sel
-            ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
-            : [];
-        _now = Snapshot.From(config, choices);
-        (_configVersion, _choicesVersion) = (configDoc.Version, choicesDoc.Version);
+        _initial = initial;
+        await _config.LoadAsync(cancellationToken);
+        await _choices.LoadAsync(cancellationToken);
+        FromStore = _config.Value is not null;
+        Swap();
     }
 
     /// <summary>
@@ -113,91 +104,35 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     /// </summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
-        bool changed;
-        try
+        var config = await _config.LoadAsync(cancellationToken);
+        var choices = await _choices.LoadAsync(cancellationToken);
+        if (config || choices)
         {
-            changed = await ReloadCoreAsync(cancellationToken);
-        }
-        finally
-        {
-            _writer.Release();
-        }
-
-        if (changed)
-        {
+            Swap();
             Changed?.Invoke(this, EventArgs.Empty);
         }
     }
 
-    private async Task<bool> ReloadCoreAsync(CancellationToken cancellationToken)
-    {
-        var configDoc = await store.ReadDocumentForUpdateAsync(ConfigDocument, cancellationToken);
-        var accepted = configDoc.Json is { } json
-            && JsonSerializer.Deserialize<AutoHealConfig>(json, AutoHealApiClient.Json) is { } stored
-            && ConfigLimits.Validate(stored).Count == 0
-                ? stored
-                : null;
-        var config = accepted ?? _now.Config;
-        var choicesDoc = await store.ReadDocumentForUpdateAsync(SelectionsDocument, cancellationToken);
-        var choices = choicesDoc.Json is { } sel
-            ? JsonSerializer.Deserialize<Dictionary<string, bool>>(sel, AutoHealApiClient.Json) ?? []
-            : new Dictionary<string, bool>(_now.Choices);
-
-        // The versions of what is now in force: the next write is based on them. A stored configuration
-        // this process cannot accept (another version of AutoHeal wrote it) is not in force here: a write
-        // based on the older one must conflict rather than overwrite it.
-        _choicesVersion = choicesDoc.Version;
-        if (accepted is not null || configDoc.Json is null)
-        {
-            _configVersion = configDoc.Version;
-        }
-        var same = JsonSerializer.Serialize(config, AutoHealApiClient.Json) == JsonSerializer.Serialize(_now.Config, AutoHealApiClient.Json)
-            && choices.Count == _now.Choices.Count && choices.All(kv => _now.Choices.TryGetValue(kv.Key, out var v) && v == kv.Value);
-        if (!same)
-        {
-            _now = Snapshot.From(config, choices);
-        }
-
-        return !same;
-    }
-
     /// <summary>
-    /// Applies a change to the whole configuration: validated, saved, then put in force, all under one
-    /// lock. On any error nothing changes and the errors are returned, keyed by field.
+    /// Applies a change to the whole configuration: validated, saved, then put in force. On any error
+    /// nothing changes and the errors are returned, keyed by field.
     /// </summary>
     public async Task<(AutoHealConfig Config, Dictionary<string, string[]> Errors)> UpdateAsync(
         Func<AutoHealConfig, AutoHealConfig> change, CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
-        try
+        Dictionary<string, string[]> errors = [];
+        var written = await _config.UpdateAsync(current =>
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                var next = change(_now.Config);
-                var errors = ConfigLimits.Validate(next);
-                if (errors.Count > 0)
-                {
-                    return (_now.Config, errors);
-                }
-
-                try
-                {
-                    _configVersion = await store.WriteDocumentAsync(ConfigDocument, JsonSerializer.Serialize(next, AutoHealApiClient.Json), _configVersion, cancellationToken);
-                    _now = Snapshot.From(next, _now.Choices);
-                    break;
-                }
-                catch (DocumentConflictException) when (attempt < MaxAttempts)
-                {
-                    await ReloadCoreAsync(cancellationToken); // another process wrote first: apply the change to its version
-                }
-            }
-        }
-        finally
+            var next = change(current ?? _initial);
+            errors = ConfigLimits.Validate(next);
+            return errors.Count > 0 ? null : next;
+        }, cancellationToken);
+        if (written is null)
         {
-            _writer.Release();
+            return (_now.Config, errors);
         }
 
+        Swap();
         Changed?.Invoke(this, EventArgs.Empty);
         return (_now.Config, []);
     }
@@ -205,43 +140,42 @@ public sealed class SettingsService(IAutoHealStore store) : ISettingsSource
     /// <summary>Sets (true/false) or clears (null) the operators' choice for containers.</summary>
     public async Task SelectAsync(IEnumerable<ContainerKey> keys, bool? enabled, CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
-        try
+        var targets = keys.Select(k => k.ToString()).ToList();
+        await _choices.UpdateAsync(current =>
         {
-            var targets = keys.ToList();
-            for (var attempt = 1; ; attempt++)
+            var choices = new Dictionary<string, bool>(current ?? []);
+            foreach (var key in targets)
             {
-                var choices = new Dictionary<string, bool>(_now.Choices);
-                foreach (var key in targets)
+                if (enabled is { } on)
                 {
-                    if (enabled is { } on)
-                    {
-                        choices[key.ToString()] = on;
-                    }
-                    else
-                    {
-                        choices.Remove(key.ToString());
-                    }
+                    choices[key] = on;
                 }
-
-                try
+                else
                 {
-                    _choicesVersion = await store.WriteDocumentAsync(SelectionsDocument, JsonSerializer.Serialize(choices, AutoHealApiClient.Json), _choicesVersion, cancellationToken);
-                    _now = Snapshot.From(_now.Config, choices);
-                    break;
-                }
-                catch (DocumentConflictException) when (attempt < MaxAttempts)
-                {
-                    await ReloadCoreAsync(cancellationToken);
+                    choices.Remove(key);
                 }
             }
-        }
-        finally
-        {
-            _writer.Release();
-        }
 
+            return choices;
+        }, cancellationToken);
+        Swap();
         Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _config.Dispose();
+        _choices.Dispose();
+    }
+
+    // Both documents are read inside the lock, so the last swap always holds the latest of each.
+    private void Swap()
+    {
+        lock (_swap)
+        {
+            _now = Snapshot.From(_config.Value ?? _initial, _choices.Value ?? []);
+        }
     }
 
     private sealed record Snapshot(AutoHealConfig Config, HealPolicy Policy, SelectionRules Rules, IReadOnlyDictionary<string, bool> Choices)

@@ -3,19 +3,20 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AutoHeal.Contracts.Api;
-using AutoHeal.TestUtils;
 
-namespace AutoHeal.Integration.Tests;
+namespace AutoHeal.TestUtils;
 
 /// <summary>
-/// The real <c>autoheal</c> executable, started as a user would, on loopback, with a data folder
-/// of its own and policy timings shortened by configuration. It only monitors containers carrying
-/// this run's opt-in label key, so other containers on the engine are never touched.
+/// The real <c>autoheal</c> executable (autoheal.dll next to the caller), started as a user would, on
+/// loopback, with a data folder of its own and, for the tests, policy timings shortened by configuration.
+/// It only monitors containers carrying its own opt-in label key, so other containers on the engine are
+/// never touched. The tests, the dashboard's tests and the benchmark all start it this way.
 /// </summary>
 public sealed class AutoHealProcess : IAsyncDisposable
 {
     private static readonly ConcurrentBag<Process> Started = new();
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly Action<string>? _onLine;
     private Process? _process;
 
     /// <summary>Kills every autoheal this test run started and left running (a test that failed half-way).</summary>
@@ -36,25 +37,35 @@ public sealed class AutoHealProcess : IAsyncDisposable
         }
     }
 
-    public AutoHealProcess(DockerCli docker, IReadOnlyDictionary<string, string>? settings = null, string? dataDir = null)
+    /// <param name="docker">The run whose containers it may see.</param>
+    /// <param name="settings">Settings on its command line, over the defaults below.</param>
+    /// <param name="dataDir">Its data folder; a fresh one under the temp path otherwise.</param>
+    /// <param name="fastPolicy">Whether the tests' short timings and a fixed API token are its defaults (the benchmark runs the product's).</param>
+    /// <param name="onLine">Called with every line it writes (stdout, and stderr prefixed <c>stderr: </c>).</param>
+    public AutoHealProcess(
+        DockerCli docker, IReadOnlyDictionary<string, string>? settings = null, string? dataDir = null, bool fastPolicy = true, Action<string>? onLine = null)
     {
         Docker = docker;
+        _onLine = onLine;
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), $"{docker.RunId}-{Guid.NewGuid().ToString("N")[..6]}");
-        // One opt-in key per data folder: unique to the test that made it (containers left by earlier
-        // tests of the run are not adopted), the same when a test starts autoheal again on that folder.
-        LabelKey = $"{Path.GetFileName(DataDir.TrimEnd('/'))}.heal";
         Settings = new Dictionary<string, string>
         {
             ["AutoHeal:DataDir"] = DataDir,
-            ["AutoHeal:Monitor:LabelKey"] = LabelKey,
-            ["AutoHeal:Monitor:IntervalSeconds"] = "1",
-            ["AutoHeal:Restart:CooldownSeconds"] = "0.5",
-            ["AutoHeal:Restart:BackoffInitialSeconds"] = "1",
-            ["AutoHeal:Restart:BackoffMaxSeconds"] = "4",
-            ["AutoHeal:Restart:VerifyTimeoutSeconds"] = "10",
-            ["AutoHeal:Restart:StopTimeoutSeconds"] = "1",
-            ["AutoHeal:Api:Token"] = $"test-token-{Guid.NewGuid():N}",
+            // One opt-in key per data folder: unique to the test that made it (containers left by earlier
+            // tests of the run are not adopted), the same when a test starts autoheal again on that folder.
+            ["AutoHeal:Monitor:LabelKey"] = $"{Path.GetFileName(DataDir.TrimEnd('/'))}.heal",
         };
+        if (fastPolicy)
+        {
+            Settings["AutoHeal:Monitor:IntervalSeconds"] = "1";
+            Settings["AutoHeal:Restart:CooldownSeconds"] = "0.5";
+            Settings["AutoHeal:Restart:BackoffInitialSeconds"] = "1";
+            Settings["AutoHeal:Restart:BackoffMaxSeconds"] = "4";
+            Settings["AutoHeal:Restart:VerifyTimeoutSeconds"] = "10";
+            Settings["AutoHeal:Restart:StopTimeoutSeconds"] = "1";
+            Settings["AutoHeal:Api:Token"] = $"test-token-{Guid.NewGuid():N}";
+        }
+
         foreach (var (k, v) in settings ?? new Dictionary<string, string>())
         {
             Settings[k] = v;
@@ -66,7 +77,10 @@ public sealed class AutoHealProcess : IAsyncDisposable
     public string DataDir { get; }
 
     /// <summary>The opt-in label key: <c>--label {LabelKey}=true</c> makes a container monitored.</summary>
-    public string LabelKey { get; }
+    public string LabelKey => Settings["AutoHeal:Monitor:LabelKey"];
+
+    /// <summary>Whether <see cref="DisposeAsync"/> deletes the data folder.</summary>
+    public bool DeleteDataOnDispose { get; init; }
 
     public Dictionary<string, string> Settings { get; }
 
@@ -84,6 +98,12 @@ public sealed class AutoHealProcess : IAsyncDisposable
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
+    /// <summary>Whether it has exited.</summary>
+    public bool HasExited => _process is { HasExited: true };
+
+    /// <summary>Its process id.</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("autoheal is not started");
+
     /// <summary>The <c>--label</c> argument that opts a container in.</summary>
     public string[] OptIn => ["--label", $"{LabelKey}=true"];
 
@@ -92,6 +112,11 @@ public sealed class AutoHealProcess : IAsyncDisposable
     /// <summary>Starts autoheal; returns when it answers /health (or has exited).</summary>
     public async Task StartAsync(bool waitForEngine = true, int? port = null)
     {
+        if (!File.Exists(ExecutablePath))
+        {
+            throw new FileNotFoundException($"autoheal.dll is not next to {AppContext.BaseDirectory}; reference services/host to have it built there", ExecutablePath);
+        }
+
         Port = port ?? FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -108,11 +133,12 @@ public sealed class AutoHealProcess : IAsyncDisposable
         }
 
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Logging__LogLevel__AutoHeal"] = "Debug";
         _process = Process.Start(psi)!;
         Started.Add(_process);
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue("stderr: " + e.Data); } };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data, "");
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, "stderr: ");
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -172,7 +198,7 @@ public sealed class AutoHealProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops autoheal as docker stop or Ctrl+C would (SIGTERM).</summary>
+    /// <summary>Stops autoheal as docker stop or Ctrl+C would (SIGTERM); throws if it is still running 15 s later.</summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } p)
@@ -194,6 +220,26 @@ public sealed class AutoHealProcess : IAsyncDisposable
     {
         await KillAsync();
         _process?.Dispose();
+        if (DeleteDataOnDispose)
+        {
+            try
+            {
+                Directory.Delete(DataDir, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // under the temp path: not worth failing over
+            }
+        }
+    }
+
+    private void OnLine(string? line, string prefix)
+    {
+        if (line is not null)
+        {
+            _lines.Enqueue(prefix + line);
+            _onLine?.Invoke(prefix + line);
+        }
     }
 
     private static int FreePort()

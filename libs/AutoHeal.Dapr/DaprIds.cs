@@ -2,7 +2,7 @@ using System.Text;
 using AutoHeal.Domain.Containers;
 using Dapr.Actors;
 
-namespace AutoHeal.Healer.Dapr;
+namespace AutoHeal.Dapr;
 
 /// <summary>How containers and heal jobs are named in Dapr.</summary>
 public static class DaprIds

@@ -1,0 +1,51 @@
+using AutoHeal.Core.Containers;
+using AutoHeal.Core.Events;
+using AutoHeal.Core.Heals;
+using AutoHeal.Core.Probes;
+using AutoHeal.Core.Settings;
+using AutoHeal.Domain.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AutoHeal.Core;
+
+/// <summary>Registers what every role shares.</summary>
+public static class CoreModule
+{
+    /// <summary>The event fan-out: every <see cref="IEventSinkPart"/> (the log lines first) behind one <see cref="IEventSink"/>.</summary>
+    public static IServiceCollection AddEventFanOut(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEventSinkPart, LoggingEventSink>());
+        services.TryAddSingleton<IEventSink, CompositeEventSink>();
+        return services;
+    }
+
+    /// <summary>
+    /// The live settings (<paramref name="live"/>, loaded already) and the custom check definitions, both
+    /// shared documents of the <see cref="IDocumentStore"/>.
+    /// </summary>
+    public static IServiceCollection AddSharedSettings(this IServiceCollection services, SettingsService live)
+    {
+        services.AddSingleton(live);
+        services.AddSingleton<ISettingsSource>(live);
+        services.AddSingleton<HealthCheckStore>();
+        services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
+        return services;
+    }
+
+    /// <summary>
+    /// This host's Docker engine: <paramref name="runtime"/> for the watcher, and the heal side of it
+    /// (<see cref="LocalHealHost"/>, with the host's restart slots) for heals in this process or served to
+    /// other processes by the watcher. Expects an <see cref="ISettingsSource"/> and a <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IServiceCollection AddLocalEngine(this IServiceCollection services, IContainerRuntime runtime, HostIdentity host)
+    {
+        services.AddSingleton(runtime);
+        services.AddSingleton(host);
+        services.AddSingleton(sp => new RestartSlots(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), host));
+        services.AddSingleton<IHealHost>(sp => sp.GetRequiredService<LocalHealHost>());
+        services.TryAddSingleton<IHealHosts>(sp => sp.GetRequiredService<LocalHealHost>());
+        return services;
+    }
+}

@@ -1,0 +1,72 @@
+using AutoHeal.Core.Containers;
+using AutoHeal.Domain.Ports;
+
+namespace AutoHeal.Core.Heals;
+
+/// <summary>
+/// <see cref="IHealHost"/> over this process's Docker engine: embedded mode's heals use it directly, and
+/// on Dapr the watcher of this host serves it to every healer. The host's cap on restarts in flight is its
+/// <see cref="RestartSlots"/>; it never restarts AutoHeal's own container. It is the engine side of
+/// every host, so it answers for any host name (embedded mode has one).
+/// </summary>
+public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots, HostIdentity host) : IHealHost, IHealHosts
+{
+    /// <summary>The engine, for messages.</summary>
+    public string Endpoint => runtime.Endpoint;
+
+    /// <inheritdoc />
+    public IHealHost For(string host) => this;
+
+    /// <inheritdoc />
+    public Task<bool> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken) =>
+        slots.EnterAsync(jobId, hold, wait, cancellationToken);
+
+    /// <inheritdoc />
+    public Task LeaveSlotAsync(string jobId, CancellationToken cancellationToken)
+    {
+        slots.Leave(jobId);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<ContainerInfo?> InspectAsync(string idOrName, CancellationToken cancellationToken) => runtime.InspectAsync(idOrName, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<RestartResult> RestartAsync(string id, TimeSpan stopTimeout, ContainerSeen expected, CancellationToken cancellationToken)
+    {
+        if (await runtime.InspectAsync(id, cancellationToken) is not { } now)
+        {
+            return new RestartResult(RestartOutcome.Gone, "the container is gone");
+        }
+
+        if (host.IsSelf(now.Id))
+        {
+            return new RestartResult(RestartOutcome.Refused, "AutoHeal does not restart its own container");
+        }
+
+        // Since the heal looked, an operator may have stopped or started it, or Docker restarted it.
+        if (now.Seen != expected)
+        {
+            return new RestartResult(RestartOutcome.Changed,
+                $"the container changed since it was rechecked (now {now.Status.ToString().ToLowerInvariant()}, started {now.StartedAt:O})")
+            { Container = now };
+        }
+
+        try
+        {
+            await runtime.RestartAsync(now.Id, stopTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or EngineUnavailableException))
+        {
+            return new RestartResult(RestartOutcome.Refused, ex.Message); // in Docker's words
+        }
+
+        return await runtime.InspectAsync(now.Id, cancellationToken) is { } after
+            ? new RestartResult(RestartOutcome.Restarted, "restarted") { Container = after }
+            : new RestartResult(RestartOutcome.Gone, "the container is gone");
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken) =>
+        runtime.LogTailAsync(container, lines, cancellationToken);
+}

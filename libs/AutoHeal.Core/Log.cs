@@ -1,0 +1,13 @@
+using AutoHeal.Domain.Events;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Core;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Container}: {Kind}: {Text}")]
+    public static partial void Event(ILogger logger, string container, EventKind kind, string text);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: {Kind}: {Text}")]
+    public static partial void Alert(ILogger logger, string container, EventKind kind, string text);
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using AutoHeal.Domain.Ports;
+
+namespace AutoHeal.Core.Settings;
+
+/// <summary>
+/// One JSON document of the store as this process holds it: the value in force and the store's version
+/// of it. A change is written against that version; when another process wrote first, the document is
+/// read again and the change applied to the newer value. A stored value this process cannot accept (it
+/// does not parse, or <paramref name="accept"/> refuses it) is never put in force, and its version is not
+/// taken either: a write based on the older value then conflicts, rather than overwrite what this process
+/// could not read.
+/// </summary>
+/// <typeparam name="T">The document's type.</typeparam>
+/// <param name="store">Where the document is kept.</param>
+/// <param name="name">Its name in the store.</param>
+/// <param name="json">How it is written and read.</param>
+/// <param name="accept">Whether a value read from the store may be put in force; any parsed value by default.</param>
+public sealed class SharedDocument<T>(IDocumentStore store, string name, JsonSerializerOptions json, Func<T, bool>? accept = null)
+    : IDisposable
+    where T : class
+{
+    /// <summary>Tries of a write that another process's write got ahead of.</summary>
+    public const int MaxAttempts = 5;
+
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private volatile InForce _now = new(null, null);
+
+    /// <summary>The document's name in the store.</summary>
+    public string Name => name;
+
+    /// <summary>The value in force; null while the store has none this process accepted.</summary>
+    public T? Value => _now.Value;
+
+    /// <summary>Reads the stored document and puts it in force if this process accepts it; true when the value in force changed.</summary>
+    public async Task<bool> LoadAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            return await LoadCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies a change: <paramref name="change"/> gets the value in force (null when there is none) and
+    /// returns the new value, or null to change nothing. Writers in this process take turns; one that
+    /// another process got ahead of applies its change again to the newer value, up to
+    /// <see cref="MaxAttempts"/> times, then throws <see cref="DocumentConflictException"/>.
+    /// </summary>
+    /// <returns>The value written, or null when <paramref name="change"/> changed nothing.</returns>
+    public async Task<T?> UpdateAsync(Func<T?, T?> change, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var now = _now;
+                if (change(now.Value) is not { } next)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    var version = await store.WriteDocumentAsync(name, JsonSerializer.Serialize(next, json), now.Version, cancellationToken);
+                    _now = new InForce(next, version);
+                    return next;
+                }
+                catch (DocumentConflictException) when (attempt < MaxAttempts)
+                {
+                    await LoadCoreAsync(cancellationToken); // another process wrote first: apply the change to its version
+                }
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _writer.Dispose();
+
+    private async Task<bool> LoadCoreAsync(CancellationToken cancellationToken)
+    {
+        var doc = await store.ReadDocumentAsync(name, cancellationToken);
+        var now = _now;
+        if (doc.Json is null)
+        {
+            _now = now with { Version = doc.Version }; // none stored: the next write creates it
+            return false;
+        }
+
+        if (Parse(doc.Json) is not { } read)
+        {
+            return false; // kept as it is, value and version: see the class summary
+        }
+
+        _now = new InForce(read, doc.Version);
+        return now.Value is null || JsonSerializer.Serialize(now.Value, json) != JsonSerializer.Serialize(read, json);
+    }
+
+    private T? Parse(string text)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, json) is { } value && (accept is null || accept(value)) ? value : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record InForce(T? Value, string? Version);
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using AutoHeal.Contracts.Dapr;
+using AutoHeal.Domain.Ports;
+using Dapr.Client;
+
+namespace AutoHeal.Dapr;
+
+/// <summary>The watchers of every Docker host, by host name.</summary>
+public interface IWatcherClients
+{
+    /// <summary>The watcher of <paramref name="host"/>.</summary>
+    WatcherClient For(string host);
+}
+
+/// <summary>
+/// Watchers reached by Dapr service invocation (app id <c>autoheal-watcher-host</c>): the heal side of
+/// every host (<see cref="IHealHosts"/>) and the API's view of them.
+/// </summary>
+public sealed class DaprWatchers : IWatcherClients, IHealHosts, IDisposable
+{
+    private readonly ConcurrentDictionary<string, WatcherClient> _clients = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public WatcherClient For(string host) =>
+        _clients.GetOrAdd(host, h =>
+        {
+            var appId = DaprNames.WatcherAppId(h);
+            var http = DaprClient.CreateInvokeHttpClient(appId);
+            // Above the resiliency policy's 120 s for calls to watchers: a restart waits for Docker's stop timeout.
+            http.Timeout = TimeSpan.FromSeconds(130);
+            return new WatcherClient(http, $"dapr://{appId}");
+        });
+
+    IHealHost IHealHosts.For(string host) => For(host);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// A host's <see cref="IHealHost"/> through its watcher's HTTP routes (<see cref="WatcherRoutes"/>), and the
+/// snapshot the API reads. The watcher's 503 (engine down) becomes <see cref="EngineUnavailableException"/>;
+/// anything else unexpected is an <see cref="HttpRequestException"/>, which workflow retry policies retry.
+/// </summary>
+public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost, IDisposable
+{
+    /// <summary>Where the watcher is, for messages.</summary>
+    public string Endpoint => endpoint;
+
+    /// <inheritdoc />
+    public async Task<bool> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync(WatcherRoutes.Slot(jobId, hold, wait), null, cancellationToken);
+        return (await ReadAsync<SlotAnswer>(response, cancellationToken)).Held;
+    }
+
+    /// <inheritdoc />
+    public async Task LeaveSlotAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await http.DeleteAsync(WatcherRoutes.Slot(jobId), cancellationToken);
+        await ThrowUnlessSuccessAsync(response, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<ContainerInfo?> InspectAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(WatcherRoutes.Container(idOrName), cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound
+            ? null
+            : await ReadAsync<ContainerInfo>(response, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<RestartResult> RestartAsync(string id, TimeSpan stopTimeout, ContainerSeen expected, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync(WatcherRoutes.Restart(id, stopTimeout, expected), null, cancellationToken);
+        return await ReadAsync<RestartResult>(response, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(WatcherRoutes.Logs(container.Id, lines), cancellationToken);
+        return await ReadAsync<List<string>>(response, cancellationToken);
+    }
+
+    /// <summary>The watcher's host, engine and containers.</summary>
+    public async Task<WatcherSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(WatcherRoutes.Snapshot, cancellationToken);
+        return await ReadAsync<WatcherSnapshot>(response, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => http.Dispose();
+
+    private async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await ThrowUnlessSuccessAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(DaprWire.Json, cancellationToken)
+            ?? throw new HttpRequestException($"the watcher at {endpoint} sent an empty answer");
+    }
+
+    private async Task ThrowUnlessSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var detail = await ProblemDetailAsync(response, cancellationToken);
+        throw response.StatusCode == HttpStatusCode.ServiceUnavailable
+            ? new EngineUnavailableException(detail)
+            : new HttpRequestException($"the watcher at {endpoint} answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+    }
+
+    private static async Task<string> ProblemDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            foreach (var field in (string[])["detail", "title"])
+            {
+                if (problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && problem.RootElement.TryGetProperty(field, out var text) && text.ValueKind == System.Text.Json.JsonValueKind.String)
+                {
+                    return text.GetString()!;
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // not a problem document: the status line says enough
+        }
+
+        return response.ReasonPhrase ?? "no detail";
+    }
+}

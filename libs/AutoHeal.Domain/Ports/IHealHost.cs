@@ -1,0 +1,59 @@
+namespace AutoHeal.Domain.Ports;
+
+/// <summary>
+/// What a heal needs from its container's Docker host: a restart slot (the host's cap on restarts in
+/// flight), a look at the container, a restart that happens only if the container is still as the heal
+/// last saw it, and the log tail. In-process over the local engine, or through the host's watcher.
+/// </summary>
+public interface IHealHost
+{
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> for one of the host's restart slots and holds it for the job
+    /// until <see cref="LeaveSlotAsync"/> or until <paramref name="hold"/> has passed (a heal that died
+    /// holding it cannot keep it). True when the job holds a slot (again, if it held one already); false
+    /// when none came free in time: ask again.
+    /// </summary>
+    Task<bool> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>Gives the job's slot back, if it holds one.</summary>
+    Task LeaveSlotAsync(string jobId, CancellationToken cancellationToken);
+
+    /// <summary>One container by id or name, as the engine shows it now; null when there is none.</summary>
+    Task<ContainerInfo?> InspectAsync(string idOrName, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Restarts the container if it is still as <paramref name="expected"/> (state and start time, by the
+    /// engine's clock); otherwise leaves it and says how it is now.
+    /// </summary>
+    Task<RestartResult> RestartAsync(string id, TimeSpan stopTimeout, ContainerSeen expected, CancellationToken cancellationToken);
+
+    /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
+    Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
+}
+
+/// <summary>The heal side of every Docker host AutoHeal looks after.</summary>
+public interface IHealHosts
+{
+    /// <summary>The host named <paramref name="host"/> (the first half of a container key).</summary>
+    IHealHost For(string host);
+}
+
+/// <summary>How a restart asked of a host went.</summary>
+public enum RestartOutcome
+{
+    /// <summary>Docker restarted it; <see cref="RestartResult.Container"/> is how it is after.</summary>
+    Restarted,
+    /// <summary>It was no longer as expected, so it was left; <see cref="RestartResult.Container"/> is how it is now.</summary>
+    Changed,
+    /// <summary>There is no such container.</summary>
+    Gone,
+    /// <summary>Docker refused (or AutoHeal would not: its own container); <see cref="RestartResult.Detail"/> says why.</summary>
+    Refused,
+}
+
+/// <summary>The answer to <see cref="IHealHost.RestartAsync"/>.</summary>
+public sealed record RestartResult(RestartOutcome Outcome, string Detail)
+{
+    /// <summary>The container after the restart, or as it is now when it had changed.</summary>
+    public ContainerInfo? Container { get; init; }
+}

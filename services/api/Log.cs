@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Api;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Webhook}: {Kind} delivered (attempt {Attempt})")]
+    public static partial void WebhookDelivered(ILogger logger, string webhook, string kind, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Webhook}: {Kind} for {Container} folded into the next alert (a repeat within the fold window)")]
+    public static partial void WebhookFolded(ILogger logger, string webhook, string kind, string container);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered (attempt {Attempt}: {Error}); retrying")]
+    public static partial void WebhookRetrying(ILogger logger, string webhook, string kind, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered after {Attempts} attempts: {Error}")]
+    public static partial void WebhookGaveUp(ILogger logger, string webhook, string kind, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the watcher of {Host} does not answer: {Error}")]
+    public static partial void WatcherUnreachable(ILogger logger, string host, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on {Topic}: {Why}")]
+    public static partial void MessageDropped(ILogger logger, string topic, string why);
+}

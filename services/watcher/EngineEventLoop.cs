@@ -1,0 +1,87 @@
+using AutoHeal.Domain.Ports;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AutoHeal.Watcher;
+
+/// <summary>
+/// Follows the engine's event stream: connects (a full sweep first), hands each event to its container's
+/// queue, and when the stream breaks reconnects with backoff (1 s to 30 s), replaying what it missed before
+/// a full sweep. No per-container polling.
+/// </summary>
+public sealed class EngineEventLoop(
+    IContainerRuntime runtime,
+    EngineStatus engine,
+    ReconcileSweep sweep,
+    ContainerQueues queues,
+    EngineEventHandler handler,
+    TimeProvider time,
+    ILogger<EngineEventLoop> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        DateTimeOffset? lastEvent = null;
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await runtime.PingAsync(stoppingToken);
+                engine.Up();
+                var since = lastEvent;
+                if (since is null)
+                {
+                    // First connect: nothing to replay, so the full sweep comes first.
+                    await sweep.SweepAsync(full: true, stoppingToken);
+                }
+                else
+                {
+                    // Reconnect: the engine replays what it still holds of the missed events (a stop's kill
+                    // event tells a deliberate stop from a crash); the full sweep follows them.
+                    sweep.Request(full: true, after: ReplayGrace);
+                }
+
+                await engine.ConnectedAsync(stoppingToken);
+                delay = TimeSpan.FromSeconds(1);
+                await foreach (var e in runtime.EventsAsync(since, stoppingToken))
+                {
+                    if (since is { } s && e.At <= s)
+                    {
+                        continue;
+                    }
+
+                    lastEvent = e.At;
+                    queues.Enqueue(e.Id, () => handler.HandleAsync(e, stoppingToken), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (EngineUnavailableException ex)
+            {
+                await engine.DisconnectedAsync(ex.Message, delay, stoppingToken);
+            }
+            catch (Exception ex)
+            {
+                Log.WatchFailed(logger, ex);
+                await engine.DisconnectedAsync(ex.Message, delay, stoppingToken);
+            }
+
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = delay * 2 > MaxRetryDelay ? MaxRetryDelay : delay * 2;
+        }
+    }
+}
