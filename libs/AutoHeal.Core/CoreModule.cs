@@ -21,26 +21,26 @@ public static class CoreModule
     }
 
     /// <summary>
-    /// The live settings (<paramref name="live"/>, loaded already) and the custom check definitions, both
-    /// shared documents of the <see cref="IDocumentStore"/>.
+    /// The live settings (<paramref name="live"/>, loaded already; the container owns it from now on) and the
+    /// custom check definitions, both shared documents of the <see cref="IDocumentStore"/>.
     /// </summary>
     public static IServiceCollection AddSharedSettings(this IServiceCollection services, SettingsService live)
     {
-        services.AddSingleton(live);
-        services.AddSingleton<ISettingsSource>(live);
+        services.AddSingleton(_ => live); // through a factory, so the container disposes it
+        services.AddSingleton<ISettingsSource>(sp => sp.GetRequiredService<SettingsService>());
         services.AddSingleton<HealthCheckStore>();
         services.AddSingleton<IProbeDefinitions>(sp => sp.GetRequiredService<HealthCheckStore>());
         return services;
     }
 
     /// <summary>
-    /// This host's Docker engine: <paramref name="runtime"/> for the watcher, and the heal side of it
+    /// This host's Docker engine: <paramref name="runtime"/> (the container owns it from now on) for the watcher, and the heal side of it
     /// (<see cref="LocalHealHost"/>, with the host's restart slots) for heals in this process or served to
     /// other processes by the watcher. Expects an <see cref="ISettingsSource"/> and a <see cref="TimeProvider"/>.
     /// </summary>
     public static IServiceCollection AddLocalEngine(this IServiceCollection services, IContainerRuntime runtime, HostIdentity host)
     {
-        services.AddSingleton(runtime);
+        services.AddSingleton(_ => runtime); // through a factory, so the container disposes it
         services.AddSingleton(host);
         services.AddSingleton(sp => new RestartSlots(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), host));

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Ports;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -24,8 +23,16 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         ["type"] = new Dictionary<string, bool> { ["container"] = true },
         ["event"] = new Dictionary<string, bool>
         {
-            ["create"] = true, ["start"] = true, ["kill"] = true, ["stop"] = true, ["die"] = true,
-            ["health_status"] = true, ["pause"] = true, ["unpause"] = true, ["destroy"] = true, ["rename"] = true,
+            ["create"] = true,
+            ["start"] = true,
+            ["kill"] = true,
+            ["stop"] = true,
+            ["die"] = true,
+            ["health_status"] = true,
+            ["pause"] = true,
+            ["unpause"] = true,
+            ["destroy"] = true,
+            ["rename"] = true,
         },
     };
 
@@ -36,6 +43,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     /// Connects to <paramref name="endpoint"/> (<c>unix:///var/run/docker.sock</c>, <c>tcp://host:2375</c>), the
     /// engine of the Docker host AutoHeal names <paramref name="host"/>.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the Docker client disposes its configuration")]
     public DockerRuntime(string endpoint, string host)
     {
         Endpoint = endpoint;

@@ -2,8 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using AutoHeal.Contracts.Api;
-using Microsoft.AspNetCore.Http;
 
 namespace AutoHeal.Api;
 
@@ -105,7 +103,7 @@ internal static partial class ApiJson
             title: "The request was not applied.",
             detail: string.Join("; ", errors.SelectMany(e => e.Value)));
 
-    private static IResult TooLarge() =>
+    private static ProblemHttpResult TooLarge() =>
         TypedResults.Problem($"The body is larger than {MaxBodyBytes / 1024} KiB.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request was not applied.");
 
     private static string FieldOf(JsonException ex, string prefix)

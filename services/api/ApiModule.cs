@@ -1,8 +1,3 @@
-using AutoHeal.Contracts.Api;
-using AutoHeal.Domain.Ports;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;

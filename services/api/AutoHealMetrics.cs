@@ -1,4 +1,3 @@
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 

@@ -1,11 +1,6 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
-using AutoHeal.Contracts.Api;
+using System.Text.Json.Nodes;
 using AutoHeal.Core.Settings;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace AutoHeal.Api;
 
@@ -73,10 +68,12 @@ internal static class ConfigEndpoints
         return errors.Count > 0 ? ApiJson.Problems(errors) : TypedResults.Ok(SettingsService.Mask(config));
     }
 
+    private static readonly JsonSerializerOptions Indented = new(AutoHealApiClient.Json) { WriteIndented = true };
+
     private static FileContentHttpResult Export(SettingsService settings, TimeProvider time)
     {
         // Secrets stay out of the file: webhook URLs are masked, and an import of this file keeps the stored ones.
-        var json = JsonSerializer.SerializeToUtf8Bytes(settings.Masked, new JsonSerializerOptions(AutoHealApiClient.Json) { WriteIndented = true });
+        var json = JsonSerializer.SerializeToUtf8Bytes(settings.Masked, Indented);
         return TypedResults.File(json, "application/json", $"autoheal-config-{time.GetUtcNow():yyyyMMdd-HHmmss}.json");
     }
 

@@ -1,13 +1,6 @@
-using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
-using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace AutoHeal.Api;
 

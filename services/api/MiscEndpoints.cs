@@ -1,13 +1,7 @@
 using System.Reflection;
-using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace AutoHeal.Api;
 
@@ -110,7 +104,12 @@ internal static class EventEndpoints
         var take = limit ?? 50;
         var items = await store.ReadEventsAsync(new EventQuery
         {
-            Limit = take + 1, BeforeId = before, Container = container, Kinds = kinds, Since = since, Until = until,
+            Limit = take + 1,
+            BeforeId = before,
+            Container = container,
+            Kinds = kinds,
+            Since = since,
+            Until = until,
         }, ct);
         var page = items.Take(take).ToList();
         return TypedResults.Ok(new EventPage(page.Select(Views.Event).ToList(), items.Count > take ? page[^1].Id : null));

@@ -1,10 +1,8 @@
 using System.Text.Json;
-using AutoHeal.Contracts.Api;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Api;
 

@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Text;
 using System.Threading.Channels;
-using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Settings;
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -146,6 +143,13 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
 
         Log.WebhookGaveUp(logger, d.Hook.Name, d.Event.Kind, d.MaxAttempts, error ?? "");
         return new WebhookResult(d.Hook.Name, false, status, error, d.MaxAttempts);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _parallel.Dispose();
+        base.Dispose();
     }
 
     private sealed record Delivery(WebhookConfig Hook, EventView Event, int Folded, int MaxAttempts);

@@ -1,6 +1,6 @@
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Policies;
+using AutoHeal.Domain.Ports;
 using Prometheus;
 
 namespace AutoHeal.Healer;

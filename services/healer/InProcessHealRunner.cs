@@ -52,9 +52,9 @@ internal sealed class InProcessHealRunner(
                 {
                     Start(start, stoppingToken);
                 }
-                else if (cancel is not null && _jobs.TryRemove(cancel, out var cts))
+                else if (cancel is not null && _jobs.TryGetValue(cancel, out var cts))
                 {
-                    Cancel(cts);
+                    Cancel(cts); // the job disposes it when it ends
                 }
             }
         }

@@ -30,6 +30,7 @@ internal static class AutoHealHost
     /// Embedded mode: the SQLite store (guardians, event log, shared documents), the live settings, the
     /// local engine, and every role on the in-process transport.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the service container owns the engine client")]
     public static async Task AddEmbeddedAsync(this WebApplicationBuilder builder, Settings settings)
     {
         builder.AddWebDefaults(settings);
@@ -60,6 +61,7 @@ internal static class AutoHealHost
     /// The roles of <paramref name="settings"/> on the Dapr transport. Shared documents live in the Dapr
     /// state store; the API keeps the event log in its data folder. Waits for the sidecar first.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the service container owns the engine client")]
     public static async Task AddDaprRolesAsync(this WebApplicationBuilder builder, Settings settings)
     {
         builder.AddWebDefaults(settings);
@@ -160,6 +162,7 @@ internal static class AutoHealHost
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the service container owns the live settings")]
     private static async Task AddSettingsAsync(this IServiceCollection services, IDocumentStore store, Settings settings, string where)
     {
         var live = new SettingsService(store);

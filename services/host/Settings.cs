@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using AutoHeal.Contracts.Api;
-using Microsoft.Extensions.Configuration;
 
 namespace AutoHeal.Host;
 

@@ -14,7 +14,7 @@ public sealed class EngineEventLoop(
     EngineStatus engine,
     ReconcileSweep sweep,
     ContainerQueues queues,
-    EngineEventHandler handler,
+    EngineEventProcessor handler,
     TimeProvider time,
     ILogger<EngineEventLoop> logger) : BackgroundService
 {

@@ -29,10 +29,10 @@ internal static partial class Log
     public static partial void ProbeFailed(ILogger logger, string container, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: custom health check {Check} (from {Source}) started")]
-    public static partial void ProbeStarted(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, string check, string source);
+    public static partial void ProbeStarted(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Probes.ProbeSpec check, string source);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: custom health check {Check} (from {Source}) stopped")]
-    public static partial void ProbeStopped(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, string check, string source);
+    public static partial void ProbeStopped(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Probes.ProbeSpec check, string source);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: custom health check passing: {Detail}")]
     public static partial void ProbePassing(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, string detail);

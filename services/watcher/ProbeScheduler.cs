@@ -90,7 +90,7 @@ public sealed class ProbeScheduler(
             {
                 probe.Stop();
                 _probes.TryRemove(name, out _);
-                Log.ProbeStopped(logger, probe.Container.Key, probe.Spec.Describe(), probe.Spec.Source);
+                Log.ProbeStopped(logger, probe.Container.Key, probe.Spec, probe.Spec.Source);
             }
         }
 
@@ -101,7 +101,7 @@ public sealed class ProbeScheduler(
                 var probe = new Probe(this, container, spec);
                 _probes[name] = probe;
                 probe.Start();
-                Log.ProbeStarted(logger, container.Key, spec.Describe(), spec.Source);
+                Log.ProbeStarted(logger, container.Key, spec, spec.Source);
             }
         }
     }
@@ -214,6 +214,7 @@ public sealed class ProbeScheduler(
         signals.PublishAsync(kind, catalog.Find(c.Id) ?? c, time.GetUtcNow(), ct, detail: detail);
 
     /// <summary>One container's check loop.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "the loop disposes its token source when it ends")]
     private sealed class Probe(ProbeScheduler owner, ContainerInfo container, ProbeSpec spec)
     {
         private readonly CancellationTokenSource _stop = new();

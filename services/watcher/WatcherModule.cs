@@ -31,7 +31,7 @@ public static class WatcherModule
         services.AddSingleton<SignalPublisher>();
         services.AddSingleton<ContainerInspector>();
         services.AddSingleton<ContainerQueues>();
-        services.AddSingleton<EngineEventHandler>();
+        services.AddSingleton<EngineEventProcessor>();
         services.AddSingleton<ReconcileSweep>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileSweep>());
         services.AddSingleton<EngineEventLoop>();

@@ -1,7 +1,4 @@
 using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Ports;
-using AutoHeal.TestUtils.Fakes;
 
 namespace AutoHeal.Core.Tests;
 

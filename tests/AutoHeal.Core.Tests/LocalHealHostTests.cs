@@ -1,8 +1,5 @@
 using AutoHeal.Core.Containers;
 using AutoHeal.Core.Heals;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Ports;
-using AutoHeal.TestUtils.Fakes;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoHeal.Core.Tests;

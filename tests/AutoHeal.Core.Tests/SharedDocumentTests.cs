@@ -1,7 +1,5 @@
 using System.Text.Json;
 using AutoHeal.Core.Settings;
-using AutoHeal.Domain.Ports;
-using AutoHeal.TestUtils.Fakes;
 
 namespace AutoHeal.Core.Tests;
 

@@ -1,6 +1,3 @@
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Dapr.Tests.Fakes;
-
 namespace AutoHeal.Dapr.Tests;
 
 /// <summary>

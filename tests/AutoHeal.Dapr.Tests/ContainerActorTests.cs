@@ -1,11 +1,4 @@
 using System.Reflection;
-using AutoHeal.Dapr.Tests.Fakes;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Healer.Dapr;
-using AutoHeal.TestUtils.Fakes;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoHeal.Dapr.Tests;

@@ -1,11 +1,7 @@
 using System.Text.Json;
 using AutoHeal.Contracts.Api;
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
-using AutoHeal.Dapr.Tests.Fakes;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Dapr.Tests;
 
@@ -192,8 +188,8 @@ public sealed class DaprDocumentStoreTests
     [Fact]
     public async Task Checks_defined_at_once_in_two_processes_are_both_kept_though_one_listed_them_before_the_other_wrote()
     {
-        var a = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
-        var b = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
+        using var a = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
+        using var b = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
         Assert.Empty(await a.ListAsync(None)); // a reads first (the dashboard, say)...
 
         await b.SaveAsync(Check("db"), "db", None); // ...then b writes...

@@ -1,17 +1,7 @@
 using System.Reflection;
 using System.Text;
-using AutoHeal.Contracts.Api;
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core;
 using AutoHeal.Core.Settings;
-using AutoHeal.Dapr.Tests.Fakes;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
-using AutoHeal.TestUtils.Fakes;
-using Dapr.Actors;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Dapr.Workflow.Abstractions;
@@ -34,11 +24,12 @@ public sealed class DaprModulesTests
     public async Task Every_activity_the_heal_workflow_calls_comes_from_the_healer_roles_registry_and_together_they_heal_a_crash()
     {
         await using var rig = await WorkflowHealRig.StartAsync();
-        using var services = HealerRole(rig.Clock, builder =>
+        using var dapr = new InMemoryDaprClient(DaprWire.Json);
+        using var services = HealerRole(rig.Clock, dapr, builder =>
         {
             builder.Services.AddSingleton<IHealHosts>(rig.Watcher); // the watcher, reached without a sidecar
             builder.Services.AddSingleton<IGuardians>(rig.Guardians); // the actors, answered as a guardian does
-        }, out _);
+        });
         var registry = new SdkActivities(services);
         rig.ActivitySource = registry.Create;
         rig.Runtime.Add(rig.Runtime.Running(WorkflowRig.Id, WorkflowRig.Name));
@@ -62,12 +53,13 @@ public sealed class DaprModulesTests
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(WorkflowRig.Start);
         var workflows = new RecordingHealWorkflows();
-        var log = new SurfaceLog();
-        using var services = HealerRole(clock, builder =>
+        using var log = new SurfaceLog();
+        using var dapr = new InMemoryDaprClient(DaprWire.Json);
+        using var services = HealerRole(clock, dapr, builder =>
         {
             builder.Services.AddSingleton<IHealWorkflows>(workflows); // the workflow engine is the sidecar's
             builder.Logging.AddProvider(log);
-        }, out var dapr);
+        });
         var name = $"modules-{Guid.NewGuid():N}"[..20];
         var key = new Domain.Containers.ContainerKey("local", name);
         var host = ActorHost.CreateForTest<ContainerActor>(new ActorTestOptions { ActorId = DaprIds.Actor(key), TimerManager = new RecordingTimerManager(clock) });
@@ -90,13 +82,13 @@ public sealed class DaprModulesTests
         Assert.Contains($"autoheal_container_restarts_total{{container=\"{name}\",reason=\"crash\",outcome=\"healed\"}} 1", await MetricsTextAsync());
     }
 
-    /// <summary>The healer role's services; <paramref name="standIns"/> replaces what the sidecar provides.</summary>
-    private static ServiceProvider HealerRole(TimeProvider clock, Action<HostApplicationBuilder> standIns, out InMemoryDaprClient dapr)
+    /// <summary>The healer role's services over the state store and pub/sub <paramref name="dapr"/>; <paramref name="standIns"/> replaces what the sidecar provides.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the service container owns the live settings")]
+    private static ServiceProvider HealerRole(TimeProvider clock, InMemoryDaprClient dapr, Action<HostApplicationBuilder> standIns)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
         builder.Services.AddSingleton(clock);
-        dapr = new InMemoryDaprClient(DaprWire.Json);
         builder.Services.AddSharedSettings(new SettingsService(new DaprDocumentStore(dapr)));
         builder.AddDaprTransport();
         builder.AddDaprHealer();

@@ -1,10 +1,4 @@
 using System.Globalization;
-using AutoHeal.Dapr.Tests.Fakes;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Healer.Dapr;
-using AutoHeal.TestUtils;
 using Dapr.Workflow;
 
 namespace AutoHeal.Dapr.Tests;

@@ -1,11 +1,4 @@
 using System.Text.Json;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Dapr.Tests.Fakes;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
-using AutoHeal.TestUtils.Fakes;
 
 namespace AutoHeal.Dapr.Tests;
 

@@ -1,5 +1,3 @@
-using AutoHeal.Dapr.Tests.Fakes;
-
 namespace AutoHeal.Dapr.Tests;
 
 /// <summary>

@@ -4,16 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AutoHeal.Api;
-using AutoHeal.Core.Settings;
 using AutoHeal.Api.Dapr;
 using AutoHeal.Contracts.Api;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Dapr.Tests.Fakes;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer.Dapr;
+using AutoHeal.Core.Settings;
 using AutoHeal.Sqlite;
 using Dapr.Actors.Client;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +25,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
     private readonly SurfaceActors _actors = new();
+    private readonly InMemoryDaprClient _state = new(DaprWire.Json);
+    private SettingsService _settings = null!;
     private SqliteStore _eventLog = null!;
     private SurfaceHost _host = null!;
 
@@ -39,7 +34,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
     {
         // As the api role composes its store: shared documents in the Dapr state store, the event log in its own SQLite file.
         _eventLog = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
-        var settings = new SettingsService(new DaprDocumentStore(new InMemoryDaprClient(DaprWire.Json)));
+        _settings = new SettingsService(new DaprDocumentStore(_state));
+        var settings = _settings;
         await settings.InitializeAsync(new AutoHealConfig(), CancellationToken.None);
         _host = await SurfaceHost.StartAsync(
             builder =>
@@ -68,6 +64,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
     {
         await _host.DisposeAsync();
         await _eventLog.DisposeAsync();
+        _settings.Dispose();
+        _state.Dispose();
         _folder.Dispose();
     }
 
@@ -231,7 +229,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
         Assert.Empty(errors);
 
         var healed = new AutoHealEvent { At = DateTimeOffset.UtcNow, Kind = EventKind.Healed, Key = new("local", "cart"), Message = "local/cart is running again" };
-        var answer = await DeliverEventAsync(CloudEvent("heal-events", JsonNode.Parse(JsonSerializer.Serialize(healed, DaprWire.Json))));
+        using var delivery = CloudEvent("heal-events", JsonNode.Parse(JsonSerializer.Serialize(healed, DaprWire.Json)));
+        var answer = await DeliverEventAsync(delivery);
 
         Assert.Equal("SUCCESS", answer.GetProperty("status").GetString());
         await Eventually.HoldsAsync(() => Task.FromResult(receiver.Requests.Count > 0), TimeSpan.FromSeconds(15), "the webhook to be called");
@@ -296,7 +295,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
             Labels = new Dictionary<string, string> { ["autoheal"] = "true" },
             Monitored = true,
             SelectionReason = "label autoheal=true",
-        }) { ExitCode = kind == SignalKind.Died ? exitCode : null };
+        })
+        { ExitCode = kind == SignalKind.Died ? exitCode : null };
     }
 
     /// <summary>A CloudEvent as the sidecar delivers it (Dapr's envelope around the published data).</summary>

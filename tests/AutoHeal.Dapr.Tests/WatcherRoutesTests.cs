@@ -1,13 +1,7 @@
 using System.Net;
 using AutoHeal.Api.Dapr;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Dapr.Tests.Fakes;
 using AutoHeal.Docker;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils;
-using AutoHeal.TestUtils.Fakes;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -76,7 +70,7 @@ public sealed class WatcherFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The watcher's routes (<see cref="WatcherEndpoints"/>), served over the real Docker engine and called
+/// The watcher's routes (<see cref="AutoHeal.Watcher.Dapr.WatcherEndpoints"/>), served over the real Docker engine and called
 /// through the product's <see cref="WatcherClient"/>, as the healer's activities and the API call them by
 /// service invocation; and the API's <see cref="RemoteCatalog"/> over that watcher.
 /// </summary>
@@ -263,16 +257,20 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         var name = _docker.Name("guarded");
         var id = await _docker.StartAsync(name, "exec sleep 1000");
         const string token = "app-token-0123456789";
-        await using var guarded = await SurfaceWatcher.StartAsync(watcher.Runtime, watcher.Store, new SurfaceSignalBus(), token);
+        // A watcher of its own (the role's host disposes its engine client), over the same engine.
+        using var runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint, SurfaceWatcher.HostName);
+        await using var guarded = await SurfaceWatcher.StartAsync(runtime, watcher.Store, new SurfaceSignalBus(), token);
         var startedAt = await DockerCli.StartedAtAsync(name);
 
-        var bare = new WatcherClient(guarded.Client, "test://guarded");
+        using var bare = new WatcherClient(guarded.Client, "test://guarded");
         var noHeader = await Assert.ThrowsAsync<HttpRequestException>(() => bare.InspectAsync(id, None));
         var noHeaderRestart = await Assert.ThrowsAsync<HttpRequestException>(
             () => bare.RestartAsync(id, TimeSpan.FromSeconds(1), new ContainerSeen(ContainerStatus.Running, null), None));
         var noHeaderSlot = await Assert.ThrowsAsync<HttpRequestException>(() => bare.EnterSlotAsync("local/guarded#1", TimeSpan.FromMinutes(1), TimeSpan.Zero, None));
-        var wrong = await Assert.ThrowsAsync<HttpRequestException>(() => WithToken(guarded, "app-token-0123456788").InspectAsync(id, None));
-        var right = await WithToken(guarded, token).InspectAsync(id, None);
+        using var wrongClient = WithToken(guarded, "app-token-0123456788");
+        using var rightClient = WithToken(guarded, token);
+        var wrong = await Assert.ThrowsAsync<HttpRequestException>(() => wrongClient.InspectAsync(id, None));
+        var right = await rightClient.InspectAsync(id, None);
 
         Assert.Equal(HttpStatusCode.Unauthorized, noHeader.StatusCode);
         Assert.Contains(WatcherRoutes.AppTokenHeader, noHeader.Message, StringComparison.Ordinal);
@@ -292,7 +290,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         await Eventually.HoldsAsync(async () => (await watcher.Client.SnapshotAsync(None)).Containers.Any(c => c.Id == id),
             TimeSpan.FromSeconds(20), $"the watcher to list {name}");
         var watchers = new SurfaceWatcherClients { [SurfaceWatcher.HostName] = watcher.Client };
-        var catalog = new RemoteCatalog([SurfaceWatcher.HostName], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
+        using var catalog = new RemoteCatalog([SurfaceWatcher.HostName], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
         Assert.False(catalog.Current.Reachable); // nothing asked yet
         Assert.Contains("local: its watcher has not answered yet", catalog.Current.Error, StringComparison.Ordinal);
 
@@ -335,7 +333,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
             TimeSpan.FromSeconds(20), $"the watcher to list {name}");
         using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SurfaceWebhookReceiver.UnusedLoopbackPort()}"), Timeout = TimeSpan.FromSeconds(5) };
         var watchers = new SurfaceWatcherClients { [SurfaceWatcher.HostName] = watcher.Client, ["web2"] = new WatcherClient(nowhere, "test://web2") };
-        var catalog = new RemoteCatalog([SurfaceWatcher.HostName, "web2"], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
+        using var catalog = new RemoteCatalog([SurfaceWatcher.HostName, "web2"], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
 
         await catalog.RefreshAsync(None);
 

@@ -1,8 +1,4 @@
 using System.Text.Json;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Sqlite;
 
 namespace AutoHeal.Healer.Tests;

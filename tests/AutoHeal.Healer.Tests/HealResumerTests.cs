@@ -1,8 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-
 namespace AutoHeal.Healer.Tests;
 
 /// <summary>Heal jobs picked up from the store when AutoHeal starts again.</summary>

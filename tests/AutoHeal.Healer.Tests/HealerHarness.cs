@@ -1,13 +1,7 @@
 using AutoHeal.Core;
 using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

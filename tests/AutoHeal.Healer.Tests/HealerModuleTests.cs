@@ -1,6 +1,3 @@
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-
 namespace AutoHeal.Healer.Tests;
 
 /// <summary>The healer as <see cref="HealerModule.AddHealer"/> composes it, started and stopped as the host does.</summary>

@@ -1,6 +1,3 @@
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-
 namespace AutoHeal.Healer.Tests;
 
 /// <summary>The host-wide cap on restarts in flight, as heal jobs meet it.</summary>

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using AutoHeal.Contracts.Api;
-using AutoHeal.TestUtils;
 using Refit;
 
 namespace AutoHeal.Integration.Tests;
@@ -55,7 +53,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_autoheal.DataDir, "api-token")));
         }
-        Assert.NotNull(await _autoheal.Api.GetStatusAsync());
+        Assert.Equal(HttpStatusCode.OK, await StatusWithTokenAsync(_autoheal, File.ReadAllText(Path.Combine(_autoheal.DataDir, "api-token")).Trim()));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithTokenAsync(_autoheal, token + "x"));
 
         await _autoheal.StopAsync();
         var again = new AutoHealProcess(_docker, dataDir: _autoheal.DataDir);
@@ -65,7 +64,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
             await again.StartAsync();
             Assert.Equal(token, again.Token);
             Assert.DoesNotContain(again.Lines, l => l.Contains(token, StringComparison.Ordinal));
-            Assert.NotNull(await again.Api.GetStatusAsync());
+            Assert.Equal(HttpStatusCode.OK, await StatusWithTokenAsync(again, token));
         }
     }
 
@@ -170,7 +169,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         Assert.Equal("manual", detail.History.First(e => e.Kind == "restarting").Reason);
         Assert.Equal(1, detail.Container.RestartCount);
         Assert.Equal(0, detail.Backoff.HealsInWindow); // manual restarts never count toward quarantine
-        var metrics = await new HttpClient().GetStringAsync(new Uri(_autoheal.BaseAddress, "/metrics"));
+        var metrics = await _autoheal.GetTextAsync("/metrics");
         Assert.Contains($"autoheal_container_restarts_total{{container=\"{name}\",reason=\"manual\",outcome=\"healed\"}} 1", metrics, StringComparison.Ordinal);
     }
 
@@ -189,7 +188,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         await _docker.StartAsync(name, "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) > /n; if [ $n -ge 2 ]; then exec sleep 1000; fi; sleep 0.5; exit 3", _autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.GetContainerAsync(name)).Container.Quarantined, Soon, "quarantine");
         Assert.Equal(1, (await Api.GetStatusAsync()).Quarantined);
-        var metrics = await new HttpClient().GetStringAsync(new Uri(_autoheal.BaseAddress, "/metrics"));
+        var metrics = await _autoheal.GetTextAsync("/metrics");
         Assert.Contains("autoheal_containers_quarantined 1", metrics, StringComparison.Ordinal);
 
         var released = await Api.UnquarantineAsync(name);
@@ -247,7 +246,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         var before = await Api.GetConfigAsync();
         using var http = Http();
 
-        var response = await http.PutAsync("/api/config/restart", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        var response = await http.PutAsync("/api/config/restart", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -262,7 +262,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         using var http = Http();
         var huge = "{\"whitelist\": [\"" + new string('a', 2 * 1024 * 1024) + "\"]}";
 
-        var response = await http.PutAsync("/api/config/monitor", new StringContent(huge, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(huge, Encoding.UTF8, "application/json");
+        var response = await http.PutAsync("/api/config/monitor", content);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before, await Api.GetConfigAsync());
@@ -281,7 +282,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         await Api.PutConfigAsync(new { monitor = new { blacklist = Array.Empty<string>() }, restart = new { mode = "both" } });
         Assert.NotEqual(saved, await Api.GetConfigAsync());
 
-        var imported = await Api.ImportConfigAsync(new StringContent(file, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(file, Encoding.UTF8, "application/json");
+        var imported = await Api.ImportConfigAsync(content);
         Assert.Equal(saved, imported);
         Assert.Equal(saved, await Api.GetConfigAsync());
 
@@ -415,7 +417,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         var name = _docker.Name("api-metrics");
         await _docker.StartAsync(name, "if [ -f /again ]; then exec sleep 1000; fi; touch /again; sleep 0.5; exit 3", _autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "a heal, so every metric has samples");
-        var text = await new HttpClient().GetStringAsync(new Uri(_autoheal.BaseAddress, "/metrics"));
+        var text = await _autoheal.GetTextAsync("/metrics");
 
         var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var promtool = System.Diagnostics.Process.Start(psi)!;
@@ -438,5 +440,14 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         var http = new HttpClient { BaseAddress = _autoheal.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _autoheal.Token);
         return http;
+    }
+
+    private static async Task<HttpStatusCode> StatusWithTokenAsync(AutoHealProcess autoheal, string token)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(autoheal.BaseAddress, "/api/status"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 }

@@ -1,7 +1,4 @@
 using AutoHeal.Docker;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Ports;
-using AutoHeal.TestUtils;
 
 namespace AutoHeal.Integration.Tests;
 
@@ -58,12 +55,19 @@ public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
     public async Task Events_tell_crash_stop_health_pause_and_removal_apart()
     {
         var name = _docker.Name("evented");
+        var canary = _docker.Name("evented-canary");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var seen = new List<ContainerEvent>();
+        var canarySeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(async () =>
         {
             await foreach (var e in _runtime.EventsAsync(null, cts.Token))
             {
+                if (e.Name == canary)
+                {
+                    canarySeen.TrySetResult();
+                }
+
                 if (e.Name == name)
                 {
                     lock (seen)
@@ -78,7 +82,9 @@ public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
                 }
             }
         }, cts.Token);
-        await Task.Delay(500); // the stream is open
+        // The stream is open once it shows a container created after it was asked for.
+        await _docker.StartAsync(canary, "exec sleep 1000");
+        await canarySeen.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
         await _docker.StartAsync(name, "rm -f /tmp/bad /tmp/crash; while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 6",
             "--health-cmd", "test ! -f /tmp/bad", "--health-interval", "1s", "--health-retries", "1");

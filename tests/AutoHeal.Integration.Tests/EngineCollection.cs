@@ -1,7 +1,4 @@
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 

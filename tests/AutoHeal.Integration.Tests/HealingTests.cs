@@ -1,6 +1,3 @@
-using AutoHeal.Domain.Events;
-using AutoHeal.TestUtils;
-
 namespace AutoHeal.Integration.Tests;
 
 /// <summary>The embedded autoheal against real containers on the real engine.</summary>
@@ -72,9 +69,9 @@ public sealed class HealingTests(EngineFixture engine) : IAsyncLifetime
         await DockerCli.RunAsync("stop", "-t", "1", stopped);
         await DockerCli.RunAsync("kill", killed);
 
+        // AutoHeal's own word that it decided not to heal them.
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(_autoheal.DataDir, stopped, EventKind.Skipped) == 1
             && await EventLog.CountAsync(_autoheal.DataDir, killed, EventKind.Skipped) == 1, Soon, "both stops to be recognised");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // two sweeps go by
         Assert.Equal("exited", await DockerCli.StateAsync(stopped));
         Assert.Equal("exited", await DockerCli.StateAsync(killed));
         Assert.Contains("on purpose", (await EventLog.ReadAsync(_autoheal.DataDir, killed)).Single(e => e.Kind == EventKind.Skipped).Message, StringComparison.Ordinal);
@@ -95,9 +92,12 @@ public sealed class HealingTests(EngineFixture engine) : IAsyncLifetime
         await Eventually.HoldsAsync(async () => await DockerCli.InspectAsync(name, "{{.State.Health.Status}}") == "healthy", Soon, "healthy");
         var started = await DockerCli.StartedAtAsync(name);
 
+        var from = _autoheal.Lines.Count;
         await DockerCli.RunAsync("pause", name);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // several sweeps and health intervals
 
+        await _autoheal.WaitForLogAboutAsync(name, "Paused", Soon, from); // its guardian has been told
+        await Eventually.StaysTrueAsync(async () => await EventLog.CountAsync(_autoheal.DataDir, name, EventKind.HealScheduled) == 0,
+            "no heal while paused, through several health intervals and sweeps", TimeSpan.FromSeconds(2));
         Assert.Equal("paused", await DockerCli.StateAsync(name));
         Assert.Equal(started, await DockerCli.StartedAtAsync(name));
         Assert.Equal(0, await EventLog.CountAsync(_autoheal.DataDir, name, EventKind.HealScheduled));
@@ -116,8 +116,9 @@ public sealed class HealingTests(EngineFixture engine) : IAsyncLifetime
         Assert.Contains("restart policy 'on-failure'", (await EventLog.ReadAsync(_autoheal.DataDir, withPolicy)).First(e => e.Kind == EventKind.Skipped).Message, StringComparison.Ordinal);
         Assert.Equal(0, await EventLog.CountAsync(_autoheal.DataDir, withPolicy, EventKind.Restarting));
 
-        await Eventually.HoldsAsync(async () => await DockerCli.StateAsync(unlabelled) == "exited", Soon, "the unlabelled container to crash");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // AutoHeal saw the crash (its view of the container says exited) and does not look after it.
+        await Eventually.HoldsAsync(async () => await _autoheal.Api.GetContainerAsync(unlabelled) is { Container: { Status: "exited", Monitored: false } },
+            Soon, "AutoHeal to see the unlabelled container exited");
         Assert.Empty(await EventLog.ReadAsync(_autoheal.DataDir, unlabelled));
         Assert.Equal("exited", await DockerCli.StateAsync(unlabelled));
     }
@@ -137,7 +138,6 @@ public sealed class HealingTests(EngineFixture engine) : IAsyncLifetime
         await _docker.StartAsync(name, "sleep 0.5; exit 1", _autoheal.OptIn);
 
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(_autoheal.DataDir, name, EventKind.Quarantined) == 1, TimeSpan.FromSeconds(40), "quarantine");
-        await Task.Delay(TimeSpan.FromSeconds(3));
 
         Assert.Equal("exited", await DockerCli.StateAsync(name));
         Assert.Equal(3, await EventLog.CountAsync(_autoheal.DataDir, name, EventKind.Restarting));

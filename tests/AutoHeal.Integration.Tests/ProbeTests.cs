@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using AutoHeal.Contracts.Api;
-using AutoHeal.TestUtils;
 
 namespace AutoHeal.Integration.Tests;
 
@@ -40,18 +38,24 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
 
         await Api.CreateHealthCheckAsync(new HealthCheckDefinition
         {
-            ContainerId = name, CheckType = "http", HttpEndpoint = $"http://127.0.0.1:{port}/ok", HttpBodyContains = "ok",
-            IntervalSeconds = 1, TimeoutSeconds = 1, Retries = 2,
+            ContainerId = name,
+            CheckType = "http",
+            HttpEndpoint = $"http://127.0.0.1:{port}/ok",
+            HttpBodyContains = "ok",
+            IntervalSeconds = 1,
+            TimeoutSeconds = 1,
+            Retries = 2,
         });
 
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
+        var healedAt = _autoheal.Lines.Count;
         var scheduled = (await Api.GetEventsAsync(container: name, kind: "heal_scheduled")).Items.Single();
         Assert.True(scheduled.Message.Contains($"http GET http://127.0.0.1:{port}/ok answered 404 (expected 200)", StringComparison.Ordinal), scheduled.Message);
         Assert.Equal("unhealthy", scheduled.Reason);
         using var http = new HttpClient();
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/ok"))); // serving again
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Single((await Api.GetEventsAsync(container: name, kind: "restarting")).Items); // healthy checks since: no second heal
+        await _autoheal.WaitForLogAboutAsync(name, "custom health check passing", Soon, healedAt); // checked again since, and healthy
+        Assert.Single((await Api.GetEventsAsync(container: name, kind: "restarting")).Items); // no second heal
     }
 
     [Fact]
@@ -77,7 +81,7 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
         Assert.Contains($"tcp 127.0.0.1:{port} failed", tcpScheduled.Message, StringComparison.Ordinal);
         var execScheduled = (await Api.GetEventsAsync(container: exec, kind: "heal_scheduled")).Items.Single();
         Assert.Contains("exited 3: missing /tmp/ok", execScheduled.Message, StringComparison.Ordinal);
-        var metrics = await new HttpClient().GetStringAsync(new Uri(_autoheal.BaseAddress, "/metrics"));
+        var metrics = await _autoheal.GetTextAsync("/metrics");
         Assert.Contains("autoheal_health_checks_failed_total{kind=\"tcp\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("autoheal_health_checks_failed_total{kind=\"exec\"}", metrics, StringComparison.Ordinal);
     }
@@ -97,7 +101,8 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
 
         // Without a start period the same container is taken for unhealthy: the control case.
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: other, kind: "heal_scheduled")).Items.Count >= 1, Soon, "the control container's heal");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Its checks failed for two seconds, then pass: had a failure counted, it would have been healed before this.
+        await _autoheal.WaitForLogAboutAsync(name, "custom health check passing", Soon);
         Assert.DoesNotContain((await Api.GetEventsAsync(container: name)).Items, e => e.Kind is "heal_scheduled" or "restarting");
     }
 
@@ -136,16 +141,28 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
         var bad = _docker.Name("probe-badlabel");
         var overridden = _docker.Name("probe-override");
         await _docker.StartAsync(bad, "exec sleep 1000", [.. _autoheal.OptIn, "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1", "--label", "autoheal.check.port=http"]);
+        await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items.Count == 1, Soon, "the bad label to be reported");
+        Assert.Contains("autoheal.check.port=http", (await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items[0].Message, StringComparison.Ordinal);
+
+        // Its labels define a check that always fails (after a start period that leaves time to define another).
         await _docker.StartAsync(overridden, "exec sleep 1000", [.. _autoheal.OptIn, "--label", "autoheal.check.type=exec",
             "--label", "autoheal.check.command=exit 1", "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=3s"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == overridden), Soon, "listed");
-        await Api.CreateHealthCheckAsync(new HealthCheckDefinition { ContainerId = overridden, CheckType = "docker" });
+        await Api.CreateHealthCheckAsync(new HealthCheckDefinition
+        {
+            ContainerId = overridden,
+            CheckType = "exec",
+            ExecCommand = "exit 0",
+            IntervalSeconds = 1,
+            TimeoutSeconds = 1,
+            Retries = 1,
+        });
 
-        await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items.Count == 1, Soon, "the bad label to be reported");
-        Assert.Contains("autoheal.check.port=http", (await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items[0].Message, StringComparison.Ordinal);
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // The API's check runs instead of the labels', and passes: AutoHeal's own word, in its log.
+        await _autoheal.WaitForLogAboutAsync(overridden, "custom health check exec 'exit 0' (from api) started", Soon);
+        await _autoheal.WaitForLogAboutAsync(overridden, "custom health check passing", Soon);
         Assert.Empty((await Api.GetEventsAsync(container: overridden, kind: "heal_scheduled")).Items);
-        Assert.Single((await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items); // reported once, not at every pass
+        Assert.Single((await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items); // reported once, not at every pass since
         Assert.Equal("running", await DockerCli.StateAsync(bad));
     }
 

@@ -1,8 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Sqlite;
 
 namespace AutoHeal.Integration.Tests;
@@ -32,9 +27,19 @@ public sealed class SqliteStoreTests : IDisposable
             Quarantine = new Quarantine(T0, "too many", T0.AddHours(1)),
             ActiveHeal = new HealJob
             {
-                Id = "local/web#3", Key = key, ContainerId = "abc", Reason = FailureKind.Crash, Detail = "crashed",
-                Attempt = 3, DetectedAt = T0, DueAt = T0.AddSeconds(20), StopTimeout = TimeSpan.FromSeconds(10),
-                VerifyTimeout = TimeSpan.FromSeconds(60), ExpectHealthy = true, Stage = HealStage.Restarting, RestartIssuedAt = T0.AddSeconds(20),
+                Id = "local/web#3",
+                Key = key,
+                ContainerId = "abc",
+                Reason = FailureKind.Crash,
+                Detail = "crashed",
+                Attempt = 3,
+                DetectedAt = T0,
+                DueAt = T0.AddSeconds(20),
+                StopTimeout = TimeSpan.FromSeconds(10),
+                VerifyTimeout = TimeSpan.FromSeconds(60),
+                ExpectHealthy = true,
+                Stage = HealStage.Restarting,
+                RestartIssuedAt = T0.AddSeconds(20),
             },
         };
         await using (var store = await SqliteStore.OpenAsync(_dir, 1000, CancellationToken.None))

@@ -15,6 +15,7 @@ namespace AutoHeal.TestUtils;
 public sealed class AutoHealProcess : IAsyncDisposable
 {
     private static readonly ConcurrentBag<Process> Started = new();
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly Action<string>? _onLine;
     private Process? _process;
@@ -180,10 +181,18 @@ public sealed class AutoHealProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The text of one of its pages that needs no token (<c>/metrics</c>, <c>/health</c>).</summary>
+    public Task<string> GetTextAsync(string path) => Http.GetStringAsync(new Uri(BaseAddress, path));
+
     /// <summary>Waits for a log line containing <paramref name="text"/>, from line <paramref name="from"/> on.</summary>
     public Task WaitForLogAsync(string text, TimeSpan timeout, int from = 0) =>
         Eventually.HoldsAsync(() => Task.FromResult(Lines.Skip(from).Any(l => l.Contains(text, StringComparison.Ordinal))), timeout,
             $"a log line with '{text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
+
+    /// <summary>Waits for a log line about container <paramref name="container"/> containing <paramref name="text"/>, from line <paramref name="from"/> on.</summary>
+    public Task WaitForLogAboutAsync(string container, string text, TimeSpan timeout, int from = 0) =>
+        Eventually.HoldsAsync(() => Task.FromResult(Lines.Skip(from).Any(l => l.Contains($"/{container}: {text}", StringComparison.Ordinal))), timeout,
+            $"a log line '/{container}: {text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
 
     /// <summary>Log lines about one container, by name.</summary>
     public IEnumerable<string> LinesFor(string container) => Lines.Where(l => l.Contains($"/{container}:", StringComparison.Ordinal));

@@ -30,11 +30,11 @@ public static class Eventually
     public static Task TrueAsync(Func<bool> condition, string what) => TrueAsync(() => Task.FromResult(condition()), what);
 
     /// <summary>
-    /// Gives background work a moment to do what it must not, checking all along that
-    /// <paramref name="condition"/> still holds. Use it after a positive sign that the work has had its turn
-    /// (an event saying it decided), never alone.
+    /// Gives background work a moment (<paramref name="duration"/>, 100 ms by default) to do what it must not,
+    /// checking all along that <paramref name="condition"/> still holds. Use it after a positive sign that the
+    /// work has had its turn (an event saying it decided, a view showing what it saw), never alone.
     /// </summary>
-    public static async Task StaysTrueAsync(Func<Task<bool>> condition, string what)
+    public static async Task StaysTrueAsync(Func<Task<bool>> condition, string what, TimeSpan? duration = null)
     {
         var clock = Stopwatch.StartNew();
         do
@@ -44,13 +44,14 @@ public static class Eventually
                 throw new InvalidOperationException($"expected {what}, and it stopped holding after {clock.Elapsed.TotalMilliseconds:0} ms");
             }
 
-            await Task.Delay(FastPoll);
+            await Task.Delay(duration is null ? FastPoll : SlowPoll);
         }
-        while (clock.Elapsed < Grace);
+        while (clock.Elapsed < (duration ?? Grace));
     }
 
-    /// <inheritdoc cref="StaysTrueAsync(Func{Task{bool}}, string)"/>
-    public static Task StaysTrueAsync(Func<bool> condition, string what) => StaysTrueAsync(() => Task.FromResult(condition()), what);
+    /// <inheritdoc cref="StaysTrueAsync(Func{Task{bool}}, string, TimeSpan?)"/>
+    public static Task StaysTrueAsync(Func<bool> condition, string what, TimeSpan? duration = null) =>
+        StaysTrueAsync(() => Task.FromResult(condition()), what, duration);
 
     private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan poll, string what)
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using AutoHeal.Contracts.Api;
 using Refit;
 
 namespace AutoHeal.Ui.Tests;

@@ -1,4 +1,3 @@
-using AutoHeal.Contracts.Api;
 using AutoHeal.Ui.Components;
 using Bunit;
 

@@ -1,4 +1,3 @@
-using AutoHeal.TestUtils;
 using Microsoft.Playwright;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -93,7 +92,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         return page;
     }
 
-    public Task ScreenshotAsync(IPage page, string name) =>
+    public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name), FullPage = true });
 
     public async Task DisposeAsync()

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using AutoHeal.Contracts.Api;
-using AutoHeal.TestUtils;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -30,7 +28,7 @@ public sealed class DashboardTests(DashboardFixture f)
         await page.GetByLabel("API token").FillAsync("not-the-token-at-all");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.Locator("#token-error")).ToContainTextAsync("AutoHeal did not accept this token");
-        await f.ScreenshotAsync(page, "signin.png");
+        await DashboardFixture.ScreenshotAsync(page, "signin.png");
 
         await page.GetByLabel("API token").FillAsync(f.AutoHeal.Token);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -61,16 +59,16 @@ public sealed class DashboardTests(DashboardFixture f)
             await Expect(Cell(page, name, "state")).ToContainTextAsync("running", new() { Timeout = (float)Live.TotalMilliseconds });
             Assert.NotEqual(started, await DockerCli.StartedAtAsync(name));
             await Expect(Cell(page, name, "last-heal")).Not.ToHaveTextAsync("—", new() { Timeout = (float)Live.TotalMilliseconds });
-            await f.ScreenshotAsync(page, "containers.png");
+            await DashboardFixture.ScreenshotAsync(page, "containers.png");
 
             await Row(page, name).GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
             await Expect(page.Locator("table.events [data-kind=healed]").First).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
-            await f.ScreenshotAsync(page, "container-details.png");
+            await DashboardFixture.ScreenshotAsync(page, "container-details.png");
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
             await Expect(page.Locator($"svg rect.bar[data-container='{name}']")).ToHaveAttributeAsync("data-count", "1");
-            await f.ScreenshotAsync(page, "dashboard.png");
+            await DashboardFixture.ScreenshotAsync(page, "dashboard.png");
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
             await page.GetByLabel("Container").FillAsync(name);
@@ -79,7 +77,7 @@ public sealed class DashboardTests(DashboardFixture f)
             await page.GetByLabel("Kind").SelectOptionAsync("restarting");
             await Expect(page.Locator("table.events tbody tr")).ToHaveCountAsync(1);
             await page.GetByLabel("Kind").SelectOptionAsync("");
-            await f.ScreenshotAsync(page, "events.png");
+            await DashboardFixture.ScreenshotAsync(page, "events.png");
             await page.Context.CloseAsync();
         }
         finally
@@ -122,9 +120,9 @@ public sealed class DashboardTests(DashboardFixture f)
             await Expect(Cell(page, name, "monitored")).ToContainTextAsync("no");
 
             await DockerCli.TriggerCrashAsync(name);
+            // AutoHeal saw the crash (its view shows it exited): with these timings a heal would follow within a second.
             await Expect(Cell(page, name, "state")).ToContainTextAsync("exited", new() { Timeout = (float)Live.TotalMilliseconds });
-            await Task.Delay(TimeSpan.FromSeconds(3)); // longer than a heal would take with these timings
-            Assert.Equal("exited", await DockerCli.StateAsync(name));
+            await Eventually.StaysTrueAsync(async () => await DockerCli.StateAsync(name) == "exited", "it to stay down", TimeSpan.FromSeconds(3));
             await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
             await page.Context.CloseAsync();
         }
@@ -179,7 +177,7 @@ public sealed class DashboardTests(DashboardFixture f)
             await Expect(page.Locator("#restart-cooldown_seconds-error")).ToContainTextAsync("restart.cooldown_seconds must be between 0 and 86400");
             await Expect(cooldown).ToHaveAttributeAsync("aria-invalid", "true");
             Assert.Equal(before, await Api.GetConfigAsync());
-            await f.ScreenshotAsync(page, "configuration.png");
+            await DashboardFixture.ScreenshotAsync(page, "configuration.png");
 
             await cooldown.FillAsync("0.75");
             await page.GetByRole(AriaRole.Button, new() { Name = "Save restart policy" }).ClickAsync();

@@ -1,10 +1,38 @@
 namespace AutoHeal.Domain.Containers;
 
 /// <summary>What Docker says a container is doing.</summary>
-public enum ContainerStatus { Created, Running, Paused, Restarting, Exited, Dead, Removing, Unknown }
+public enum ContainerStatus
+{
+    /// <summary>Created, never started.</summary>
+    Created,
+    /// <summary>Its process runs.</summary>
+    Running,
+    /// <summary>Frozen by <c>docker pause</c>.</summary>
+    Paused,
+    /// <summary>Docker is restarting it (its own restart policy).</summary>
+    Restarting,
+    /// <summary>Its process ended.</summary>
+    Exited,
+    /// <summary>Docker could not remove or stop it cleanly.</summary>
+    Dead,
+    /// <summary>Being removed.</summary>
+    Removing,
+    /// <summary>A state AutoHeal does not know.</summary>
+    Unknown,
+}
 
 /// <summary>Docker's health check status; <see cref="None"/> when the container has no health check.</summary>
-public enum HealthStatus { None, Starting, Healthy, Unhealthy }
+public enum HealthStatus
+{
+    /// <summary>It has no health check.</summary>
+    None,
+    /// <summary>In its health check's start period.</summary>
+    Starting,
+    /// <summary>Its health check passes.</summary>
+    Healthy,
+    /// <summary>Its health check fails.</summary>
+    Unhealthy,
+}
 
 /// <summary>The container's own Docker restart policy.</summary>
 public sealed record RestartPolicy(string Name, int MaximumRetryCount = 0)

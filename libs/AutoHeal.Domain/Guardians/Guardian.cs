@@ -46,7 +46,7 @@ public static class Guardian
         // looks at how long the container had been stable before this input.
         private readonly DateTimeOffset? _stableBefore = state.StableSince;
         private IReadOnlyDictionary<string, string> _policyLabels = state.Labels;
-        private HealPolicy policy = PolicyLabels.Apply(global, state.Labels).Policy;
+        private HealPolicy _policy = PolicyLabels.Apply(global, state.Labels).Policy;
         private readonly List<Decision> _decisions = [];
         private readonly List<AutoHealEvent> _events = [];
         private bool _accepted = true;
@@ -71,7 +71,7 @@ public static class Guardian
             if (!SameLabels(_policyLabels, f.Labels))
             {
                 var (resolved, problems) = PolicyLabels.Apply(global, f.Labels);
-                policy = resolved;
+                _policy = resolved;
                 _policyLabels = f.Labels;
                 if (!SameLabels(State.Labels, f.Labels))
                 {
@@ -244,7 +244,7 @@ public static class Guardian
 
             var exit = s.ExitCode ?? s.Facts.ExitCode;
             State = State with { LastExitCode = exit };
-            if (State.StopRequestedAt is { } asked && s.At >= asked && s.At - asked <= policy.StopIntentWindow)
+            if (State.StopRequestedAt is { } asked && s.At >= asked && s.At - asked <= _policy.StopIntentWindow)
             {
                 Stopped("stopped on purpose (docker stop/kill): left down until it is started again");
                 return;
@@ -379,7 +379,10 @@ public static class Guardian
                 case HealStep.Healed:
                     State = State with
                     {
-                        ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Running, StableSince = now,
+                        ActiveHeal = null,
+                        Phase = GuardianPhase.Watching,
+                        Condition = Condition.Running,
+                        StableSince = now,
                         LastHeal = new HealOutcome(now, true, r.Detail ?? "healed"),
                     };
                     Emit(EventKind.Healed, r.Detail ?? "healed", job);
@@ -424,8 +427,8 @@ public static class Guardian
                 Attempt = 1,
                 DetectedAt = now,
                 DueAt = now,
-                StopTimeout = policy.StopTimeout,
-                VerifyTimeout = policy.VerifyTimeout,
+                StopTimeout = _policy.StopTimeout,
+                VerifyTimeout = _policy.VerifyTimeout,
                 ExpectHealthy = State.HasHealthCheck,
             };
             State = State with { Phase = GuardianPhase.Healing, ActiveHeal = job, JobSequence = seq, StopRequestedAt = null };
@@ -464,9 +467,9 @@ public static class Guardian
                 return;
             }
 
-            if (!policy.Heals(kind))
+            if (!_policy.Heals(kind))
             {
-                Skip($"{detail}; not healed: mode {ModeName(policy.Mode)}");
+                Skip($"{detail}; not healed: mode {ModeName(_policy.Mode)}");
                 return;
             }
 
@@ -494,33 +497,33 @@ public static class Guardian
         private void ScheduleHeal(FailureKind kind, string detail)
         {
             var healsInIncident = State.HealsInIncident;
-            if ((State.StableSince ?? _stableBefore) is { } stable && now - stable >= policy.BackoffReset)
+            if ((State.StableSince ?? _stableBefore) is { } stable && now - stable >= _policy.BackoffReset)
             {
                 healsInIncident = 0;
             }
 
             var recent = RecentHeals();
-            if (recent.Count >= policy.MaxRestarts)
+            if (recent.Count >= _policy.MaxRestarts)
             {
-                var reason = $"{recent.Count} heals within {Seconds(policy.MaxRestartsWindow)}: quarantined, no more automatic heals ({detail})";
+                var reason = $"{recent.Count} heals within {Seconds(_policy.MaxRestartsWindow)}: quarantined, no more automatic heals ({detail})";
                 State = State with
                 {
                     RecentHeals = recent,
                     HealsInIncident = healsInIncident,
-                    Quarantine = new Quarantine(now, reason, now + policy.QuarantineProbation),
+                    Quarantine = new Quarantine(now, reason, now + _policy.QuarantineProbation),
                     StableSince = null,
                 };
                 Emit(EventKind.Quarantined, reason);
-                if (policy.QuarantineProbation is { } probation)
+                if (_policy.QuarantineProbation is { } probation)
                 {
                     _decisions.Add(new WakeAt(now + probation));
                 }
                 return;
             }
 
-            var delay = policy.DelayBeforeHeal(healsInIncident);
+            var delay = _policy.DelayBeforeHeal(healsInIncident);
             // The cooldown holds between any two heals, also across incidents.
-            var due = State.LastHealAt is { } last ? last + (healsInIncident > 0 ? delay : policy.Cooldown) : now;
+            var due = State.LastHealAt is { } last ? last + (healsInIncident > 0 ? delay : _policy.Cooldown) : now;
             if (due < now)
             {
                 due = now;
@@ -538,8 +541,8 @@ public static class Guardian
                 DetectedAt = now,
                 EngineSeenAt = _engineAt,
                 DueAt = due,
-                StopTimeout = policy.StopTimeout,
-                VerifyTimeout = policy.VerifyTimeout,
+                StopTimeout = _policy.StopTimeout,
+                VerifyTimeout = _policy.VerifyTimeout,
                 ExpectHealthy = State.HasHealthCheck,
             };
             State = State with
@@ -557,7 +560,7 @@ public static class Guardian
         }
 
         private List<DateTimeOffset> RecentHeals() =>
-            State.RecentHeals.Where(t => now - t < policy.MaxRestartsWindow).ToList();
+            State.RecentHeals.Where(t => now - t < _policy.MaxRestartsWindow).ToList();
 
         private void Stopped(string why)
         {

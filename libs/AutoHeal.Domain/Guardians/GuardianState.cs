@@ -19,7 +19,25 @@ public enum GuardianPhase
 }
 
 /// <summary>What the guardian last knew of the container's condition.</summary>
-public enum Condition { Unknown, Created, Running, Unhealthy, Crashed, Exited, Paused, Removed }
+public enum Condition
+{
+    /// <summary>Not known yet, or to be looked at afresh.</summary>
+    Unknown,
+    /// <summary>Created, not started.</summary>
+    Created,
+    /// <summary>Running (and healthy, if it has a check).</summary>
+    Running,
+    /// <summary>Running, its health check failing.</summary>
+    Unhealthy,
+    /// <summary>Exited with a failure.</summary>
+    Crashed,
+    /// <summary>Stopped on purpose or exited cleanly.</summary>
+    Exited,
+    /// <summary>Paused.</summary>
+    Paused,
+    /// <summary>Removed.</summary>
+    Removed,
+}
 
 /// <summary>Where a heal job is.</summary>
 public enum HealStage

@@ -76,7 +76,29 @@ public sealed record ContainerInfo
 public sealed record ContainerSeen(ContainerStatus Status, DateTimeOffset? StartedAt);
 
 /// <summary>Docker events AutoHeal listens to.</summary>
-public enum ContainerEventKind { Created, Started, StopRequested, Died, Unhealthy, Healthy, Paused, Unpaused, Removed, Renamed }
+public enum ContainerEventKind
+{
+    /// <summary><c>create</c>.</summary>
+    Created,
+    /// <summary><c>start</c>.</summary>
+    Started,
+    /// <summary><c>kill</c> or <c>stop</c>: someone asked it to stop.</summary>
+    StopRequested,
+    /// <summary><c>die</c>: its process ended.</summary>
+    Died,
+    /// <summary><c>health_status: unhealthy</c>.</summary>
+    Unhealthy,
+    /// <summary><c>health_status: healthy</c>.</summary>
+    Healthy,
+    /// <summary><c>pause</c>.</summary>
+    Paused,
+    /// <summary><c>unpause</c>.</summary>
+    Unpaused,
+    /// <summary><c>destroy</c>.</summary>
+    Removed,
+    /// <summary><c>rename</c>.</summary>
+    Renamed,
+}
 
 /// <summary>One Docker container event.</summary>
 public sealed record ContainerEvent(

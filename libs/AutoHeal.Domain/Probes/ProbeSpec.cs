@@ -52,6 +52,9 @@ public sealed record ProbeSpec
     private static string Printable(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}{u.AbsolutePath}" : url ?? "";
 
+    /// <summary>The description (<see cref="Describe"/>): what log lines and messages show of a check.</summary>
+    public override string ToString() => Describe();
+
     /// <summary>A short description for messages (no user info or query): <c>http GET http://127.0.0.1:8080/ready</c>.</summary>
     public string Describe() => Kind switch
     {

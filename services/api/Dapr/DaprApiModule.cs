@@ -1,6 +1,4 @@
 using AutoHeal.Dapr;
-using AutoHeal.Domain.Ports;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

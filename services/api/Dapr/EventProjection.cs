@@ -1,11 +1,6 @@
 using System.Text.Json;
 using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
-using Dapr;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Api.Dapr;

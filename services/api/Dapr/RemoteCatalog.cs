@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core.Containers;
 using AutoHeal.Dapr;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

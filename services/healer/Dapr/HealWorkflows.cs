@@ -5,7 +5,7 @@ using Dapr.Workflow;
 
 namespace AutoHeal.Healer.Dapr;
 
-/// <summary>Starts and stops the workflows of heal jobs (the actor's side of <see cref="IHealRunner"/>).</summary>
+/// <summary>Starts and stops the workflows of heal jobs (the actor's side of <see cref="Domain.Ports.IHealRunner"/>).</summary>
 internal interface IHealWorkflows
 {
     /// <summary>Starts the job's workflow (instance id from the job id, so a job runs once).</summary>

@@ -5,21 +5,39 @@ using AutoHeal.Contracts.Api;
 namespace AutoHeal.Ui.Components;
 
 /// <summary>What kind of input a configuration field takes.</summary>
-public enum FieldKind { Number, Text, Choice, Flag, List }
+public enum FieldKind
+{
+    /// <summary>A number, kept as typed.</summary>
+    Number,
+    /// <summary>Free text.</summary>
+    Text,
+    /// <summary>One of a few values.</summary>
+    Choice,
+    /// <summary>On or off.</summary>
+    Flag,
+    /// <summary>A list, one item per line.</summary>
+    List,
+}
 
 /// <summary>One editable setting; numbers are kept as typed so a bad value reaches the API and its message.</summary>
 public sealed class ConfigField(string key, FieldKind kind, string label)
 {
+    /// <summary>The field's JSON name in its section.</summary>
     public string Key { get; } = key;
 
+    /// <summary>What input it takes.</summary>
     public FieldKind Kind { get; } = kind;
 
+    /// <summary>What the form shows as its name.</summary>
     public string Label { get; } = label;
 
+    /// <summary>The value as typed (numbers, text, lists one item per line).</summary>
     public string Text { get; set; } = "";
 
+    /// <summary>The value of a <see cref="FieldKind.Flag"/>.</summary>
     public bool Flag { get; set; }
 
+    /// <summary>The values a <see cref="FieldKind.Choice"/> takes.</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
 
     /// <summary>The allowed range, from the same table the API validates with.</summary>
@@ -56,6 +74,7 @@ public sealed class ConfigForm
         ["label_blacklist"] = "Never with these labels (one a line)",
     };
 
+    /// <summary>The form of <paramref name="section"/>, filled with <paramref name="values"/> (the section as the API returns it).</summary>
     public ConfigForm(string section, object values)
     {
         Section = section;
@@ -81,8 +100,10 @@ public sealed class ConfigForm
         Fields = fields;
     }
 
+    /// <summary>The section's JSON name.</summary>
     public string Section { get; }
 
+    /// <summary>Its fields, in the contract's order.</summary>
     public IReadOnlyList<ConfigField> Fields { get; }
 
     /// <summary>The error key of a field, as the API's problem details name it.</summary>

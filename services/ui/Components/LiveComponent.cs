@@ -44,6 +44,7 @@ public abstract class LiveComponent : ComponentBase, IAsyncDisposable
         StateHasChanged();
     }
 
+    /// <inheritdoc />
     protected override async Task OnInitializedAsync()
     {
         await SafeLoadAsync();
@@ -94,6 +95,7 @@ public abstract class LiveComponent : ComponentBase, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

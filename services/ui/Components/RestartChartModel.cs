@@ -5,6 +5,7 @@ namespace AutoHeal.Ui.Components;
 /// <summary>One container's restarts, bucket by bucket.</summary>
 public sealed record ChartSeries(string Container, IReadOnlyList<int> Counts)
 {
+    /// <summary>Its restarts over the whole window.</summary>
     public int Total => Counts.Sum();
 }
 
@@ -17,13 +18,16 @@ public sealed record RestartChartModel(DateTimeOffset Start, TimeSpan Bucket, in
     /// <summary>Containers drawn in colours of their own; the rest are summed under "others".</summary>
     public const int MaxSeries = 8;
 
+    /// <summary>The name of the series that sums the containers past <see cref="MaxSeries"/>.</summary>
     public const string Others = "others";
 
     /// <summary>The tallest stack, at least 1 so an empty chart still has a scale.</summary>
     public int MaxStack => Math.Max(1, Enumerable.Range(0, Buckets).Select(i => Series.Sum(s => s.Counts[i])).DefaultIfEmpty(0).Max());
 
+    /// <summary>Every restart in the window.</summary>
     public int Total => Series.Sum(s => s.Total);
 
+    /// <summary>Buckets the restarts (<c>restarting</c> events) of the <paramref name="window"/> before <paramref name="now"/>.</summary>
     public static RestartChartModel Build(IEnumerable<EventView> restarts, DateTimeOffset now, TimeSpan window, int buckets)
     {
         var start = now - window;

@@ -1,13 +1,5 @@
 using System.Text.Json;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils.Fakes;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
 using Dapr.Actors;
 using Dapr.Actors.Client;
 using Dapr.Actors.Runtime;

@@ -1,19 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using AutoHeal.Api;
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Docker;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
-using AutoHeal.Healer.Dapr;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils;
-using AutoHeal.TestUtils.Fakes;
 using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
 using Dapr.Actors.Client;
@@ -26,7 +16,7 @@ namespace AutoHeal.Dapr.Tests.Fakes;
 /// <summary>
 /// The whole distributed pipeline in this process, over the real Docker engine, with only the Dapr runtime's plumbing
 /// substituted:
-/// the watcher role (the real <see cref="ContainerWatcher"/> composed by <see cref="WatcherModule.AddWatcher"/>, and
+/// the watcher role (its real parts as composed by <see cref="WatcherModule.AddWatcher"/>, and
 /// <see cref="WatcherEndpoints"/>, over one real <see cref="DockerRuntime"/>) publishes to <see cref="DistributedPubSub"/>,
 /// which delivers to the healer role (the production subscription mapping, <see cref="ActorGuardians"/> over
 /// <see cref="DistributedActors"/>), whose actors start heals on <see cref="DistributedHealWorkflows"/>, whose

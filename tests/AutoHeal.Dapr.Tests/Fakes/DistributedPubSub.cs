@@ -3,10 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
 

@@ -1,10 +1,4 @@
 using System.Collections.Concurrent;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
 using Dapr.Workflow;
 using Dapr.Workflow.Abstractions;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http;
 using System.Text.Json;
 using Dapr;
 using Dapr.Client;

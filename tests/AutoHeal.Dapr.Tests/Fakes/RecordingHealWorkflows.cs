@@ -1,6 +1,3 @@
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Healer.Dapr;
-
 namespace AutoHeal.Dapr.Tests.Fakes;
 
 /// <summary>What the actor asked of the workflow engine, with the instance id the real client would use.</summary>

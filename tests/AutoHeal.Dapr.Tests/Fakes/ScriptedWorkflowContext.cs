@@ -31,7 +31,7 @@ internal sealed class NonDeterministicWorkflowException(string message) : Except
 /// <summary>
 /// A <see cref="WorkflowContext"/> for running a workflow's <c>RunAsync</c> in a test, the way the Dapr SDK tests its
 /// own workflows: no sidecar, no engine. Durable timers complete at once and move the workflow's time (and the test's
-/// clock) to their fire time. Activities run for real (the activity classes given to <see cref="Register"/>) with
+/// clock) to their fire time. Activities run for real (the heal workflow's own, see <see cref="WorkflowContextBase.AddHealActivities"/>) with
 /// their input and output sent through the engine's default serializer, as the engine stores them; one can instead be
 /// made to fail as the engine reports an activity whose retries are spent (<see cref="FailAfterRetries"/>).
 /// Retry policies are the engine's: they are recorded here, not applied. A context made by <see cref="Replay"/>

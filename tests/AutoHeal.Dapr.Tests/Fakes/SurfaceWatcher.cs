@@ -3,10 +3,6 @@ using System.ComponentModel;
 using AutoHeal.Core;
 using AutoHeal.Core.Containers;
 using AutoHeal.Core.Probes;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using AutoHeal.TestUtils;
-using AutoHeal.TestUtils.Fakes;
 using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
 using Microsoft.AspNetCore.Builder;
@@ -24,7 +20,8 @@ internal static class SurfaceWatcher
     /// <summary>The Docker host name the watcher serves.</summary>
     public const string HostName = "local";
 
-    /// <summary>Starts the watcher over <paramref name="runtime"/>; with <paramref name="appToken"/>, its routes need it.</summary>
+    /// <summary>Starts the watcher over <paramref name="runtime"/>, which it owns from now on; with <paramref name="appToken"/>, its routes need it.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the host owns what it is given")]
     public static Task<SurfaceHost> StartAsync(IContainerRuntime runtime, IDocumentStore documents, SurfaceSignalBus bus, string? appToken = null) =>
         SurfaceHost.StartAsync(
             builder => Compose(builder, runtime, documents, new FixedSettingsSource(), new RecordingEventSink(), bus),

@@ -1,7 +1,3 @@
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
 using Dapr.Workflow;
 using Dapr.Workflow.Abstractions;
 using Microsoft.Extensions.Logging;

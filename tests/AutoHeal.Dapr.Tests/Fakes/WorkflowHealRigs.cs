@@ -1,14 +1,7 @@
 using System.Diagnostics;
 using AutoHeal.Core;
 using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
-using AutoHeal.Healer;
-using AutoHeal.Healer.Dapr;
 using AutoHeal.Sqlite;
-using AutoHeal.TestUtils.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -169,6 +162,7 @@ internal sealed class WorkflowHealRig : IWorkflowRig
     /// <summary>Applied to each new context before its run (to make an activity fail, for example).</summary>
     public Action<ScriptedWorkflowContext>? Script { get; set; }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the rig owns its watcher and disposes it")]
     public static async Task<WorkflowHealRig> StartAsync(HealPolicy? policy = null, int maxConcurrentRestarts = 4)
     {
         var clock = new FakeTimeProvider(WorkflowRig.Start);

@@ -1,7 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-
 namespace AutoHeal.Dapr.Tests.Fakes;
 
 /// <summary>

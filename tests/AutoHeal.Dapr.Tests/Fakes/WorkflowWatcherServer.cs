@@ -1,8 +1,5 @@
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core;
 using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Ports;
-using AutoHeal.TestUtils.Fakes;
 using AutoHeal.Watcher.Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -80,5 +77,9 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
 
     IHealHost IHealHosts.For(string host) => For(host);
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+    }
 }

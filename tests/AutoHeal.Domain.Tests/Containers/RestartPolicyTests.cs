@@ -1,5 +1,3 @@
-using AutoHeal.Domain.Containers;
-
 namespace AutoHeal.Domain.Tests.Containers;
 
 public sealed class RestartPolicyTests

@@ -1,7 +1,3 @@
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-
 namespace AutoHeal.Domain.Tests.Guardians;
 
 public sealed class GuardianCrashTests

@@ -1,7 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-
 namespace AutoHeal.Domain.Tests.Guardians;
 
 public sealed class GuardianLabelTests

@@ -1,8 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
-
 namespace AutoHeal.Domain.Tests.Guardians;
 
 /// <summary>The reconcile sweep: a fresh look at a container, with no event to say what happened.</summary>

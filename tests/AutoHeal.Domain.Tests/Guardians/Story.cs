@@ -1,7 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Policies;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoHeal.Domain.Tests.Guardians;

@@ -1,5 +1,3 @@
-using AutoHeal.Domain.Policies;
-
 namespace AutoHeal.Domain.Tests.Policies;
 
 public sealed class HealPolicyTests

@@ -5,7 +5,7 @@ using AutoHeal.Domain.Ports;
 namespace AutoHeal.Watcher;
 
 /// <summary>One engine event: the container inspected once (fresh exit code, OOM flag, health output), the catalog updated, a signal sent.</summary>
-public sealed class EngineEventHandler(ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals)
+public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals)
 {
     /// <summary>Handles <paramref name="e"/>.</summary>
     public async Task HandleAsync(ContainerEvent e, CancellationToken ct)
