@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using AutoHeal.TestUtils;
+using Microsoft.Data.Sqlite;
 
 namespace AutoHeal.Bench;
 
@@ -32,6 +33,24 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
     }
 
     public string DataDir => _process.DataDir;
+
+    /// <summary>Its SQLite store, opened read-only while it runs: every row of <paramref name="sql"/>, read by <paramref name="row"/>.</summary>
+    public IReadOnlyList<T> Query<T>(string sql, Func<SqliteDataReader, T> row)
+    {
+        var db = Path.Combine(DataDir, "autoheal.db");
+        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var rows = new List<T>();
+        while (r.Read())
+        {
+            rows.Add(row(r));
+        }
+
+        return rows;
+    }
 
     /// <summary>The opt-in label: <c>{LabelKey}=true</c> makes a container monitored.</summary>
     public string OptInLabel => $"{_process.LabelKey}=true";

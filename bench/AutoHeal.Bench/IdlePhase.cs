@@ -144,25 +144,10 @@ internal sealed class IdlePhase(DockerCli docker, AutoHealUnderTest autoheal, Be
     /// <summary>How many of <paramref name="names"/> AutoHeal's guardians hold as monitored (its SQLite store, read-only).</summary>
     private int CountMonitored(List<string> names)
     {
-        var db = Path.Combine(autoheal.DataDir, "autoheal.db");
         try
         {
-            using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT name FROM guardians WHERE json_extract(state, '$.monitored') = 1";
-            using var r = cmd.ExecuteReader();
-            var set = names.ToHashSet();
-            var n = 0;
-            while (r.Read())
-            {
-                if (set.Contains(r.GetString(0)))
-                {
-                    n++;
-                }
-            }
-
-            return n;
+            var monitored = autoheal.Query("SELECT name FROM guardians WHERE json_extract(state, '$.monitored') = 1", r => r.GetString(0));
+            return monitored.Intersect(names).Count();
         }
         catch (SqliteException ex)
         {

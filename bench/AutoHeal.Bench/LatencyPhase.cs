@@ -215,23 +215,22 @@ internal sealed class LatencyPhase(DockerCli docker, AutoHealUnderTest autoheal,
         var restarting = new Dictionary<string, DateTimeOffset>();
         try
         {
-            using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT kind, name, body FROM events WHERE kind IN ('heal_scheduled', 'restarting') ORDER BY id";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
+            var events = autoheal.Query("SELECT kind, name, body FROM events WHERE kind IN ('heal_scheduled', 'restarting') ORDER BY id", r =>
             {
                 using var body = JsonDocument.Parse(r.GetString(2));
                 var at = body.RootElement.GetProperty("at").GetDateTimeOffset();
                 var job = body.RootElement.TryGetProperty("jobId", out var j) ? j.GetString() ?? "" : "";
-                if (r.GetString(0) == "heal_scheduled")
+                return (Kind: r.GetString(0), Name: r.IsDBNull(1) ? "" : r.GetString(1), At: at, Job: job);
+            });
+            foreach (var e in events)
+            {
+                if (e.Kind == "heal_scheduled")
                 {
-                    scheduled.Add((r.IsDBNull(1) ? "" : r.GetString(1), at, job));
+                    scheduled.Add((e.Name, e.At, e.Job));
                 }
                 else
                 {
-                    restarting[job] = at;
+                    restarting[e.Job] = e.At;
                 }
             }
         }

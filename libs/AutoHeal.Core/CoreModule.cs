@@ -3,7 +3,6 @@ using AutoHeal.Core.Events;
 using AutoHeal.Core.Heals;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,9 +1,6 @@
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
 using Dapr.Actors.Client;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Dapr;
 

@@ -1,7 +1,4 @@
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Ports;
 using Dapr;
-using Dapr.Client;
 
 namespace AutoHeal.Dapr;
 

@@ -1,8 +1,4 @@
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
-using Dapr.Client;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Dapr;
 

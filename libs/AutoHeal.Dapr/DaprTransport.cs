@@ -1,7 +1,4 @@
-using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core;
-using AutoHeal.Domain.Ports;
-using Dapr.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

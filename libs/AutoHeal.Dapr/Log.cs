@@ -1,5 +1,4 @@
 using AutoHeal.Domain.Events;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Dapr;
 
@@ -13,4 +12,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not read the shared settings from the state store: {Error}")]
     public static partial void SharedDocumentsUnreadable(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on {Topic}: {Why}")]
+    public static partial void MessageDropped(ILogger logger, string topic, string why);
 }

@@ -1,7 +1,6 @@
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Dapr;
 

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Ports;
-using Dapr.Client;
 
 namespace AutoHeal.Dapr;
 

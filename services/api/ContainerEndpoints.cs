@@ -1,5 +1,4 @@
 using AutoHeal.Core.Probes;
-using AutoHeal.Core.Settings;
 using AutoHeal.Domain.Guardians;
 
 namespace AutoHeal.Api;

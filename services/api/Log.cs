@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace AutoHeal.Api;
 
 internal static partial class Log
@@ -18,7 +16,4 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the watcher of {Host} does not answer: {Error}")]
     public static partial void WatcherUnreachable(ILogger logger, string host, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on {Topic}: {Why}")]
-    public static partial void MessageDropped(ILogger logger, string topic, string why);
 }

@@ -1,7 +1,5 @@
 using System.Reflection;
 using AutoHeal.Core.Probes;
-using AutoHeal.Core.Settings;
-using AutoHeal.Domain.Events;
 
 namespace AutoHeal.Api;
 

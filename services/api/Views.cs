@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
 

@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
-using AutoHeal.Core.Settings;
-using AutoHeal.Domain.Events;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Api;
 

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer;
 

@@ -1,8 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-
 namespace AutoHeal.Healer;
 
 /// <summary>

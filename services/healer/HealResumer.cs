@@ -1,7 +1,3 @@
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-
 namespace AutoHeal.Healer;
 
 /// <summary>

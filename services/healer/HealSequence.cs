@@ -1,5 +1,3 @@
-using AutoHeal.Domain.Guardians;
-
 namespace AutoHeal.Healer;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Healer;
 

@@ -1,6 +1,4 @@
-using AutoHeal.Domain.Events;
 using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 using Prometheus;
 
 namespace AutoHeal.Healer;

@@ -1,6 +1,4 @@
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AutoHeal.Healer;
 

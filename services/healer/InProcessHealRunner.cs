@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer;
 

@@ -1,7 +1,4 @@
 using System.Threading.Channels;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Hosting;
 
 namespace AutoHeal.Healer;
 

@@ -1,7 +1,3 @@
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Guardians;
-using Microsoft.Extensions.Logging;
-
 namespace AutoHeal.Healer;
 
 internal static partial class Log
@@ -32,7 +28,4 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Actor}: could not remove the watchdog reminder of a finished heal; it removes itself when it next fires")]
     public static partial void WatchdogNotStopped(ILogger logger, global::Dapr.Actors.ActorId actor, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on {Topic}: {Why}")]
-    public static partial void MessageDropped(ILogger logger, string topic, string why);
 }

@@ -1,6 +1,3 @@
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Logging;
-
 namespace AutoHeal.Watcher;
 
 /// <summary>Inspects with a timeout of its own: a wedged container (a stuck shim) costs at most that, never the watcher's loops.</summary>

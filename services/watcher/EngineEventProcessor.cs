@@ -1,7 +1,3 @@
-using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-
 namespace AutoHeal.Watcher;
 
 /// <summary>One engine event: the container inspected once (fresh exit code, OOM flag, health output), the catalog updated, a signal sent.</summary>

@@ -1,7 +1,4 @@
-using AutoHeal.Core.Containers;
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Watcher;
 

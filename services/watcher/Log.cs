@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace AutoHeal.Watcher;
 
 internal static partial class Log

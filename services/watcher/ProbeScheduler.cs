@@ -2,11 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Probes;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Watcher;
 

@@ -1,9 +1,3 @@
-using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-
 namespace AutoHeal.Watcher;
 
 /// <summary>

@@ -1,8 +1,5 @@
 using System.Net;
-using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AutoHeal.Watcher;
 

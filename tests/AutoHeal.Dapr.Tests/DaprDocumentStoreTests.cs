@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;

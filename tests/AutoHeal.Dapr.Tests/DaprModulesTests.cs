@@ -5,7 +5,6 @@ using AutoHeal.Core.Settings;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Dapr.Workflow.Abstractions;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;

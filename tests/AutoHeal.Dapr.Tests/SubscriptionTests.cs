@@ -1,16 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AutoHeal.Api;
 using AutoHeal.Api.Dapr;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Settings;
-using AutoHeal.Sqlite;
 using Dapr.Actors.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AutoHeal.Dapr.Tests;
 
@@ -23,17 +20,16 @@ namespace AutoHeal.Dapr.Tests;
 /// </summary>
 public sealed class SubscriptionTests : IAsyncLifetime
 {
-    private readonly TempFolder _folder = new();
     private readonly SurfaceActors _actors = new();
     private readonly InMemoryDaprClient _state = new(DaprWire.Json);
     private SettingsService _settings = null!;
-    private SqliteStore _eventLog = null!;
+    private TempStore _eventLog = null!;
     private SurfaceHost _host = null!;
 
     public async Task InitializeAsync()
     {
         // As the api role composes its store: shared documents in the Dapr state store, the event log in its own SQLite file.
-        _eventLog = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
+        _eventLog = await TempStore.OpenAsync();
         _settings = new SettingsService(new DaprDocumentStore(_state));
         var settings = _settings;
         await settings.InitializeAsync(new AutoHealConfig(), CancellationToken.None);
@@ -44,7 +40,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton<IActorProxyFactory>(_actors);
                 services.AddSingleton<IGuardians, ActorGuardians>();
-                services.AddSingleton<IEventLog>(_eventLog);
+                services.AddSingleton<IEventLog>(_eventLog.Store);
                 services.AddSingleton(settings);
                 services.AddSingleton<ISettingsSource>(settings);
                 services.AddSingleton<WebhookNotifier>();
@@ -66,7 +62,6 @@ public sealed class SubscriptionTests : IAsyncLifetime
         await _eventLog.DisposeAsync();
         _settings.Dispose();
         _state.Dispose();
-        _folder.Dispose();
     }
 
     [Fact]
@@ -220,7 +215,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
     [Fact]
     public async Task A_heal_event_delivered_by_the_sidecar_reaches_the_configured_webhook()
     {
-        using var receiver = new SurfaceWebhookReceiver();
+        using var receiver = new WebhookReceiver();
         var settings = _host.Get<SettingsService>();
         var (_, errors) = await settings.UpdateAsync(c => c with
         {
@@ -234,7 +229,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
 
         Assert.Equal("SUCCESS", answer.GetProperty("status").GetString());
         await Eventually.HoldsAsync(() => Task.FromResult(receiver.Requests.Count > 0), TimeSpan.FromSeconds(15), "the webhook to be called");
-        var (path, body) = Assert.Single(receiver.Requests);
+        var (path, body, _) = Assert.Single(receiver.Requests);
         Assert.Equal("/hook", path);
         Assert.Contains("local/cart is running again", body, StringComparison.Ordinal);
     }
@@ -275,7 +270,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
 
         Assert.Equal("DROP", answer.GetProperty("status").GetString());
         Assert.Contains(reason, answer.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Empty(await _eventLog.ReadEventsAsync(new EventQuery { Limit = 100 }, CancellationToken.None));
+        Assert.Empty(await _eventLog.Store.ReadEventsAsync(new EventQuery { Limit = 100 }, CancellationToken.None));
         Assert.NotEmpty(_host.Log.Warnings("dropped a message on heal-events"));
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using AutoHeal.Api.Dapr;
 using AutoHeal.Docker;
-using AutoHeal.Sqlite;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -10,21 +9,19 @@ namespace AutoHeal.Dapr.Tests;
 /// <summary>One watcher over the real Docker engine for the class; the containers the tests made are removed at the end.</summary>
 public sealed class WatcherFixture : IAsyncLifetime
 {
-    private readonly TempFolder _folder = new();
-    private SqliteStore? _store;
-    private DockerRuntime? _runtime;
+    private readonly EngineRig _engine = new();
     private SurfaceHost? _host;
 
     /// <summary>Why these tests are skipped, or null.</summary>
-    public string? SkipReason { get; private set; }
+    public string? SkipReason => _engine.SkipReason;
 
-    public DockerCli Docker { get; } = new();
+    public DockerCli Docker => _engine.Docker;
 
     public SurfaceSignalBus Bus { get; } = new();
 
-    public IContainerRuntime Runtime => _runtime!;
+    public IContainerRuntime Runtime => _engine.Runtime;
 
-    public IDocumentStore Store => _store!;
+    public IDocumentStore Store => _engine.Store;
 
     /// <summary>Plain HTTP to the watcher's routes, for what the product's client never sends.</summary>
     public HttpClient Http => _host!.Client;
@@ -34,17 +31,11 @@ public sealed class WatcherFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        SkipReason = await SurfaceWatcher.WhyNoEngineAsync();
-        if (SkipReason is not null)
+        if (await _engine.OpenAsync(nameof(WatcherRoutesTests), SurfaceWatcher.HostName))
         {
-            Console.WriteLine($"WatcherRoutesTests skipped: {SkipReason}");
-            return;
+            _host = await SurfaceWatcher.StartAsync(Runtime, Store, Bus);
+            Client = new WatcherClient(_host.Client, $"test://{DaprNames.WatcherAppId(SurfaceWatcher.HostName)}");
         }
-
-        _store = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
-        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint, SurfaceWatcher.HostName);
-        _host = await SurfaceWatcher.StartAsync(_runtime, _store, Bus);
-        Client = new WatcherClient(_host.Client, $"test://{DaprNames.WatcherAppId(SurfaceWatcher.HostName)}");
     }
 
     public async Task DisposeAsync()
@@ -54,18 +45,7 @@ public sealed class WatcherFixture : IAsyncLifetime
             await _host.DisposeAsync();
         }
 
-        if (SkipReason is null)
-        {
-            await Docker.CleanupAsync(); // one container at a time, only this run's
-        }
-
-        _runtime?.Dispose();
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-
-        _folder.Dispose();
+        await _engine.DisposeAsync();
     }
 }
 
@@ -311,7 +291,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
 
         // The watcher stops answering (restarting, its sidecar gone): the engine counts as unreachable, and the
         // containers last seen stay listed.
-        using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SurfaceWebhookReceiver.UnusedLoopbackPort()}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Loopback.FreePort()}"), Timeout = TimeSpan.FromSeconds(5) };
         watchers[SurfaceWatcher.HostName] = new WatcherClient(nowhere, "test://nowhere");
         await catalog.RefreshAsync(None);
 
@@ -331,7 +311,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         var id = await _docker.StartAsync(name, "exec sleep 1000");
         await Eventually.HoldsAsync(async () => (await watcher.Client.SnapshotAsync(None)).Containers.Any(c => c.Id == id),
             TimeSpan.FromSeconds(20), $"the watcher to list {name}");
-        using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SurfaceWebhookReceiver.UnusedLoopbackPort()}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var nowhere = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Loopback.FreePort()}"), Timeout = TimeSpan.FromSeconds(5) };
         var watchers = new SurfaceWatcherClients { [SurfaceWatcher.HostName] = watcher.Client, ["web2"] = new WatcherClient(nowhere, "test://web2") };
         using var catalog = new RemoteCatalog([SurfaceWatcher.HostName, "web2"], watchers, new FixedSettingsSource(), TimeProvider.System, NullLogger<RemoteCatalog>.Instance);
 

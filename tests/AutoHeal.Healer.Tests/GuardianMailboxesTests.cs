@@ -15,8 +15,7 @@ public sealed class GuardianMailboxesTests
         await using (var h = await HealerHarness.StartAsync(dataDir: folder.Path))
         {
             await h.AddRunningAsync("web");
-            await h.CrashAsync("web");
-            await h.WaitForEventAsync("web", EventKind.Healed);
+            await h.CrashAndHealAsync("web");
             await Eventually.TrueAsync(
                 async () => await h.Guardians.GetAsync(key, CancellationToken.None) is { ActiveHeal: null, TotalHeals: 1 },
                 "the guardian's view to show the heal");
@@ -42,8 +41,7 @@ public sealed class GuardianMailboxesTests
         await using (var first = await HealerHarness.StartAsync(dataDir: folder.Path))
         {
             await first.AddRunningAsync("web");
-            await first.CrashAsync("web");
-            await first.WaitForEventAsync("web", EventKind.Healed);
+            await first.CrashAndHealAsync("web");
         }
 
         await using var second = await HealerHarness.StartAsync(dataDir: folder.Path, now: HealerHarness.Start + TimeSpan.FromSeconds(2));
@@ -65,9 +63,7 @@ public sealed class GuardianMailboxesTests
         await using var h = await HealerHarness.StartAsync();
         await h.AddRunningAsync("web");
 
-        await h.CrashAsync("web");
-
-        await h.WaitForEventAsync("web", EventKind.Healed);
+        await h.CrashAndHealAsync("web");
         var saved = await h.EventsAsync("web");
         await Eventually.TrueAsync(() => h.Sink.Events.Count == saved.Count, "every saved event to be published");
         Assert.Equal(saved.Select(e => (e.Id, e.Kind)), h.Sink.Events.Select(e => (e.Id, e.Kind)));

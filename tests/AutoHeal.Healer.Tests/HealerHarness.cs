@@ -154,6 +154,13 @@ internal sealed class HealerHarness : IAsyncDisposable
     public Task WaitForEventAsync(string name, EventKind kind, int count = 1) =>
         Eventually.TrueAsync(async () => (await EventsAsync(name, kind)).Count >= count, $"{count} {kind} event(s) of {name}");
 
+    /// <summary>Crashes the container and waits until its heal is verified: one heal of the incident done.</summary>
+    public async Task CrashAndHealAsync(string name)
+    {
+        await CrashAsync(name);
+        await WaitForEventAsync(name, EventKind.Healed);
+    }
+
     /// <summary>
     /// The guardian's state as last saved. It is saved in one transaction with its events, so it always
     /// agrees with <see cref="EventsAsync"/>; the mailbox's in-memory copy is set a moment after the save.

@@ -9,8 +9,7 @@ public sealed class HealerModuleTests
         using var folder = new TempFolder();
         await using var h = await HealerHarness.StartAsync(dataDir: folder.Path);
         await h.AddRunningAsync("web");
-        await h.CrashAsync("web");
-        await h.WaitForEventAsync("web", EventKind.Healed);
+        await h.CrashAndHealAsync("web");
         h.Clock.Advance(TimeSpan.FromSeconds(2));
         await h.CrashAsync("web"); // attempt 2 waits out its backoff
         await Eventually.TrueAsync(() => h.Clock.PendingTimers > 0, "attempt 2 waiting out its backoff");

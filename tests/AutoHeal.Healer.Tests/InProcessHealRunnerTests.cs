@@ -59,8 +59,7 @@ public sealed class InProcessHealRunnerTests
     {
         await using var h = await HealerHarness.StartAsync();
         await h.AddRunningAsync("web");
-        await h.CrashAsync("web");
-        await h.WaitForEventAsync("web", EventKind.Healed);
+        await h.CrashAndHealAsync("web");
         var firstHeal = h.Runtime.Restarts[0].At;
         h.Clock.Advance(TimeSpan.FromSeconds(2));
 
@@ -111,19 +110,11 @@ public sealed class InProcessHealRunnerTests
         await h.AddRunningAsync("db", hasHealthCheck: true);
         var crashedAt = h.Clock.GetUtcNow();
 
-        await h.CrashAsync("db");
+        // Restarted, it stays "starting" until past the verify timeout.
+        var (failed, next) = await CrashAndOutwaitVerifyAsync(h, "db");
 
-        // Restarted, it stays "starting" until past the verify timeout. (Wait for the restart first: before
-        // it, the timer waited on may be the diagnostics' time-box, not verification's.)
-        await Eventually.TrueAsync(() => h.RestartsOf("db") == 1, "the restart");
-        await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(5));
-        await h.WaitForEventAsync("db", EventKind.HealFailed);
-        var failed = Assert.Single(await h.EventsAsync("db", EventKind.HealFailed));
         Assert.Contains("not healthy within the verify timeout of 5.0s", failed.Message);
         Assert.Equal(1, failed.Attempt);
-        var next = (await h.StateAsync("db")).ActiveHeal;
-        Assert.NotNull(next);
-        Assert.Equal(2, next.Attempt);
         Assert.Equal(crashedAt + Backoff, next.DueAt);
         Assert.Contains("attempt 2", (await h.EventsAsync("db", EventKind.HealScheduled))[^1].Message);
         Assert.Equal(1, h.RestartsOf("db"));
@@ -144,16 +135,9 @@ public sealed class InProcessHealRunnerTests
         h.Runtime.AfterRestart = c => c with { Status = ContainerStatus.Restarting };
         var crashedAt = h.Clock.GetUtcNow();
 
-        await h.CrashAsync("web");
+        var (failed, next) = await CrashAndOutwaitVerifyAsync(h, "web");
 
-        await Eventually.TrueAsync(() => h.RestartsOf("web") == 1, "the restart");
-        await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(5));
-        await h.WaitForEventAsync("web", EventKind.HealFailed);
-        var failed = Assert.Single(await h.EventsAsync("web", EventKind.HealFailed));
         Assert.Contains("not running within the verify timeout", failed.Message);
-        var next = (await h.StateAsync("web")).ActiveHeal;
-        Assert.NotNull(next);
-        Assert.Equal(2, next.Attempt);
         Assert.Equal(crashedAt + Backoff, next.DueAt);
         await Eventually.StaysTrueAsync(() => h.Runtime.Restarts.Count == 1, "no second restart before the backoff has passed");
     }
@@ -185,8 +169,7 @@ public sealed class InProcessHealRunnerTests
     {
         await using var h = await HealerHarness.StartAsync();
         await h.AddRunningAsync("web");
-        await h.CrashAsync("web");
-        await h.WaitForEventAsync("web", EventKind.Healed);
+        await h.CrashAndHealAsync("web");
         h.Clock.Advance(TimeSpan.FromSeconds(2));
         await h.CrashAsync("web"); // attempt 2 waits out its backoff
 
@@ -321,5 +304,23 @@ public sealed class InProcessHealRunnerTests
         Assert.True(state.IsQuarantined);
         Assert.Null(state.ActiveHeal);
         Assert.Equal(5, state.TotalHeals);
+    }
+
+    /// <summary>
+    /// Crashes <paramref name="name"/> and, once it is restarted, moves the clock past the 5 s verify timeout: the heal
+    /// fails, and its guardian schedules attempt 2. (The restart is waited for first: before it, the timer waited on may
+    /// be the diagnostics' time-box, not verification's.)
+    /// </summary>
+    private static async Task<(AutoHealEvent Failed, HealJob Next)> CrashAndOutwaitVerifyAsync(HealerHarness h, string name)
+    {
+        await h.CrashAsync(name);
+        await Eventually.TrueAsync(() => h.RestartsOf(name) == 1, "the restart");
+        await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(5));
+        await h.WaitForEventAsync(name, EventKind.HealFailed);
+        var failed = Assert.Single(await h.EventsAsync(name, EventKind.HealFailed));
+        var next = (await h.StateAsync(name)).ActiveHeal;
+        Assert.NotNull(next);
+        Assert.Equal(2, next.Attempt);
+        return (failed, next);
     }
 }

@@ -5,29 +5,16 @@ using Refit;
 namespace AutoHeal.Integration.Tests;
 
 /// <summary>The REST API of the real autoheal on loopback, through the Refit client, with the real engine.</summary>
-[Collection(EngineCollection.Name)]
-public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
+public sealed class ApiTests(EngineFixture engine) : WithOwnAutoHeal(engine)
 {
     private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(20);
-    private readonly DockerCli _docker = engine.Docker;
-    private AutoHealProcess _autoheal = null!;
-
-    public async Task InitializeAsync()
-    {
-        _autoheal = new AutoHealProcess(_docker);
-        await _autoheal.StartAsync();
-    }
-
-    public async Task DisposeAsync() => await _autoheal.DisposeAsync();
-
-    private IAutoHealApi Api => _autoheal.Api;
 
     [Fact]
     public async Task Every_api_call_needs_the_token_and_health_does_not()
     {
-        var anonymous = AutoHealApiClient.Create(_autoheal.BaseAddress, token: null);
-        var wrong = AutoHealApiClient.Create(_autoheal.BaseAddress, token: "not-the-token-at-all");
+        var anonymous = AutoHealApiClient.Create(Autoheal.BaseAddress, token: null);
+        var wrong = AutoHealApiClient.Create(Autoheal.BaseAddress, token: "not-the-token-at-all");
 
         var e1 = await Assert.ThrowsAnyAsync<ApiException>(() => anonymous.GetStatusAsync());
         var e2 = await Assert.ThrowsAnyAsync<ApiException>(() => wrong.ListContainersAsync());
@@ -43,21 +30,18 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task A_generated_token_is_kept_in_the_data_folder_printed_once_and_never_logged_again()
     {
-        await _autoheal.DisposeAsync();
-        _autoheal = new AutoHealProcess(_docker);
-        _autoheal.Settings.Remove("AutoHeal:Api:Token");
-        await _autoheal.StartAsync();
-        var token = _autoheal.Token;
-        Assert.Single(_autoheal.Lines, l => l.Contains(token, StringComparison.Ordinal));
+        await RestartWithAsync(settings: null, a => a.Settings.Remove("AutoHeal:Api:Token"));
+        var token = Autoheal.Token;
+        Assert.Single(Autoheal.Lines, l => l.Contains(token, StringComparison.Ordinal));
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_autoheal.DataDir, "api-token")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Autoheal.DataDir, "api-token")));
         }
-        Assert.Equal(HttpStatusCode.OK, await StatusWithTokenAsync(_autoheal, File.ReadAllText(Path.Combine(_autoheal.DataDir, "api-token")).Trim()));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithTokenAsync(_autoheal, token + "x"));
+        Assert.Equal(HttpStatusCode.OK, await StatusWithTokenAsync(Autoheal, File.ReadAllText(Path.Combine(Autoheal.DataDir, "api-token")).Trim()));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithTokenAsync(Autoheal, token + "x"));
 
-        await _autoheal.StopAsync();
-        var again = new AutoHealProcess(_docker, dataDir: _autoheal.DataDir);
+        await Autoheal.StopAsync();
+        var again = Autoheal.OnSameData();
         again.Settings.Remove("AutoHeal:Api:Token");
         await using (again)
         {
@@ -71,27 +55,27 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task Containers_show_state_selection_and_a_detail_view_by_name_or_id()
     {
-        var watched = _docker.Name("api-watched");
-        var ignored = _docker.Name("api-ignored");
-        var id = await _docker.StartAsync(watched, "exec sleep 1000", [.. _autoheal.OptIn, "--health-cmd", "true", "--health-interval", "1s"]);
-        await _docker.StartAsync(ignored, "exec sleep 1000");
+        var watched = Docker.Name("api-watched");
+        var ignored = Docker.Name("api-ignored");
+        var id = await Docker.StartAsync(watched, "exec sleep 1000", [.. Autoheal.OptIn, "--health-cmd", "true", "--health-interval", "1s"]);
+        await Docker.StartAsync(ignored, "exec sleep 1000");
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == watched && c.Health == "healthy"), Soon, "the container to be listed healthy");
 
         var list = await Api.ListContainersAsync();
         var w = list.Single(c => c.Name == watched);
         var i = list.Single(c => c.Name == ignored);
-        Assert.Equal(("running", true, $"label {_autoheal.LabelKey}=true"), (w.Status, w.Monitored, w.MonitoredReason));
-        Assert.Equal((false, $"no label {_autoheal.LabelKey}=true"), (i.Monitored, i.MonitoredReason));
+        Assert.Equal(("running", true, $"label {Autoheal.LabelKey}=true"), (w.Status, w.Monitored, w.MonitoredReason));
+        Assert.Equal((false, $"no label {Autoheal.LabelKey}=true"), (i.Monitored, i.MonitoredReason));
         Assert.Equal("local", w.Host);
 
         var byName = await Api.GetContainerAsync(watched);
         var byPrefix = await Api.GetContainerAsync(id[..12]);
         Assert.Equal(id, byName.Container.Id);
         Assert.Equal(id, byPrefix.Container.Id);
-        Assert.Equal("true", byName.Labels[_autoheal.LabelKey]);
+        Assert.Equal("true", byName.Labels[Autoheal.LabelKey]);
         Assert.Equal(0, byName.Backoff.HealsInIncident);
 
-        var missing = await Assert.ThrowsAnyAsync<ApiException>(() => Api.GetContainerAsync(_docker.Name("nope")));
+        var missing = await Assert.ThrowsAnyAsync<ApiException>(() => Api.GetContainerAsync(Docker.Name("nope")));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
         var status = await Api.GetStatusAsync();
@@ -104,10 +88,10 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task Disabling_a_container_keeps_it_down_enabling_one_heals_it_and_the_choice_survives_a_restart()
     {
-        var disabled = _docker.Name("api-disabled");
-        var enabled = _docker.Name("api-enabled");
-        await _docker.StartAsync(disabled, CrashOnTrigger, _autoheal.OptIn);
-        await _docker.StartAsync(enabled, CrashOnTrigger);
+        var disabled = Docker.Name("api-disabled");
+        var enabled = Docker.Name("api-enabled");
+        await Docker.StartAsync(disabled, CrashOnTrigger, Autoheal.OptIn);
+        await Docker.StartAsync(enabled, CrashOnTrigger);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Count(c => c.Name == disabled || c.Name == enabled) == 2, Soon, "both listed");
 
         var off = await Api.SelectAsync(new SelectRequest([disabled], false));
@@ -121,12 +105,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         Assert.Equal("exited", await DockerCli.StateAsync(disabled));
         Assert.DoesNotContain((await Api.GetContainerAsync(disabled)).History, e => e.Kind == "restarting");
 
-        await _autoheal.StopAsync();
-        var again = new AutoHealProcess(_docker, dataDir: _autoheal.DataDir);
-        foreach (var (k, v) in _autoheal.Settings)
-        {
-            again.Settings[k] = v;
-        }
+        await Autoheal.StopAsync();
+        var again = Autoheal.OnSameData();
 
         await using (again)
         {
@@ -140,8 +120,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task Selecting_an_unknown_container_changes_nothing_and_names_it()
     {
-        var known = _docker.Name("api-known");
-        await _docker.StartAsync(known, "exec sleep 1000", _autoheal.OptIn);
+        var known = Docker.Name("api-known");
+        await Docker.StartAsync(known, "exec sleep 1000", Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == known), Soon, "listed");
 
         var ex = await Assert.ThrowsAsync<ValidationApiException>(() => Api.SelectAsync(new SelectRequest([known, "no-such-container"], false)));
@@ -154,8 +134,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task A_manual_restart_is_recorded_as_such_and_counted_in_metrics()
     {
-        var name = _docker.Name("api-manual");
-        await _docker.StartAsync(name, "exec sleep 1000", _autoheal.OptIn);
+        var name = Docker.Name("api-manual");
+        await Docker.StartAsync(name, "exec sleep 1000", Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
         var started = await DockerCli.StartedAtAsync(name);
 
@@ -169,26 +149,19 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         Assert.Equal("manual", detail.History.First(e => e.Kind == "restarting").Reason);
         Assert.Equal(1, detail.Container.RestartCount);
         Assert.Equal(0, detail.Backoff.HealsInWindow); // manual restarts never count toward quarantine
-        var metrics = await _autoheal.GetTextAsync("/metrics");
+        var metrics = await Autoheal.GetTextAsync("/metrics");
         Assert.Contains($"autoheal_container_restarts_total{{container=\"{name}\",reason=\"manual\",outcome=\"healed\"}} 1", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Unquarantine_releases_the_container_and_heals_it_again()
     {
-        await _autoheal.DisposeAsync();
-        _autoheal = new AutoHealProcess(_docker, new Dictionary<string, string>
-        {
-            ["AutoHeal:Restart:MaxRestarts"] = "1",
-            ["AutoHeal:Restart:BackoffInitialSeconds"] = "0.2",
-            ["AutoHeal:Restart:CooldownSeconds"] = "0.2",
-        });
-        await _autoheal.StartAsync();
-        var name = _docker.Name("api-quarantined");
-        await _docker.StartAsync(name, "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) > /n; if [ $n -ge 2 ]; then exec sleep 1000; fi; sleep 0.5; exit 3", _autoheal.OptIn);
+        await RestartWithAsync(QuarantineAfter(1));
+        var name = Docker.Name("api-quarantined");
+        await Docker.StartAsync(name, "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) > /n; if [ $n -ge 2 ]; then exec sleep 1000; fi; sleep 0.5; exit 3", Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.GetContainerAsync(name)).Container.Quarantined, Soon, "quarantine");
         Assert.Equal(1, (await Api.GetStatusAsync()).Quarantined);
-        var metrics = await _autoheal.GetTextAsync("/metrics");
+        var metrics = await Autoheal.GetTextAsync("/metrics");
         Assert.Contains("autoheal_containers_quarantined 1", metrics, StringComparison.Ordinal);
 
         var released = await Api.UnquarantineAsync(name);
@@ -208,19 +181,15 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         var config = await Api.PutRestartConfigAsync(new { mode = "health", max_restarts = 7 });
         Assert.Equal(("health", 7, 0.5), (config.Restart.Mode, config.Restart.MaxRestarts, config.Restart.CooldownSeconds));
 
-        var name = _docker.Name("api-mode");
-        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        var name = Docker.Name("api-mode");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
         await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => (await Api.GetContainerAsync(name)).History.Any(e => e.Kind == "skipped"), Soon, "the crash to be skipped");
         Assert.Contains("mode health", (await Api.GetContainerAsync(name)).History.First(e => e.Kind == "skipped").Message, StringComparison.Ordinal);
 
-        await _autoheal.StopAsync();
-        var again = new AutoHealProcess(_docker, dataDir: _autoheal.DataDir);
-        foreach (var (k, v) in _autoheal.Settings)
-        {
-            again.Settings[k] = v;
-        }
+        await Autoheal.StopAsync();
+        var again = Autoheal.OnSameData();
 
         await using (again)
         {
@@ -312,8 +281,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task Health_check_definitions_are_stored_validated_and_removed()
     {
-        var name = _docker.Name("api-checked");
-        await _docker.StartAsync(name, "exec sleep 1000", _autoheal.OptIn);
+        var name = Docker.Name("api-checked");
+        await Docker.StartAsync(name, "exec sleep 1000", Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
         var http = await Api.CreateHealthCheckAsync(new HealthCheckDefinition { ContainerId = name, CheckType = "http", HttpEndpoint = "http://127.0.0.1:8080/ready", IntervalSeconds = 10, TimeoutSeconds = 2, Retries = 3 });
@@ -328,7 +297,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
         await AssertRefused(new HealthCheckDefinition { ContainerId = name, CheckType = "http", HttpEndpoint = "ftp://x" }, "http_endpoint");
         await AssertRefused(new HealthCheckDefinition { ContainerId = name, CheckType = "exec", ExecCommand = " " }, "exec_command");
         await AssertRefused(new HealthCheckDefinition { ContainerId = name, CheckType = "docker", IntervalSeconds = 5, TimeoutSeconds = 10 }, "timeout_seconds");
-        await AssertRefused(new HealthCheckDefinition { ContainerId = _docker.Name("ghost"), CheckType = "docker" }, "container_id");
+        await AssertRefused(new HealthCheckDefinition { ContainerId = Docker.Name("ghost"), CheckType = "docker" }, "container_id");
 
         await Api.DeleteHealthCheckAsync(tcp.Id!);
         Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
@@ -347,8 +316,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task Events_page_newest_first_with_filters_and_refuse_bad_parameters()
     {
-        var name = _docker.Name("api-events");
-        await _docker.StartAsync(name, "if [ -f /again ]; then exec sleep 1000; fi; touch /again; sleep 0.5; exit 3", _autoheal.OptIn);
+        var name = Docker.Name("api-events");
+        await Docker.StartAsync(name, "if [ -f /again ]; then exec sleep 1000; fi; touch /again; sleep 0.5; exit 3", Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
 
         var all = (await Api.GetEventsAsync(container: name)).Items;
@@ -376,10 +345,10 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task A_heal_keeps_the_exit_code_and_last_log_lines_of_the_crash()
     {
-        var name = _docker.Name("api-diagnosed");
-        await _docker.StartAsync(name,
+        var name = Docker.Name("api-diagnosed");
+        await Docker.StartAsync(name,
             "if [ -f /again ]; then exec sleep 1000; fi; touch /again; for i in $(seq 1 40); do echo \"line $i\"; done; sleep 0.3; echo 'fatal: cannot reach db' >&2; sleep 0.5; exit 17",
-            _autoheal.OptIn);
+            Autoheal.OptIn);
 
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
 
@@ -396,7 +365,7 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task The_docs_and_the_openapi_document_are_served()
     {
-        using var http = new HttpClient { BaseAddress = _autoheal.BaseAddress };
+        using var http = new HttpClient { BaseAddress = Autoheal.BaseAddress };
 
         var docs = await http.GetStringAsync("/docs/index.html");
         var openapi = await http.GetStringAsync("/openapi/v1.json");
@@ -414,10 +383,10 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
     public async Task The_metrics_exposition_passes_promtool()
     {
         Skip.IfNot(File.Exists("/usr/bin/promtool"), "promtool is missing: scripts/test installs the Debian package prometheus");
-        var name = _docker.Name("api-metrics");
-        await _docker.StartAsync(name, "if [ -f /again ]; then exec sleep 1000; fi; touch /again; sleep 0.5; exit 3", _autoheal.OptIn);
+        var name = Docker.Name("api-metrics");
+        await Docker.StartAsync(name, "if [ -f /again ]; then exec sleep 1000; fi; touch /again; sleep 0.5; exit 3", Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "a heal, so every metric has samples");
-        var text = await _autoheal.GetTextAsync("/metrics");
+        var text = await Autoheal.GetTextAsync("/metrics");
 
         var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var promtool = System.Diagnostics.Process.Start(psi)!;
@@ -437,8 +406,8 @@ public sealed class ApiTests(EngineFixture engine) : IAsyncLifetime
 
     private HttpClient Http()
     {
-        var http = new HttpClient { BaseAddress = _autoheal.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _autoheal.Token);
+        var http = new HttpClient { BaseAddress = Autoheal.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Autoheal.Token);
         return http;
     }
 

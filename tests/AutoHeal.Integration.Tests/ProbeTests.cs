@@ -7,22 +7,9 @@ namespace AutoHeal.Integration.Tests;
 /// Custom health checks (HTTP, TCP, exec) for containers without a HEALTHCHECK, on the real engine.
 /// Servers run in test containers with host networking bound to 127.0.0.1: traffic stays on loopback.
 /// </summary>
-[Collection(EngineCollection.Name)]
-public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
+public sealed class ProbeTests(EngineFixture engine) : WithOwnAutoHeal(engine)
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
-    private readonly DockerCli _docker = engine.Docker;
-    private AutoHealProcess _autoheal = null!;
-
-    public async Task InitializeAsync()
-    {
-        _autoheal = new AutoHealProcess(_docker);
-        await _autoheal.StartAsync();
-    }
-
-    public async Task DisposeAsync() => await _autoheal.DisposeAsync();
-
-    private IAutoHealApi Api => _autoheal.Api;
 
     // First run: serves /ok for a second, then 404s (its file is removed). After a restart: keeps serving.
     private static string HttpServerFailingOnce(int port) =>
@@ -31,9 +18,9 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task An_http_check_defined_through_the_api_turns_a_container_unhealthy_and_it_is_healed()
     {
-        var port = FreePort();
-        var name = _docker.Name("probe-http");
-        await _docker.StartAsync(name, HttpServerFailingOnce(port), [.. _autoheal.OptIn, "--network", "host"]);
+        var port = Loopback.FreePort();
+        var name = Docker.Name("probe-http");
+        await Docker.StartAsync(name, HttpServerFailingOnce(port), [.. Autoheal.OptIn, "--network", "host"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
         await Api.CreateHealthCheckAsync(new HealthCheckDefinition
@@ -48,30 +35,30 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
         });
 
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "healed")).Items.Count == 1, Soon, "the heal");
-        var healedAt = _autoheal.Lines.Count;
         var scheduled = (await Api.GetEventsAsync(container: name, kind: "heal_scheduled")).Items.Single();
         Assert.True(scheduled.Message.Contains($"http GET http://127.0.0.1:{port}/ok answered 404 (expected 200)", StringComparison.Ordinal), scheduled.Message);
         Assert.Equal("unhealthy", scheduled.Reason);
         using var http = new HttpClient();
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/ok"))); // serving again
-        await _autoheal.WaitForLogAboutAsync(name, "custom health check passing", Soon, healedAt); // checked again since, and healthy
+        // Checked again since the restart, and healthy: the check was failing until then, so it says so once.
+        await Autoheal.WaitForLogAboutAsync(name, "custom health check passing", Soon, Autoheal.LineAbout(name, "Restarting:"));
         Assert.Single((await Api.GetEventsAsync(container: name, kind: "restarting")).Items); // no second heal
     }
 
     [Fact]
     public async Task Tcp_and_exec_checks_from_labels_heal_their_containers()
     {
-        var port = FreePort();
-        var tcp = _docker.Name("probe-tcp");
-        var exec = _docker.Name("probe-exec");
+        var port = Loopback.FreePort();
+        var tcp = Docker.Name("probe-tcp");
+        var exec = Docker.Name("probe-exec");
         // TCP: listens for a second on its first run, then stops listening. Exec: /tmp/ok goes away after a second, once.
-        await _docker.StartAsync(tcp,
+        await Docker.StartAsync(tcp,
             $"mkdir -p /www; httpd -f -p 127.0.0.1:{port} -h /www & pid=$!; if [ ! -f /failed-once ]; then touch /failed-once; sleep 1; kill $pid; fi; exec sleep 1000",
-            [.. _autoheal.OptIn, "--network", "host", "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1",
+            [.. Autoheal.OptIn, "--network", "host", "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1",
              "--label", $"autoheal.check.port={port}", "--label", "autoheal.check.interval=500ms", "--label", "autoheal.check.retries=2"]);
-        await _docker.StartAsync(exec,
+        await Docker.StartAsync(exec,
             "touch /tmp/ok; if [ ! -f /failed-once ]; then touch /failed-once; sleep 1; rm /tmp/ok; fi; exec sleep 1000",
-            [.. _autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ok && echo fine || { echo missing /tmp/ok; exit 3; }",
+            [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ok && echo fine || { echo missing /tmp/ok; exit 3; }",
              "--label", "autoheal.check.interval=500ms", "--label", "autoheal.check.retries=2"]);
 
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: tcp, kind: "healed")).Items.Count == 1
@@ -81,7 +68,7 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
         Assert.Contains($"tcp 127.0.0.1:{port} failed", tcpScheduled.Message, StringComparison.Ordinal);
         var execScheduled = (await Api.GetEventsAsync(container: exec, kind: "heal_scheduled")).Items.Single();
         Assert.Contains("exited 3: missing /tmp/ok", execScheduled.Message, StringComparison.Ordinal);
-        var metrics = await _autoheal.GetTextAsync("/metrics");
+        var metrics = await Autoheal.GetTextAsync("/metrics");
         Assert.Contains("autoheal_health_checks_failed_total{kind=\"tcp\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("autoheal_health_checks_failed_total{kind=\"exec\"}", metrics, StringComparison.Ordinal);
     }
@@ -89,20 +76,20 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task Failures_in_the_start_period_do_not_count()
     {
-        var name = _docker.Name("probe-start");
+        var name = Docker.Name("probe-start");
         // Not ready for its first two seconds: a start period of 4 s covers it, so it is never healed.
-        await _docker.StartAsync(name, "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & exec sleep 1000",
-            [.. _autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ready",
+        await Docker.StartAsync(name, "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & exec sleep 1000",
+            [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ready",
              "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=4s"]);
-        var other = _docker.Name("probe-nostart");
-        await _docker.StartAsync(other, "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & exec sleep 1000",
-            [.. _autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ready",
+        var other = Docker.Name("probe-nostart");
+        await Docker.StartAsync(other, "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & exec sleep 1000",
+            [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ready",
              "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1"]);
 
         // Without a start period the same container is taken for unhealthy: the control case.
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: other, kind: "heal_scheduled")).Items.Count >= 1, Soon, "the control container's heal");
         // Its checks failed for two seconds, then pass: had a failure counted, it would have been healed before this.
-        await _autoheal.WaitForLogAboutAsync(name, "custom health check passing", Soon);
+        await Autoheal.WaitForLogAboutAsync(name, "custom health check passing", Soon);
         Assert.DoesNotContain((await Api.GetEventsAsync(container: name)).Items, e => e.Kind is "heal_scheduled" or "restarting");
     }
 
@@ -122,8 +109,8 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
                 held.Add(await listener.AcceptTcpClientAsync(stop.Token));
             }
         });
-        var name = _docker.Name("probe-hung");
-        await _docker.StartAsync(name, "exec sleep 1000", [.. _autoheal.OptIn, "--label", "autoheal.check.type=http",
+        var name = Docker.Name("probe-hung");
+        await Docker.StartAsync(name, "exec sleep 1000", [.. Autoheal.OptIn, "--label", "autoheal.check.type=http",
             "--label", $"autoheal.check.url=http://127.0.0.1:{port}/", "--label", "autoheal.check.timeout=500ms",
             "--label", "autoheal.check.interval=500ms", "--label", "autoheal.check.retries=2"]);
 
@@ -138,14 +125,14 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
     [Fact]
     public async Task A_bad_check_label_is_reported_by_name_and_the_api_definition_wins_over_labels()
     {
-        var bad = _docker.Name("probe-badlabel");
-        var overridden = _docker.Name("probe-override");
-        await _docker.StartAsync(bad, "exec sleep 1000", [.. _autoheal.OptIn, "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1", "--label", "autoheal.check.port=http"]);
+        var bad = Docker.Name("probe-badlabel");
+        var overridden = Docker.Name("probe-override");
+        await Docker.StartAsync(bad, "exec sleep 1000", [.. Autoheal.OptIn, "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1", "--label", "autoheal.check.port=http"]);
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items.Count == 1, Soon, "the bad label to be reported");
         Assert.Contains("autoheal.check.port=http", (await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items[0].Message, StringComparison.Ordinal);
 
         // Its labels define a check that always fails (after a start period that leaves time to define another).
-        await _docker.StartAsync(overridden, "exec sleep 1000", [.. _autoheal.OptIn, "--label", "autoheal.check.type=exec",
+        await Docker.StartAsync(overridden, "exec sleep 1000", [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec",
             "--label", "autoheal.check.command=exit 1", "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=3s"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == overridden), Soon, "listed");
         await Api.CreateHealthCheckAsync(new HealthCheckDefinition
@@ -159,17 +146,10 @@ public sealed class ProbeTests(EngineFixture engine) : IAsyncLifetime
         });
 
         // The API's check runs instead of the labels', and passes: AutoHeal's own word, in its log.
-        await _autoheal.WaitForLogAboutAsync(overridden, "custom health check exec 'exit 0' (from api) started", Soon);
-        await _autoheal.WaitForLogAboutAsync(overridden, "custom health check passing", Soon);
+        await Autoheal.WaitForLogAboutAsync(overridden, "custom health check exec 'exit 0' (from api) started", Soon);
+        await Autoheal.WaitForLogAboutAsync(overridden, "custom health check passing", Soon);
         Assert.Empty((await Api.GetEventsAsync(container: overridden, kind: "heal_scheduled")).Items);
         Assert.Single((await Api.GetEventsAsync(container: bad, kind: "label_invalid")).Items); // reported once, not at every pass since
         Assert.Equal("running", await DockerCli.StateAsync(bad));
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -1,34 +1,20 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
 namespace AutoHeal.Integration.Tests;
 
 /// <summary>Webhooks told about heals, delivered to a receiver this test runs on 127.0.0.1.</summary>
-[Collection(EngineCollection.Name)]
-public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
+public sealed class WebhookTests(EngineFixture engine) : WithOwnAutoHeal(engine)
 {
     private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
-    private readonly DockerCli _docker = engine.Docker;
-    private readonly Receiver _receiver = new();
-    private AutoHealProcess _autoheal = null!;
+    private readonly WebhookReceiver _receiver = new();
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        _autoheal = new AutoHealProcess(_docker);
-        await _autoheal.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _autoheal.DisposeAsync();
+        await base.DisposeAsync();
         _receiver.Dispose();
     }
-
-    private IAutoHealApi Api => _autoheal.Api;
 
     [Fact]
     public async Task A_heal_is_told_in_the_generic_slack_and_discord_formats()
@@ -45,8 +31,8 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
                 },
             },
         });
-        var name = _docker.Name("hook-formats");
-        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        var name = Docker.Name("hook-formats");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
         await DockerCli.TriggerCrashAsync(name);
@@ -68,8 +54,8 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
     {
         _receiver.FailFirst = 2;
         await Api.PutConfigAsync(new { notifications = new { webhooks = new[] { new { name = "flaky", url = _receiver.Url("flaky"), format = "generic", events = new[] { "healed" } } } } });
-        var name = _docker.Name("hook-retry");
-        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        var name = Docker.Name("hook-retry");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
         await DockerCli.TriggerCrashAsync(name);
@@ -79,15 +65,15 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
         await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Delivered.Count(p => p == "/flaky") == 1), Soon, "the third attempt to get through");
         Assert.True(attemptsWhenHealed < 3, "the heal did not wait for the webhook's retries");
         Assert.Equal(3, _receiver.Paths.Count(p => p == "/flaky"));
-        Assert.Contains(_autoheal.Lines, l => l.Contains("Webhook flaky: healed not delivered (attempt 1: answered 500); retrying", StringComparison.Ordinal));
+        Assert.Contains(Autoheal.Lines, l => l.Contains("Webhook flaky: healed not delivered (attempt 1: answered 500); retrying", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Repeats_of_one_alert_are_folded()
     {
         await Api.PutConfigAsync(new { notifications = new { fold_seconds = 300, webhooks = new[] { new { name = "ops", url = _receiver.Url("ops"), format = "generic", events = new[] { "healed" } } } } });
-        var name = _docker.Name("hook-fold");
-        await _docker.StartAsync(name, CrashOnTrigger, _autoheal.OptIn);
+        var name = Docker.Name("hook-fold");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
 
         for (var heal = 1; heal <= 2; heal++)
@@ -99,7 +85,7 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
         }
 
         // AutoHeal's word that it folded the second alert, rather than sent it.
-        await _autoheal.WaitForLogAsync($"Webhook ops: healed for local/{name} folded", Soon);
+        await Autoheal.WaitForLogAsync($"Webhook ops: healed for local/{name} folded", Soon);
         Assert.Single(_receiver.Delivered, p => p == "/ops");
     }
 
@@ -130,7 +116,7 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
         Assert.True(result.Delivered, result.Error);
         Assert.Contains("/hooks/T0KEN-s3cret", _receiver.Delivered); // the real URL was kept through the import
         Assert.Contains("test notification", _receiver.Body("/hooks/T0KEN-s3cret"), StringComparison.Ordinal);
-        Assert.DoesNotContain(_autoheal.Lines, l => l.Contains("T0KEN-s3cret", StringComparison.Ordinal));
+        Assert.DoesNotContain(Autoheal.Lines, l => l.Contains("T0KEN-s3cret", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -148,63 +134,5 @@ public sealed class WebhookTests(EngineFixture engine) : IAsyncLifetime
             notifications = new { webhooks = new[] { new { name = "x", url = _receiver.Url("x"), format = "teams" } } },
         }));
         Assert.True(badFormat.Content!.Errors.ContainsKey("notifications.webhooks[0].format"));
-    }
-
-    /// <summary>A webhook receiver on 127.0.0.1 that records what it gets and can fail on purpose.</summary>
-    private sealed class Receiver : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<(string Path, string Body, bool Ok)> _requests = new();
-        private int _seen;
-
-        public Receiver()
-        {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            _listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
-
-        public int Port { get; }
-
-        public int FailFirst { get; set; }
-
-        public IReadOnlyList<string> Paths => _requests.Select(r => r.Path).ToList();
-
-        public IReadOnlyList<string> Delivered => _requests.Where(r => r.Ok).Select(r => r.Path).ToList();
-
-        public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
-
-        public string Body(string path) => _requests.Last(r => r.Path == path && r.Ok).Body;
-
-        public void Dispose() => _listener.Close();
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync();
-                var ok = Interlocked.Increment(ref _seen) > FailFirst;
-                _requests.Enqueue((ctx.Request.Url!.AbsolutePath, body, ok));
-                ctx.Response.StatusCode = ok ? 200 : 500;
-                ctx.Response.Close();
-            }
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using AutoHeal.Contracts.Api;
 
 namespace AutoHeal.TestUtils;
@@ -118,7 +117,7 @@ public sealed class AutoHealProcess : IAsyncDisposable
             throw new FileNotFoundException($"autoheal.dll is not next to {AppContext.BaseDirectory}; reference services/host to have it built there", ExecutablePath);
         }
 
-        Port = port ?? FreePort();
+        Port = port ?? Loopback.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -194,8 +193,18 @@ public sealed class AutoHealProcess : IAsyncDisposable
         Eventually.HoldsAsync(() => Task.FromResult(Lines.Skip(from).Any(l => l.Contains($"/{container}: {text}", StringComparison.Ordinal))), timeout,
             $"a log line '/{container}: {text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
 
+    /// <summary>The index of the first log line about <paramref name="container"/> containing <paramref name="text"/>, or -1.</summary>
+    public int LineAbout(string container, string text) =>
+        Lines.ToList().FindIndex(l => l.Contains($"/{container}: {text}", StringComparison.Ordinal));
+
     /// <summary>Log lines about one container, by name.</summary>
     public IEnumerable<string> LinesFor(string container) => Lines.Where(l => l.Contains($"/{container}:", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Another autoheal on this one's data folder with its settings (opt-in key and token too), not started: what
+    /// starting autoheal again after this one ended finds.
+    /// </summary>
+    public AutoHealProcess OnSameData() => new(Docker, Settings, DataDir, onLine: _onLine);
 
     /// <summary>Kills autoheal at once (SIGKILL), as a crash or an OOM kill would.</summary>
     public async Task KillAsync()
@@ -249,12 +258,5 @@ public sealed class AutoHealProcess : IAsyncDisposable
             _lines.Enqueue(prefix + line);
             _onLine?.Invoke(prefix + line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -190,6 +190,12 @@ public sealed class DockerCli(string? runId = null, string runLabel = "autoheal.
         }
     }
 
+    /// <summary>
+    /// Removes the container <paramref name="name"/> when disposed, for a test that removes its container itself
+    /// (<c>await using var removal = DockerCli.RemoveAtEnd(name);</c>) before the run's cleanup would.
+    /// </summary>
+    public static IAsyncDisposable RemoveAtEnd(string name) => new Removal(name);
+
     /// <summary><c>docker rm -f</c> of one container; false (with the reason on stderr) when it fails or hangs.</summary>
     public static async Task<bool> RemoveAsync(string id, CancellationToken ct)
     {
@@ -209,5 +215,10 @@ public sealed class DockerCli(string? runId = null, string runLabel = "autoheal.
             await Console.Error.WriteLineAsync($"cleanup: {ex.Message}");
             return false;
         }
+    }
+
+    private sealed class Removal(string name) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await TryRunAsync("rm", "-f", name);
     }
 }

@@ -19,6 +19,15 @@ public sealed class DashboardTests(DashboardFixture f)
 
     private static ILocator Cell(IPage page, string name, string col) => Row(page, name).Locator($"[data-col='{col}']");
 
+    /// <summary>Starts <paramref name="name"/> (opted in, crashes on demand) and opens the Containers page once it shows it monitored.</summary>
+    private async Task<IPage> ContainersPageWatchingAsync(string name)
+    {
+        await f.Docker.StartAsync(name, CrashOnDemand, f.AutoHeal.OptIn);
+        var page = await f.SignedInPageAsync("containers");
+        await Expect(Cell(page, name, "monitored")).ToContainTextAsync("yes", new() { Timeout = 15_000 });
+        return page;
+    }
+
     [Fact]
     public async Task Sign_in_refuses_a_wrong_token_with_a_clear_message_then_accepts_the_right_one()
     {
@@ -45,45 +54,37 @@ public sealed class DashboardTests(DashboardFixture f)
     public async Task A_real_crash_shows_healed_without_a_reload_on_every_tab()
     {
         var name = f.Docker.Name("crash");
-        try
-        {
-            await f.Docker.StartAsync(name, CrashOnDemand, f.AutoHeal.OptIn);
-            var page = await f.SignedInPageAsync("containers");
-            await Expect(Cell(page, name, "monitored")).ToContainTextAsync("yes", new() { Timeout = 15_000 });
-            await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
-            var started = await DockerCli.StartedAtAsync(name);
+        await using var removal = DockerCli.RemoveAtEnd(name);
+        var page = await ContainersPageWatchingAsync(name);
+        await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
+        var started = await DockerCli.StartedAtAsync(name);
 
-            await DockerCli.TriggerCrashAsync(name);
+        await DockerCli.TriggerCrashAsync(name);
 
-            await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("1", new() { Timeout = (float)Live.TotalMilliseconds });
-            await Expect(Cell(page, name, "state")).ToContainTextAsync("running", new() { Timeout = (float)Live.TotalMilliseconds });
-            Assert.NotEqual(started, await DockerCli.StartedAtAsync(name));
-            await Expect(Cell(page, name, "last-heal")).Not.ToHaveTextAsync("—", new() { Timeout = (float)Live.TotalMilliseconds });
-            await DashboardFixture.ScreenshotAsync(page, "containers.png");
+        await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("1", new() { Timeout = (float)Live.TotalMilliseconds });
+        await Expect(Cell(page, name, "state")).ToContainTextAsync("running", new() { Timeout = (float)Live.TotalMilliseconds });
+        Assert.NotEqual(started, await DockerCli.StartedAtAsync(name));
+        await Expect(Cell(page, name, "last-heal")).Not.ToHaveTextAsync("—", new() { Timeout = (float)Live.TotalMilliseconds });
+        await DashboardFixture.ScreenshotAsync(page, "containers.png");
 
-            await Row(page, name).GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
-            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
-            await Expect(page.Locator("table.events [data-kind=healed]").First).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
-            await DashboardFixture.ScreenshotAsync(page, "container-details.png");
+        await Row(page, name).GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
+        await Expect(page.Locator("table.events [data-kind=healed]").First).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
+        await DashboardFixture.ScreenshotAsync(page, "container-details.png");
 
-            await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
-            await Expect(page.Locator($"svg rect.bar[data-container='{name}']")).ToHaveAttributeAsync("data-count", "1");
-            await DashboardFixture.ScreenshotAsync(page, "dashboard.png");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
+        await Expect(page.Locator($"svg rect.bar[data-container='{name}']")).ToHaveAttributeAsync("data-count", "1");
+        await DashboardFixture.ScreenshotAsync(page, "dashboard.png");
 
-            await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
-            await page.GetByLabel("Container").FillAsync(name);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-            await Expect(page.Locator("table.events [data-kind=healed]")).ToHaveCountAsync(1);
-            await page.GetByLabel("Kind").SelectOptionAsync("restarting");
-            await Expect(page.Locator("table.events tbody tr")).ToHaveCountAsync(1);
-            await page.GetByLabel("Kind").SelectOptionAsync("");
-            await DashboardFixture.ScreenshotAsync(page, "events.png");
-            await page.Context.CloseAsync();
-        }
-        finally
-        {
-            await DockerCli.TryRunAsync("rm", "-f", name);
-        }
+        await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
+        await page.GetByLabel("Container").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("table.events [data-kind=healed]")).ToHaveCountAsync(1);
+        await page.GetByLabel("Kind").SelectOptionAsync("restarting");
+        await Expect(page.Locator("table.events tbody tr")).ToHaveCountAsync(1);
+        await page.GetByLabel("Kind").SelectOptionAsync("");
+        await DashboardFixture.ScreenshotAsync(page, "events.png");
+        await page.Context.CloseAsync();
     }
 
     [Fact]
@@ -109,27 +110,19 @@ public sealed class DashboardTests(DashboardFixture f)
     public async Task A_container_disabled_in_the_ui_stays_down_after_a_crash()
     {
         var name = f.Docker.Name("off");
-        try
-        {
-            await f.Docker.StartAsync(name, CrashOnDemand, f.AutoHeal.OptIn);
-            var page = await f.SignedInPageAsync("containers");
-            await Expect(Cell(page, name, "monitored")).ToContainTextAsync("yes", new() { Timeout = 15_000 });
+        await using var removal = DockerCli.RemoveAtEnd(name);
+        var page = await ContainersPageWatchingAsync(name);
 
-            await page.GetByLabel($"Select {name}").CheckAsync();
-            await page.GetByRole(AriaRole.Button, new() { Name = "Disable auto-heal" }).ClickAsync();
-            await Expect(Cell(page, name, "monitored")).ToContainTextAsync("no");
+        await page.GetByLabel($"Select {name}").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Disable auto-heal" }).ClickAsync();
+        await Expect(Cell(page, name, "monitored")).ToContainTextAsync("no");
 
-            await DockerCli.TriggerCrashAsync(name);
-            // AutoHeal saw the crash (its view shows it exited): with these timings a heal would follow within a second.
-            await Expect(Cell(page, name, "state")).ToContainTextAsync("exited", new() { Timeout = (float)Live.TotalMilliseconds });
-            await Eventually.StaysTrueAsync(async () => await DockerCli.StateAsync(name) == "exited", "it to stay down", TimeSpan.FromSeconds(3));
-            await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
-            await page.Context.CloseAsync();
-        }
-        finally
-        {
-            await DockerCli.TryRunAsync("rm", "-f", name);
-        }
+        await DockerCli.TriggerCrashAsync(name);
+        // AutoHeal saw the crash (its view shows it exited): with these timings a heal would follow within a second.
+        await Expect(Cell(page, name, "state")).ToContainTextAsync("exited", new() { Timeout = (float)Live.TotalMilliseconds });
+        await Eventually.StaysTrueAsync(async () => await DockerCli.StateAsync(name) == "exited", "it to stay down", TimeSpan.FromSeconds(3));
+        await Expect(Cell(page, name, "restarts")).ToHaveTextAsync("0");
+        await page.Context.CloseAsync();
     }
 
     [Fact]
@@ -228,51 +221,39 @@ public sealed class DashboardTests(DashboardFixture f)
     public async Task A_custom_health_check_is_added_and_removed_on_the_details_page()
     {
         var name = f.Docker.Name("check");
-        try
-        {
-            await f.Docker.StartAsync(name, "exec sleep 1000", f.AutoHeal.OptIn);
-            var page = await f.SignedInPageAsync($"containers/{name}");
-            await page.GetByLabel("Type").SelectOptionAsync("exec");
-            await page.GetByLabel("Command").FillAsync("test -f /tmp/ok");
-            await page.GetByLabel("Timeout (s)").FillAsync("50"); // longer than the interval: refused by the API
-            await page.GetByRole(AriaRole.Button, new() { Name = "Add health check" }).ClickAsync();
-            await Expect(page.Locator("#hc-timeout-error")).ToContainTextAsync("timeout_seconds must not exceed interval_seconds");
-            Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
+        await using var removal = DockerCli.RemoveAtEnd(name);
+        await f.Docker.StartAsync(name, "exec sleep 1000", f.AutoHeal.OptIn);
+        var page = await f.SignedInPageAsync($"containers/{name}");
+        await page.GetByLabel("Type").SelectOptionAsync("exec");
+        await page.GetByLabel("Command").FillAsync("test -f /tmp/ok");
+        await page.GetByLabel("Timeout (s)").FillAsync("50"); // longer than the interval: refused by the API
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add health check" }).ClickAsync();
+        await Expect(page.Locator("#hc-timeout-error")).ToContainTextAsync("timeout_seconds must not exceed interval_seconds");
+        Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
 
-            await page.GetByLabel("Timeout (s)").FillAsync("2");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Add health check" }).ClickAsync();
-            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Remove health check" })).ToBeVisibleAsync();
-            Assert.Contains(await Api.ListHealthChecksAsync(), c => c.ContainerId == name && c.ExecCommand == "test -f /tmp/ok");
+        await page.GetByLabel("Timeout (s)").FillAsync("2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add health check" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Remove health check" })).ToBeVisibleAsync();
+        Assert.Contains(await Api.ListHealthChecksAsync(), c => c.ContainerId == name && c.ExecCommand == "test -f /tmp/ok");
 
-            await page.GetByRole(AriaRole.Button, new() { Name = "Remove health check" }).ClickAsync();
-            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add health check" })).ToBeVisibleAsync();
-            Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
-            await page.Context.CloseAsync();
-        }
-        finally
-        {
-            await DockerCli.TryRunAsync("rm", "-f", name);
-        }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove health check" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add health check" })).ToBeVisibleAsync();
+        Assert.DoesNotContain(await Api.ListHealthChecksAsync(), c => c.ContainerId == name);
+        await page.Context.CloseAsync();
     }
 
     [Fact]
     public async Task On_a_phone_sized_screen_the_containers_table_turns_into_cards()
     {
         var name = f.Docker.Name("phone");
-        try
-        {
-            await f.Docker.StartAsync(name, "exec sleep 1000", f.AutoHeal.OptIn);
-            var page = await f.SignedInPageAsync("containers");
-            await page.SetViewportSizeAsync(390, 844);
-            await Expect(Row(page, name)).ToBeVisibleAsync();
-            Assert.Equal("none", await page.Locator("table.containers thead").EvaluateAsync<string>("e => getComputedStyle(e).display"));
-            var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-            Assert.True(width <= 390, $"the page scrolls sideways on a phone ({width}px wide)");
-            await page.Context.CloseAsync();
-        }
-        finally
-        {
-            await DockerCli.TryRunAsync("rm", "-f", name);
-        }
+        await using var removal = DockerCli.RemoveAtEnd(name);
+        await f.Docker.StartAsync(name, "exec sleep 1000", f.AutoHeal.OptIn);
+        var page = await f.SignedInPageAsync("containers");
+        await page.SetViewportSizeAsync(390, 844);
+        await Expect(Row(page, name)).ToBeVisibleAsync();
+        Assert.Equal("none", await page.Locator("table.containers thead").EvaluateAsync<string>("e => getComputedStyle(e).display"));
+        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(width <= 390, $"the page scrolls sideways on a phone ({width}px wide)");
+        await page.Context.CloseAsync();
     }
 }

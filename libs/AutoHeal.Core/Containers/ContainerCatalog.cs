@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
 
 namespace AutoHeal.Core.Containers;

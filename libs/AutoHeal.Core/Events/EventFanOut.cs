@@ -1,5 +1,4 @@
 using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Core.Events;

@@ -1,5 +1,4 @@
 using AutoHeal.Core.Containers;
-using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Core.Heals;
 

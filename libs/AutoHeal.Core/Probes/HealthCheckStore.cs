@@ -1,6 +1,5 @@
 using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Settings;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Probes;
 
 namespace AutoHeal.Core.Probes;

@@ -1,7 +1,6 @@
 using AutoHeal.Contracts.Api;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Policies;
-using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
 
 namespace AutoHeal.Core.Settings;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.Core.Settings;
 

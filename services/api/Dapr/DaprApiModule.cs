@@ -1,7 +1,5 @@
 using AutoHeal.Dapr;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Api.Dapr;
 

@@ -1,7 +1,5 @@
-using System.Text.Json;
+using AutoHeal.Dapr;
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Events;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Api.Dapr;
 
@@ -24,29 +22,17 @@ public static class EventProjection
 
     private static async Task<IResult> HandleAsync(HttpRequest request, IEventLog log, WebhookNotifier webhooks, ILoggerFactory loggers, CancellationToken ct)
     {
-        AutoHealEvent? e;
-        try
+        var (e, dropped) = await TopicMessages.ReadAsync<AutoHealEvent>(
+            request, DaprNames.EventsTopic, "an AutoHeal event",
+            e => e is null || string.IsNullOrEmpty(e.Message) || !Enum.IsDefined(e.Kind) ? "an event needs a known kind and a message" : null,
+            loggers.CreateLogger(typeof(EventProjection)), ct);
+        if (dropped is not null)
         {
-            e = await JsonSerializer.DeserializeAsync<AutoHealEvent>(request.Body, DaprWire.Json, ct);
-        }
-        catch (JsonException ex)
-        {
-            return Drop(loggers, $"not an AutoHeal event: {ex.Message}");
-        }
-
-        if (e is null || string.IsNullOrEmpty(e.Message) || !Enum.IsDefined(e.Kind))
-        {
-            return Drop(loggers, "an event needs a known kind and a message");
+            return dropped;
         }
 
-        var saved = await log.AppendEventsAsync([e with { Id = 0 }], ct);
+        var saved = await log.AppendEventsAsync([e! with { Id = 0 }], ct);
         await webhooks.PublishAsync(saved, ct); // not the whole event sink: that would publish to heal-events again
-        return Results.Ok(new { status = "SUCCESS" });
-    }
-
-    private static IResult Drop(ILoggerFactory loggers, string why)
-    {
-        Log.MessageDropped(loggers.CreateLogger(typeof(EventProjection)), DaprNames.EventsTopic, why);
-        return Results.Json(new { status = "DROP", reason = why });
+        return TopicMessages.Success();
     }
 }

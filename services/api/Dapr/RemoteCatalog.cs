@@ -3,8 +3,6 @@ using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core.Containers;
 using AutoHeal.Dapr;
 using AutoHeal.Domain.Selection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Api.Dapr;
 

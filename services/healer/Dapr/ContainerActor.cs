@@ -1,7 +1,4 @@
 using AutoHeal.Dapr;
-using AutoHeal.Domain.Containers;
-using AutoHeal.Domain.Events;
-using AutoHeal.Domain.Guardians;
 using Dapr.Actors.Runtime;
 
 namespace AutoHeal.Healer.Dapr;

@@ -2,7 +2,6 @@ using AutoHeal.Contracts.Dapr;
 using Dapr.Workflow;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AutoHeal.Healer.Dapr;
 

@@ -1,5 +1,3 @@
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
 using Dapr.Workflow;
 
 namespace AutoHeal.Healer.Dapr;

@@ -1,4 +1,3 @@
-using AutoHeal.Domain.Guardians;
 using Dapr.Workflow;
 
 namespace AutoHeal.Healer.Dapr;

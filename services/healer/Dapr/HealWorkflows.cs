@@ -1,6 +1,5 @@
 using AutoHeal.Contracts.Dapr;
 using AutoHeal.Dapr;
-using AutoHeal.Domain.Guardians;
 using Dapr.Workflow;
 
 namespace AutoHeal.Healer.Dapr;

@@ -1,12 +1,9 @@
-using System.Text.Json;
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
+using AutoHeal.Dapr;
 using Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Healer.Dapr;
 
@@ -37,24 +34,15 @@ public static class SignalSubscription
 
     private static async Task<IResult> HandleAsync(HttpRequest request, IGuardians guardians, ILoggerFactory loggers, CancellationToken ct)
     {
-        var logger = loggers.CreateLogger(typeof(SignalSubscription));
-        ContainerSignal? signal;
-        try
+        var (signal, dropped) = await TopicMessages.ReadAsync<ContainerSignal>(
+            request, DaprNames.SignalsTopic, "a container signal", Problem, loggers.CreateLogger(typeof(SignalSubscription)), ct);
+        if (dropped is not null)
         {
-            signal = await JsonSerializer.DeserializeAsync<ContainerSignal>(request.Body, DaprWire.Json, ct);
-        }
-        catch (JsonException ex)
-        {
-            return Drop(logger, $"not a container signal: {ex.Message}");
-        }
-
-        if (Problem(signal) is { } problem)
-        {
-            return Drop(logger, problem);
+            return dropped;
         }
 
         await guardians.TellAsync(signal!, ct);
-        return Results.Ok(new { status = "SUCCESS" });
+        return TopicMessages.Success();
     }
 
     /// <summary>What makes a signal unusable, or null.</summary>
@@ -68,10 +56,4 @@ public static class SignalSubscription
         _ when !Enum.IsDefined(signal.Kind) => $"kind {(int)signal.Kind} is unknown",
         _ => null,
     };
-
-    private static IResult Drop(ILogger logger, string why)
-    {
-        Log.MessageDropped(logger, DaprNames.SignalsTopic, why);
-        return Results.Json(new { status = "DROP", reason = why });
-    }
 }

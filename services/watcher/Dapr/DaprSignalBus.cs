@@ -1,8 +1,5 @@
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Guardians;
-using AutoHeal.Domain.Ports;
 using Dapr.Client;
-using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Watcher.Dapr;
 

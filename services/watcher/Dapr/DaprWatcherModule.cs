@@ -1,7 +1,5 @@
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AutoHeal.Watcher.Dapr;
 

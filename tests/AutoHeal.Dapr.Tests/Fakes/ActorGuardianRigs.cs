@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AutoHeal.Sqlite;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,17 +32,17 @@ internal interface IActorComparisonRig : IAsyncDisposable
 internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
 {
     private readonly ContainerKey _key;
-    private readonly TempFolder _folder;
+    private readonly TempStore _temp;
     private readonly SqliteStore _store;
     private readonly WakeRecordingClock _clock;
 
-    private ActorEmbeddedGuardianRig(ContainerKey key, TempFolder folder, SqliteStore store, WakeRecordingClock clock, ISettingsSource settings)
+    private ActorEmbeddedGuardianRig(ContainerKey key, TempStore temp, WakeRecordingClock clock, ISettingsSource settings)
     {
         _key = key;
-        _folder = folder;
-        _store = store;
+        _temp = temp;
+        _store = temp.Store;
         _clock = clock;
-        Mailboxes = new GuardianMailboxes(store, new GuardianTurn(settings, Sink, clock), Runner, clock, NullLogger<GuardianMailboxes>.Instance);
+        Mailboxes = new GuardianMailboxes(_store, new GuardianTurn(settings, Sink, clock), Runner, clock, NullLogger<GuardianMailboxes>.Instance);
     }
 
     public GuardianMailboxes Mailboxes { get; }
@@ -52,12 +51,8 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
 
     public ActorRecordingHealRunner Runner { get; } = new();
 
-    public static async Task<ActorEmbeddedGuardianRig> StartAsync(ContainerKey key, TimeProvider clock, ISettingsSource settings)
-    {
-        var folder = new TempFolder();
-        var store = await SqliteStore.OpenAsync(folder.Path, retention: 10_000, CancellationToken.None);
-        return new ActorEmbeddedGuardianRig(key, folder, store, new WakeRecordingClock(clock), settings);
-    }
+    public static async Task<ActorEmbeddedGuardianRig> StartAsync(ContainerKey key, TimeProvider clock, ISettingsSource settings) =>
+        new(key, await TempStore.OpenAsync(), new WakeRecordingClock(clock), settings);
 
     public Task TellAsync(GuardianInput input) => Mailboxes.TellAsync(input, CancellationToken.None);
 
@@ -89,25 +84,15 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
     public async ValueTask DisposeAsync()
     {
         Mailboxes.Dispose();
-        await _store.DisposeAsync();
-        _folder.Dispose();
+        await _temp.DisposeAsync();
     }
 
     /// <summary>The test's clock, noting the wake-ups the mailboxes set (their only use of timers).</summary>
     private sealed class WakeRecordingClock(TimeProvider inner) : TimeProvider
     {
-        private readonly List<DateTimeOffset> _wakes = [];
+        private readonly Recorded<DateTimeOffset> _wakes = new();
 
-        public IReadOnlyList<DateTimeOffset> Wakes
-        {
-            get
-            {
-                lock (_wakes)
-                {
-                    return _wakes.ToList();
-                }
-            }
-        }
+        public IReadOnlyList<DateTimeOffset> Wakes => _wakes.Items;
 
         public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
 
@@ -119,11 +104,7 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            lock (_wakes)
-            {
-                _wakes.Add(inner.GetUtcNow() + dueTime);
-            }
-
+            _wakes.Add(inner.GetUtcNow() + dueTime);
             return inner.CreateTimer(callback, state, dueTime, period);
         }
     }
@@ -132,47 +113,16 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
 /// <summary>An <see cref="IHealRunner"/> that only records what the embedded guardian asked of it.</summary>
 internal sealed class ActorRecordingHealRunner : IHealRunner
 {
-    private readonly Lock _lock = new();
-    private readonly List<HealJob> _started = [];
-    private readonly List<string> _cancelled = [];
+    private readonly Recorded<HealJob> _started = new();
+    private readonly Recorded<string> _cancelled = new();
 
-    public IReadOnlyList<HealJob> Started
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _started.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<HealJob> Started => _started.Items;
 
-    public IReadOnlyList<string> Cancelled
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _cancelled.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<string> Cancelled => _cancelled.Items;
 
-    public void Start(HealJob job)
-    {
-        lock (_lock)
-        {
-            _started.Add(job);
-        }
-    }
+    public void Start(HealJob job) => _started.Add(job);
 
-    public void Cancel(string jobId)
-    {
-        lock (_lock)
-        {
-            _cancelled.Add(jobId);
-        }
-    }
+    public void Cancel(string jobId) => _cancelled.Add(jobId);
 }
 
 /// <summary>

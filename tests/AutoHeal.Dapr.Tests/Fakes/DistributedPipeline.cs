@@ -1,14 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using AutoHeal.Docker;
 using AutoHeal.Domain.Selection;
-using AutoHeal.Sqlite;
 using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
 using Dapr.Actors.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
@@ -29,17 +26,15 @@ public sealed class DistributedPipeline : IAsyncLifetime
     public const string HostName = "local";
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(10);
-    private readonly TempFolder _folder = new();
+    private readonly EngineRig _engine = new();
     private readonly RecordingEventSink _watcherEvents = new();
-    private SqliteStore? _store;
-    private DockerRuntime? _runtime;
     private SurfaceHost? _healer;
     private SurfaceHost? _watcher;
 
     /// <summary>Why the tests are skipped, or null.</summary>
-    public string? SkipReason { get; private set; }
+    public string? SkipReason => _engine.SkipReason;
 
-    public DockerCli Docker { get; } = new();
+    public DockerCli Docker => _engine.Docker;
 
     /// <summary>The opt-in label key of this pipeline: <c>--label {key}=true</c> makes a container monitored.</summary>
     public string LabelKey => $"{Docker.RunId}.heal";
@@ -74,17 +69,13 @@ public sealed class DistributedPipeline : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        SkipReason = await SurfaceWatcher.WhyNoEngineAsync();
-        if (SkipReason is not null)
+        if (!await _engine.OpenAsync("DistributedHealTests", HostName))
         {
-            Console.WriteLine($"DistributedHealTests skipped: {SkipReason}");
             return;
         }
 
         var time = TimeProvider.System;
         Settings = new FixedSettingsSource(Policy, new SelectionRules { LabelKey = LabelKey });
-        _store = await SqliteStore.OpenAsync(_folder.Path, 10_000, CancellationToken.None);
-        _runtime = new DockerRuntime(DockerRuntime.DefaultEndpoint, HostName);
         var watchers = new SurfaceWatcherClients();
         Workflows = new DistributedHealWorkflows(watchers, time);
         Actors = new DistributedActors(Settings, Workflows, Events, time);
@@ -113,10 +104,8 @@ public sealed class DistributedPipeline : IAsyncLifetime
         await PubSub.StartAsync();
 
         // The watcher role, as SurfaceWatcher composes it, with this pipeline's settings and pub/sub.
-        var runtime = _runtime;
-        var store = _store;
         _watcher = await SurfaceHost.StartAsync(
-            builder => SurfaceWatcher.Compose(builder, runtime, store, Settings, _watcherEvents, PubSub),
+            builder => SurfaceWatcher.Compose(builder, _engine.Runtime, _engine.Store, Settings, _watcherEvents, PubSub),
             app => app.MapWatcherEndpoints(appToken: null));
         watchers[HostName] = new WatcherClient(_watcher.Client, $"dapr://{DaprNames.WatcherAppId(HostName)}");
 
@@ -251,17 +240,6 @@ public sealed class DistributedPipeline : IAsyncLifetime
             await _healer.DisposeAsync();
         }
 
-        if (SkipReason is null)
-        {
-            await Docker.CleanupAsync(); // one container at a time, only this run's
-        }
-
-        _runtime?.Dispose();
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-
-        _folder.Dispose();
+        await _engine.DisposeAsync();
     }
 }

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
@@ -20,22 +19,13 @@ internal sealed class DistributedPubSub(HttpClient subscriber) : ISignalBus, IAs
     private const int MaxAttempts = 3;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
     private readonly Channel<(ContainerSignal Signal, string Data)> _topic = Channel.CreateUnbounded<(ContainerSignal, string)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<DistributedDelivery> _deliveries = [];
+    private readonly Recorded<DistributedDelivery> _deliveries = new();
     private readonly CancellationTokenSource _stop = new();
     private Task _pump = Task.CompletedTask;
     private string? _route;
 
     /// <summary>Every delivery so far, in order.</summary>
-    public IReadOnlyList<DistributedDelivery> Deliveries
-    {
-        get
-        {
-            lock (_deliveries)
-            {
-                return _deliveries.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<DistributedDelivery> Deliveries => _deliveries.Items;
 
     /// <summary>The deliveries of one container's signals, in order.</summary>
     public IReadOnlyList<DistributedDelivery> For(ContainerKey key) => Deliveries.Where(d => d.Signal.Key == key).ToList();
@@ -96,10 +86,7 @@ internal sealed class DistributedPubSub(HttpClient subscriber) : ISignalBus, IAs
                     }
                 }
 
-                lock (_deliveries)
-                {
-                    _deliveries.Add(new DistributedDelivery(signal, outcome is "SUCCESS" or "DROP" ? outcome : $"dead-lettered after {outcome}", Math.Min(attempt, MaxAttempts)));
-                }
+                _deliveries.Add(new DistributedDelivery(signal, outcome is "SUCCESS" or "DROP" ? outcome : $"dead-lettered after {outcome}", Math.Min(attempt, MaxAttempts)));
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

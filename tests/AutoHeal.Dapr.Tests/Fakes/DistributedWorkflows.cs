@@ -152,38 +152,20 @@ internal sealed record DistributedCall(string Name, DateTimeOffset StartedAt, in
 /// </summary>
 internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider time) : WorkflowContextBase
 {
-    private readonly List<DistributedCall> _calls = [];
-    private readonly List<object?> _statuses = [];
+    private readonly Recorded<DistributedCall> _calls = new();
+    private readonly Recorded<object?> _statuses = new();
     private CancellationToken _terminated;
     private DateTime _now = time.GetUtcNow().UtcDateTime;
     private int _guids;
 
     /// <summary>Every call so far, in order.</summary>
-    public IReadOnlyList<DistributedCall> Calls
-    {
-        get
-        {
-            lock (_calls)
-            {
-                return _calls.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<DistributedCall> Calls => _calls.Items;
 
     /// <summary>The activities called, in order.</summary>
     public IReadOnlyList<string> ActivityNames => Calls.Where(c => c.Name != ScriptedCall.Timer).Select(c => c.Name).ToList();
 
     /// <summary>Every custom status set, in order.</summary>
-    public IReadOnlyList<object?> Statuses
-    {
-        get
-        {
-            lock (_statuses)
-            {
-                return _statuses.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<object?> Statuses => _statuses.Items;
 
     public override string InstanceId { get; } = instanceId;
 
@@ -249,13 +231,7 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
         Record(new DistributedCall(ScriptedCall.Timer, fire, 1, null, null));
     }
 
-    public override void SetCustomStatus(object? customStatus)
-    {
-        lock (_statuses)
-        {
-            _statuses.Add(customStatus);
-        }
-    }
+    public override void SetCustomStatus(object? customStatus) => _statuses.Add(customStatus);
 
     public override Guid NewGuid() => new(Interlocked.Increment(ref _guids), 0, 0, [0, 0, 0, 0, 0, 0, 0, 2]);
 
@@ -268,10 +244,7 @@ internal sealed class DistributedWorkflowContext(string instanceId, TimeProvider
 
     private void Record(DistributedCall call)
     {
-        lock (_calls)
-        {
-            _calls.Add(call);
-        }
+        _calls.Add(call);
 
         // The next episode starts now (or at the timer's fire time, if the wall clock is behind it).
         var now = time.GetUtcNow().UtcDateTime;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapr.Actors.Runtime;
 
 namespace AutoHeal.Dapr.Tests.Fakes;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Dapr;
 using Dapr.Client;
 using Grpc.Core;

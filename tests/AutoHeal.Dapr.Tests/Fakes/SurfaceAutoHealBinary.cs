@@ -32,7 +32,7 @@ internal static class SurfaceAutoHealBinary
         };
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add($"http://127.0.0.1:{SurfaceWebhookReceiver.UnusedLoopbackPort()}");
+        psi.ArgumentList.Add($"http://127.0.0.1:{Loopback.FreePort()}");
         psi.ArgumentList.Add($"--AutoHeal:DataDir={data.Path}");
         foreach (var a in args)
         {
@@ -46,8 +46,8 @@ internal static class SurfaceAutoHealBinary
         }
 
         // No sidecar: its ports are loopback ports nothing listens on, so every try is refused at once.
-        psi.Environment["DAPR_HTTP_PORT"] = SurfaceWebhookReceiver.UnusedLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["DAPR_GRPC_PORT"] = SurfaceWebhookReceiver.UnusedLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["DAPR_HTTP_PORT"] = Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["DAPR_GRPC_PORT"] = Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

@@ -6,7 +6,6 @@ using AutoHeal.Core.Probes;
 using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using AutoHeal.Core;
 using AutoHeal.Core.Containers;
-using AutoHeal.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -53,16 +51,14 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
     private readonly IHost _host;
-    private readonly SqliteStore _store;
-    private readonly TempFolder _folder;
+    private readonly TempStore _store;
 
-    private WorkflowEmbeddedRig(FakeTimeProvider clock, FakeContainerRuntime runtime, SqliteStore store, IHost host, TempFolder folder)
+    private WorkflowEmbeddedRig(FakeTimeProvider clock, FakeContainerRuntime runtime, TempStore store, IHost host)
     {
         Clock = clock;
         Runtime = runtime;
         _store = store;
         _host = host;
-        _folder = folder;
         Guardians = (WorkflowRecordingGuardians)host.Services.GetRequiredService<IGuardians>();
     }
 
@@ -74,16 +70,15 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
 
     public static async Task<WorkflowEmbeddedRig> StartAsync(HealPolicy? policy = null)
     {
-        var folder = new TempFolder();
         var clock = new FakeTimeProvider(WorkflowRig.Start);
         var runtime = new FakeContainerRuntime(clock, WorkflowRig.HostName);
         var settings = new FixedSettingsSource(policy);
-        var store = await SqliteStore.OpenAsync(folder.Path, retention: 10_000, CancellationToken.None);
+        var store = await TempStore.OpenAsync();
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddSingleton<IGuardianStore>(store);
+        builder.Services.AddSingleton<IGuardianStore>(store.Store);
         builder.Services.AddSingleton<ISettingsSource>(settings);
         builder.Services.AddEventFanOut();
         builder.Services.AddLocalEngine(runtime, new HostIdentity(WorkflowRig.HostName, null));
@@ -92,7 +87,7 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
         builder.Services.AddSingleton<IGuardians>(sp => new WorkflowRecordingGuardians(settings, clock, sp.GetRequiredService<GuardianMailboxes>()));
         var host = builder.Build();
         await host.StartAsync();
-        return new WorkflowEmbeddedRig(clock, runtime, store, host, folder);
+        return new WorkflowEmbeddedRig(clock, runtime, store, host);
     }
 
     public Task<GuardianResult> SignalAsync(SignalKind kind, int? exitCode = null) =>
@@ -126,7 +121,6 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
         _host.Dispose();
         await Task.Delay(20); // let jobs called off by the shutdown unwind before the store closes
         await _store.DisposeAsync();
-        _folder.Dispose();
     }
 }
 

@@ -11,48 +11,21 @@ internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeP
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<ContainerKey, GuardianState> _states = [];
-    private readonly List<HealReport> _reports = [];
-    private readonly List<(HealReport Report, bool Accepted)> _answers = [];
-    private readonly List<HealJob> _jobs = [];
+    private readonly Recorded<HealReport> _reports = new();
+    private readonly Recorded<(HealReport Report, bool Accepted)> _answers = new();
+    private readonly Recorded<HealJob> _jobs = new();
 
     /// <summary>When true, every <see cref="HealStep.BeginRestart"/> is answered "not accepted" (and not passed on).</summary>
     public bool RefuseBeginRestart { get; set; }
 
     /// <summary>Every report, in the order received.</summary>
-    public IReadOnlyList<HealReport> Reports
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _reports.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<HealReport> Reports => _reports.Items;
 
     /// <summary>Every answered report with whether the guardian took it.</summary>
-    public IReadOnlyList<(HealReport Report, bool Accepted)> Answers
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _answers.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<(HealReport Report, bool Accepted)> Answers => _answers.Items;
 
     /// <summary>Every heal job a guardian decided to start, in order.</summary>
-    public IReadOnlyList<HealJob> Jobs
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _jobs.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<HealJob> Jobs => _jobs.Items;
 
     /// <summary>Runs on each report, before it is decided (what else happens to the container at that moment).</summary>
     public Action<HealReport>? OnReport { get; set; }
@@ -61,11 +34,7 @@ internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeP
     {
         if (input is HealReport report)
         {
-            lock (_lock)
-            {
-                _reports.Add(report);
-            }
-
+            _reports.Add(report);
             OnReport?.Invoke(report);
         }
 
@@ -88,13 +57,10 @@ internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeP
             }
         }
 
-        lock (_lock)
+        _jobs.AddRange(result.Decisions.OfType<StartHeal>().Select(s => s.Job));
+        if (input is HealReport answered)
         {
-            _jobs.AddRange(result.Decisions.OfType<StartHeal>().Select(s => s.Job));
-            if (input is HealReport answered)
-            {
-                _answers.Add((answered, result.Accepted));
-            }
+            _answers.Add((answered, result.Accepted));
         }
 
         return result;

@@ -3,7 +3,6 @@ using AutoHeal.Core.Containers;
 using AutoHeal.Watcher.Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Dapr.Tests.Fakes;
@@ -18,9 +17,9 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
 {
     private readonly WebApplication _app;
     private readonly WatcherClient _client;
-    private readonly List<string> _requests;
+    private readonly Recorded<string> _requests;
 
-    private WorkflowWatcherServer(string host, WebApplication app, List<string> requests)
+    private WorkflowWatcherServer(string host, WebApplication app, Recorded<string> requests)
     {
         Host = host;
         _app = app;
@@ -35,16 +34,7 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
     public int SlotsHeld => _app.Services.GetRequiredService<AutoHeal.Core.Heals.RestartSlots>().Held;
 
     /// <summary>Every request the watcher received ("METHOD path"), in order.</summary>
-    public IReadOnlyList<string> Requests
-    {
-        get
-        {
-            lock (_requests)
-            {
-                return _requests.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<string> Requests => _requests.Items;
 
     public static async Task<WorkflowWatcherServer> StartAsync(string host, IContainerRuntime runtime, int maxConcurrentRestarts = 4)
     {
@@ -57,14 +47,10 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
         builder.Services.AddSingleton<IContainerCatalog>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
         builder.Services.AddSingleton<IEngineStatus>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
         var app = builder.Build();
-        var requests = new List<string>();
+        var requests = new Recorded<string>();
         app.Use(async (context, next) =>
         {
-            lock (requests)
-            {
-                requests.Add($"{context.Request.Method} {context.Request.Path}");
-            }
-
+            requests.Add($"{context.Request.Method} {context.Request.Path}");
             await next(context);
         });
         app.MapWatcherEndpoints(appToken: null);

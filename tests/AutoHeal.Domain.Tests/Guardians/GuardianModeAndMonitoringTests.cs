@@ -112,12 +112,22 @@ public sealed class GuardianModeAndMonitoringTests
         Assert.Equal(1, story.StartedJob.Attempt);
     }
 
-    [Fact]
-    public void Decide_heals_a_still_unhealthy_container_once_it_is_monitored_again()
+    [Theory]
+    [InlineData(FailureKind.Crash)]
+    [InlineData(FailureKind.Unhealthy)]
+    public void Decide_heals_a_container_still_failing_once_it_is_monitored_again(FailureKind failure)
     {
         var story = new Story();
         story.Starts();
-        story.TurnsUnhealthy();
+        if (failure == FailureKind.Crash)
+        {
+            story.Dies(exitCode: 1);
+        }
+        else
+        {
+            story.TurnsUnhealthy();
+        }
+
         story.AdvanceSeconds(1);
         story.Facts = story.Facts with { Monitored = false, SelectionReason = "disabled by an operator" };
         story.Observed();
@@ -127,25 +137,7 @@ public sealed class GuardianModeAndMonitoringTests
         story.Facts = story.Facts with { Monitored = true, SelectionReason = "enabled by an operator" };
         story.Observed();
 
-        Assert.Equal(FailureKind.Unhealthy, story.StartedJob.Reason);
-    }
-
-    [Fact]
-    public void Decide_heals_a_still_crashed_container_once_it_is_monitored_again()
-    {
-        var story = new Story();
-        story.Starts();
-        story.Dies(exitCode: 1);
-        story.AdvanceSeconds(1);
-        story.Facts = story.Facts with { Monitored = false, SelectionReason = "disabled by an operator" };
-        story.Observed();
-        Assert.Null(story.State.ActiveHeal);
-        story.AdvanceSeconds(60);
-
-        story.Facts = story.Facts with { Monitored = true, SelectionReason = "enabled by an operator" };
-        story.Observed();
-
-        Assert.Equal(FailureKind.Crash, story.StartedJob.Reason);
+        Assert.Equal(failure, story.StartedJob.Reason);
     }
 
     [Fact]
