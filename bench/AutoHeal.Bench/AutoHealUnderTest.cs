@@ -29,6 +29,7 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
         _process = new AutoHealProcess(docker, all, Path.Combine(Path.GetTempPath(), $"{docker.RunId}-data"), fastPolicy: false, onLine: OnLine)
         {
             DeleteDataOnDispose = true,
+            DebugLog = false, // the product's default level, Information
         };
     }
 
@@ -197,7 +198,7 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
         }
     }
 
-    // e.g. "2025-11-27 23:40:01 info: AutoHeal.Healer.LoggingEventSink[0] local/ahb-1234-crash-01: Healed: healed: running 0.0s after the restart"
+    // e.g. "2026-12-01 11:14:22 info: AutoHeal.Core.Events.LoggingEventSink[802467009] local/ahb-1234-crash-01: Healed: healed: running 0.0s after the restart"
     [GeneratedRegex(@"\] [^/\s]+/(?<name>[^:\s]+): (?<kind>[A-Za-z]+): ")]
     private static partial Regex EventLine();
 

@@ -53,10 +53,11 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost,
     public string Endpoint => endpoint;
 
     /// <inheritdoc />
-    public async Task<bool> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsync(WatcherRoutes.Slot(jobId, hold, wait), null, cancellationToken);
-        return (await ReadAsync<SlotAnswer>(response, cancellationToken)).Held;
+        var answer = await ReadAsync<SlotAnswer>(response, cancellationToken);
+        return answer.Held ? SlotEntry.Held : answer.Over ? SlotEntry.Over : SlotEntry.Busy;
     }
 
     /// <inheritdoc />

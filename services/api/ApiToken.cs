@@ -16,7 +16,10 @@ public sealed class ApiToken
     /// <summary>The token file in the data folder.</summary>
     public static string FilePath(string dataDir) => Path.Combine(dataDir, "api-token");
 
-    /// <summary>Resolves the token; <paramref name="announce"/> receives the one-time message when one is generated.</summary>
+    /// <summary>
+    /// Resolves the token; <paramref name="announce"/> receives the one-time messages: a token generated (a missing, empty
+    /// or whitespace-only file is replaced), or a file rewritten without the byte-order mark older versions wrote.
+    /// </summary>
     public static ApiToken Resolve(string? configured, string dataDir, Action<string> announce)
     {
         if (!string.IsNullOrWhiteSpace(configured))
@@ -25,13 +28,34 @@ public sealed class ApiToken
         }
 
         var path = FilePath(dataDir);
-        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } kept)
+        if (File.Exists(path))
         {
-            return new ApiToken(kept);
+            var bytes = File.ReadAllBytes(path);
+            var bom = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble);
+            var kept = Encoding.UTF8.GetString(bom ? bytes[Encoding.UTF8.Preamble.Length..] : bytes).Trim();
+            if (kept.Length > 0)
+            {
+                if (bom)
+                {
+                    Write(path, kept); // so that `cat` gives the token alone
+                    announce($"Rewrote {Path.GetFullPath(path)} without a byte-order mark (the token is unchanged)");
+                }
+
+                return new ApiToken(kept);
+            }
         }
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-        Directory.CreateDirectory(dataDir);
+        Write(path, token);
+        announce($"Generated the API token (shown only now; kept in {Path.GetFullPath(path)}): {token}");
+        return new ApiToken(token);
+    }
+
+    /// <summary>Writes the token file (UTF-8 without a byte-order mark, and a newline) owner-only, replacing what was there in one rename.</summary>
+    private static void Write(string path, string token)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         // Created owner-only from the start, never readable by others even for a moment.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -39,13 +63,13 @@ public sealed class ApiToken
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var file = new StreamWriter(path, System.Text.Encoding.UTF8, options))
+        using (var file = new FileStream(temp, options))
         {
-            file.Write(token + "\n");
+            file.Write(Encoding.UTF8.GetBytes(token + "\n")); // GetBytes writes no byte-order mark
+            file.Flush(flushToDisk: true);
         }
 
-        announce($"Generated the API token (shown only now; kept in {Path.GetFullPath(path)}): {token}");
-        return new ApiToken(token);
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Whether the request carries the token, compared in constant time.</summary>

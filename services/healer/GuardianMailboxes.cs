@@ -145,7 +145,7 @@ internal sealed class GuardianMailboxes(
             return Task.CompletedTask;
         }
 
-        public Task CancelHealAsync(string jobId, string reason, CancellationToken cancellationToken)
+        public Task CancelHealAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken)
         {
             _owner._runner.Cancel(jobId);
             return Task.CompletedTask;

@@ -17,7 +17,7 @@ internal interface IGuardianHome
     Task StartHealAsync(HealJob job, CancellationToken cancellationToken);
 
     /// <summary>Calls a heal job off, if it still runs.</summary>
-    Task CancelHealAsync(string jobId, string reason, CancellationToken cancellationToken);
+    Task CancelHealAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken);
 
     /// <summary>Sends the guardian a <see cref="Wake"/> at <paramref name="at"/>.</summary>
     Task WakeAtAsync(ContainerKey key, DateTimeOffset at, CancellationToken cancellationToken);
@@ -60,7 +60,7 @@ internal sealed class GuardianTurn(ISettingsSource settings, IEventSink sink, Ti
                     await home.StartHealAsync(start.Job, cancellationToken);
                     break;
                 case CancelHeal cancel:
-                    await home.CancelHealAsync(cancel.JobId, cancel.Reason, cancellationToken);
+                    await home.CancelHealAsync(input.Key, cancel.JobId, cancel.Reason, cancellationToken);
                     break;
                 case WakeAt wake:
                     await home.WakeAtAsync(input.Key, wake.At, cancellationToken);

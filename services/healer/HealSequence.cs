@@ -29,6 +29,12 @@ public interface IHealStepCalls
     /// <summary>Tells the container's guardian a step, until it is recorded.</summary>
     Task<ReportReply> ReportAsync(HealReport report);
 
+    /// <summary>
+    /// Tells the container's guardian the restart begins, trying a few times only: the job holds a restart slot
+    /// meanwhile. When it cannot be told, the answer says why (<see cref="ReportReply.Problem"/>).
+    /// </summary>
+    Task<ReportReply> BeginRestartAsync(HealReport report);
+
     /// <summary>Where the heal is now, for whoever watches it (a workflow's custom status).</summary>
     void Status(string stage);
 }
@@ -106,7 +112,12 @@ public static class HealSequence
                 return (job, check);
             }
 
-            var begin = await calls.ReportAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart) { Diagnostics = check.Diagnostics });
+            var begin = await calls.BeginRestartAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart) { Diagnostics = check.Diagnostics });
+            if (begin.Problem is { } problem)
+            {
+                return (job, StepOutcome.Stop(HealStep.Cancelled, $"heal job failed: the restart could not be recorded ({problem})"));
+            }
+
             if (!begin.Accepted)
             {
                 return (job, null);

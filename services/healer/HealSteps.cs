@@ -40,7 +40,14 @@ public sealed record RestartRequest(HealJob Job, ContainerSeen? Seen);
 public sealed record VerifyRequest(HealJob Job, DateTimeOffset? RestartedAt);
 
 /// <summary>The guardian's answer to a report: whether it took it, and the job as it now stands.</summary>
-public sealed record ReportReply(bool Accepted, HealJob? ActiveHeal);
+public sealed record ReportReply(bool Accepted, HealJob? ActiveHeal)
+{
+    /// <summary>Why the guardian could not be told at all (it never answered), or null.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>The answer when the guardian could not be told.</summary>
+    public static ReportReply Unanswered(string problem) => new(false, null) { Problem = problem };
+}
 
 /// <summary>
 /// The steps of a heal, each one method: take a restart slot on the container's host, recheck (keeping
@@ -73,9 +80,12 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
     /// which gives it back itself; <see cref="RemoteHold"/> for one elsewhere).
     /// </summary>
     public async Task<StepOutcome> EnterSlotAsync(HealJob job, TimeSpan wait, TimeSpan hold, CancellationToken cancellationToken) =>
-        await hosts.For(job.Key.Host).EnterSlotAsync(job.Id, hold, wait, cancellationToken)
-            ? StepOutcome.Go()
-            : StepOutcome.NotYet($"no restart slot free on {job.Key.Host} yet");
+        await hosts.For(job.Key.Host).EnterSlotAsync(job.Id, hold, wait, cancellationToken) switch
+        {
+            SlotEntry.Held => StepOutcome.Go(),
+            SlotEntry.Busy => StepOutcome.NotYet($"no restart slot free on {job.Key.Host} yet"),
+            _ => StepOutcome.Stop(HealStep.Cancelled, $"the heal was called off on {job.Key.Host}"),
+        };
 
     /// <summary>Gives the job's restart slot back.</summary>
     public Task LeaveSlotAsync(HealJob job, CancellationToken cancellationToken) =>

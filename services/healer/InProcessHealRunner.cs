@@ -94,6 +94,12 @@ internal sealed class InProcessHealRunner(
         {
             // called off by its guardian, or AutoHeal is stopping: nothing to report
         }
+        catch (Exception ex)
+        {
+            // Not a step's failure (those are outcomes): a fault of the runner's own. The job's stage is saved, so
+            // the next start resumes it; until then its guardian sees it under way.
+            Log.JobFailed(logger, job.Key, job.Id, ex);
+        }
         finally
         {
             if (_jobs.TryGetValue(job.Id, out var current) && current == cts)
@@ -104,6 +110,9 @@ internal sealed class InProcessHealRunner(
             cts.Dispose();
         }
     }
+
+    /// <summary>Tries to tell a guardian a restart begins, while holding a restart slot.</summary>
+    private const int BeginRestartAttempts = 3;
 
     /// <summary>The steps called in this process; a step that throws stops the heal, with why.</summary>
     private sealed class DirectCalls(HealSteps steps, IGuardians guardians, TimeProvider time, ILogger logger, HealJob heal, CancellationToken ct) : IHealStepCalls
@@ -142,6 +151,29 @@ internal sealed class InProcessHealRunner(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    Log.ReportFailed(logger, report.Key, report.Step, delay, ex);
+                    await Task.Delay(delay, time, ct);
+                }
+            }
+        }
+
+        public async Task<ReportReply> BeginRestartAsync(HealReport report)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var result = await guardians.TellAsync(report, ct);
+                    return new ReportReply(result.Accepted, result.State.ActiveHeal);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    if (attempt == BeginRestartAttempts)
+                    {
+                        return ReportReply.Unanswered(ex.Message);
+                    }
+
+                    var delay = TimeSpan.FromSeconds(attempt);
                     Log.ReportFailed(logger, report.Key, report.Step, delay, ex);
                     await Task.Delay(delay, time, ct);
                 }

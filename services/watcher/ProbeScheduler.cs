@@ -13,7 +13,7 @@ namespace AutoHeal.Watcher;
 /// a row reaching its retries, outside its start period) is a signal to the guardian, like Docker's.
 /// </summary>
 public sealed class ProbeScheduler(
-    IContainerCatalog catalog,
+    ContainerCatalog catalog,
     SignalPublisher signals,
     IContainerRuntime runtime,
     IProbeDefinitions definitions,

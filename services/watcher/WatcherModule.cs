@@ -22,6 +22,8 @@ public static class WatcherModule
             catalog.SetSelf(host.Name, host.SelfContainerId);
             return catalog;
         });
+        // The watcher's parts use this host's catalog and status by their type; the ports are theirs too unless the
+        // process is also the API on Dapr, whose catalog and status span every watcher's host.
         services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<ContainerCatalog>());
         services.AddSingleton<EngineStatus>();
         services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<EngineStatus>());

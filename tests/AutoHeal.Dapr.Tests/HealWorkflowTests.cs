@@ -334,6 +334,23 @@ public sealed class HealWorkflowTests
     }
 
     [Fact]
+    public async Task A_restart_the_actor_cannot_record_gives_its_slot_back_and_restarts_nothing()
+    {
+        await using var rig = await WorkflowHealRig.StartAsync();
+        await StartRunningAsync(rig);
+        rig.Guardians.FailBeginRestart = true;
+
+        await rig.HealAsync(await CrashAsync(rig));
+
+        Assert.Equal([Enter, Recheck, Report, Leave, Report], rig.Runs[0].ActivityNames);
+        var last = rig.Guardians.Reports[^1];
+        Assert.Equal(HealStep.Cancelled, last.Step);
+        Assert.StartsWith("heal job failed: the restart could not be recorded (", last.Detail);
+        Assert.Empty(rig.Runtime.Restarts);
+        Assert.Equal(0, rig.Watcher.SlotsHeld);
+    }
+
+    [Fact]
     public async Task A_guardian_that_called_the_heal_off_gets_no_restart()
     {
         await using var rig = await WorkflowHealRig.StartAsync();
@@ -358,7 +375,7 @@ public sealed class HealWorkflowTests
         await using var rig = await WorkflowHealRig.StartAsync(maxConcurrentRestarts: 1);
         await StartRunningAsync(rig);
         var other = rig.Watcher.For(WorkflowRig.HostName);
-        Assert.True(await other.EnterSlotAsync("host-1/other#1", TimeSpan.FromMinutes(5), TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(SlotEntry.Held, await other.EnterSlotAsync("host-1/other#1", TimeSpan.FromMinutes(5), TimeSpan.Zero, CancellationToken.None));
         var job = await CrashAsync(rig);
 
         var heal = rig.HealAsync(job);
@@ -389,7 +406,9 @@ public sealed class HealWorkflowTests
             Assert.NotNull(policy);
             Assert.True(policy.MaxNumberOfAttempts > 1, $"{c.Name} is tried only once");
             Assert.True(policy.FirstRetryInterval > TimeSpan.Zero, $"{c.Name} is retried at once");
-            Assert.Same(c.Name == Report ? HealWorkflow.ActorCalls : HealWorkflow.WatcherCalls, c.Options);
+            // Reports are retried hard, but not the one that tells a restart begins: the heal holds a restart slot then.
+            var finalish = c.Name == Report && JsonDocument.Parse(c.InputJson!).RootElement.GetProperty("step").GetInt32() != (int)HealStep.BeginRestart;
+            Assert.Same(finalish ? HealWorkflow.ActorCalls : HealWorkflow.WatcherCalls, c.Options);
         });
         Assert.True(HealWorkflow.ActorCalls.RetryPolicy!.MaxNumberOfAttempts >= HealWorkflow.WatcherCalls.RetryPolicy!.MaxNumberOfAttempts,
             "a lost final report leaves the heal under way for good: reports must be retried at least as hard as watcher calls");

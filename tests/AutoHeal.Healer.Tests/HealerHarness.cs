@@ -53,8 +53,10 @@ internal sealed class HealerHarness : IAsyncDisposable
     /// <param name="maxConcurrentRestarts">The restart gate's size (<see cref="ISettingsSource.MaxConcurrentRestarts"/>).</param>
     /// <param name="dataDir">The data folder; a fresh temp folder (deleted on dispose) otherwise.</param>
     /// <param name="now">The fake clock's start.</param>
+    /// <param name="guardianStore">What the guardians save to, over the store (a test's failing one); the store itself otherwise.</param>
     public static async Task<HealerHarness> StartAsync(
-        HealPolicy? policy = null, int maxConcurrentRestarts = 4, string? dataDir = null, DateTimeOffset? now = null)
+        HealPolicy? policy = null, int maxConcurrentRestarts = 4, string? dataDir = null, DateTimeOffset? now = null,
+        Func<SqliteStore, IGuardianStore>? guardianStore = null)
     {
         var owned = dataDir is null ? new TempFolder() : null;
         var clock = new ObservedClock(now ?? Start);
@@ -66,7 +68,7 @@ internal sealed class HealerHarness : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddSingleton<IGuardianStore>(store);
+        builder.Services.AddSingleton<IGuardianStore>(guardianStore?.Invoke(store) ?? store);
         builder.Services.AddSingleton<ISettingsSource>(settings);
         builder.Services.AddSingleton<IEventSinkPart>(new SinkPart(sink));
         builder.Services.AddEventFanOut();

@@ -59,4 +59,40 @@ public sealed class RestartGateTests
         Assert.Equal(GuardianPhase.Stopped, state.Phase);
         Assert.Null(state.ActiveHeal);
     }
+
+    [Fact]
+    public async Task A_heal_whose_restart_cannot_be_recorded_gives_its_slot_back_and_the_next_heal_goes_ahead()
+    {
+        await using var h = await HealerHarness.StartAsync(maxConcurrentRestarts: 1, guardianStore: s => new RestartsUnsavable(s, "db"));
+        await h.AddRunningAsync("db");
+        await h.AddRunningAsync("web");
+        await h.CrashAsync("db"); // its heal takes the only slot, then cannot save "restarting"
+        await h.CrashAsync("web");
+
+        // It tries three times, a second and two apart, holding the slot.
+        await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(1));
+        await h.Clock.AdvanceWhenWaitedOnAsync(TimeSpan.FromSeconds(2));
+
+        await h.WaitForEventAsync("web", EventKind.Healed);
+        var cancelled = Assert.Single(await h.EventsAsync("db", EventKind.HealCancelled));
+        Assert.StartsWith("heal job failed: the restart could not be recorded (disk full)", cancelled.Message);
+        Assert.Equal(0, h.RestartsOf("db")); // nothing restarted that the guardian did not know of
+        Assert.Null((await h.StateAsync("db")).ActiveHeal);
+    }
+
+    /// <summary>A store that cannot save one container's guardian once its heal is restarting (a full disk at that moment).</summary>
+    private sealed class RestartsUnsavable(IGuardianStore inner, string name) : IGuardianStore
+    {
+        public Task<GuardianState?> LoadGuardianAsync(ContainerKey key, CancellationToken cancellationToken) => inner.LoadGuardianAsync(key, cancellationToken);
+
+        public Task<IReadOnlyList<GuardianState>> LoadGuardiansAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken cancellationToken) =>
+            inner.LoadGuardiansAsync(keys, cancellationToken);
+
+        public Task<IReadOnlyList<GuardianState>> LoadAllGuardiansAsync(CancellationToken cancellationToken) => inner.LoadAllGuardiansAsync(cancellationToken);
+
+        public Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) =>
+            state.Key.Name == name && state.ActiveHeal is { Stage: HealStage.Restarting }
+                ? throw new IOException("disk full")
+                : inner.SaveAsync(state, events, cancellationToken);
+    }
 }

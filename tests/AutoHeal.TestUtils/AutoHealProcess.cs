@@ -82,6 +82,9 @@ public sealed class AutoHealProcess : IAsyncDisposable
     /// <summary>Whether <see cref="DisposeAsync"/> deletes the data folder.</summary>
     public bool DeleteDataOnDispose { get; init; }
 
+    /// <summary>Whether AutoHeal's own categories log at Debug (the tests wait for some of those lines); Information, the default, otherwise.</summary>
+    public bool DebugLog { get; init; } = true;
+
     public Dictionary<string, string> Settings { get; }
 
     public int Port { get; private set; }
@@ -134,7 +137,10 @@ public sealed class AutoHealProcess : IAsyncDisposable
 
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["Logging__LogLevel__AutoHeal"] = "Debug";
+        if (DebugLog)
+        {
+            psi.Environment["Logging__LogLevel__AutoHeal"] = "Debug";
+        }
         _process = Process.Start(psi)!;
         Started.Add(_process);
         _process.OutputDataReceived += (_, e) => OnLine(e.Data, "");

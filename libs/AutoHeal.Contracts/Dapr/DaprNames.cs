@@ -24,8 +24,12 @@ public static class DaprNames
     /// <summary>The actor type that owns one container's guardian state (actor id <c>host:name</c>).</summary>
     public const string ContainerActorType = "ContainerActor";
 
-    /// <summary>The workflow that runs one heal.</summary>
-    public const string HealWorkflow = "HealWorkflow";
+    /// <summary>
+    /// The workflow that runs one heal, versioned by name: a change to the order of its calls breaks the replay of
+    /// instances started before it. V2 takes a restart slot on the watcher first. An instance of an older version
+    /// still under way after an upgrade is terminated by the actor's watchdog, and its guardian decides again.
+    /// </summary>
+    public const string HealWorkflow = "HealWorkflowV2";
 
     /// <summary>The healer's app id.</summary>
     public const string HealerAppId = "autoheal-healer";
@@ -94,8 +98,8 @@ public static class DaprWire
     public static readonly System.Text.Json.JsonSerializerOptions Json = Api.AutoHealApiClient.CreateJson();
 }
 
-/// <summary>The answer to a slot request: whether the job holds one of the host's restart slots now.</summary>
-public sealed record SlotAnswer(bool Held);
+/// <summary>The answer to a slot request: whether the job holds one of the host's restart slots now, or is over there.</summary>
+public sealed record SlotAnswer(bool Held, bool Over = false);
 
 /// <summary>What a watcher knows, in one call: its host, its engine, its containers.</summary>
 /// <param name="Host">The Docker host's name.</param>

@@ -17,7 +17,7 @@ public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots,
     public IHealHost For(string host) => this;
 
     /// <inheritdoc />
-    public Task<bool> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken) =>
+    public Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken) =>
         slots.EnterAsync(jobId, hold, wait, cancellationToken);
 
     /// <inheritdoc />

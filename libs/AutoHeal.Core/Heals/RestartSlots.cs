@@ -7,12 +7,18 @@ namespace AutoHeal.Core.Heals;
 /// The host's restart slots (its cap on restarts in flight), held by heal jobs by id: a job asking again
 /// for the slot it holds gets it at once (a retried call), and a slot is given back by its job or, at the
 /// latest, when its hold time has passed, so a heal in another process that died holding one cannot keep
-/// it. (A heal in this process gives its slot back itself, and holds it without a time limit.)
+/// it. (A heal in this process gives its slot back itself, and holds it without a time limit.) A job that
+/// has left gets no slot afterwards: a late call of a heal that is over (a workflow terminated while its
+/// call waited) passes on the slot it gets at once.
 /// </summary>
 public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposable
 {
+    /// <summary>How long a job that left is remembered, so that a late call of it is refused.</summary>
+    public static readonly TimeSpan Remembered = TimeSpan.FromMinutes(30);
+
     private readonly RestartGate _gate = new(limit);
     private readonly ConcurrentDictionary<string, Lease> _held = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _left = new(StringComparer.Ordinal);
 
     /// <summary>Slots held now.</summary>
     public int Held => _held.Count;
@@ -20,13 +26,20 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
     /// <summary>
     /// Waits up to <paramref name="wait"/> (<see cref="Timeout.InfiniteTimeSpan"/>: as long as it takes)
     /// for a slot, held for at most <paramref name="hold"/> (<see cref="Timeout.InfiniteTimeSpan"/>: until
-    /// <see cref="Leave"/>); true when <paramref name="jobId"/> holds one.
+    /// <see cref="Leave"/>); <see cref="SlotEntry.Held"/> when <paramref name="jobId"/> holds one,
+    /// <see cref="SlotEntry.Busy"/> when none came free in time, <see cref="SlotEntry.Over"/> when the job left
+    /// before or while it waited.
     /// </summary>
-    public async Task<bool> EnterAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<SlotEntry> EnterAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
     {
         if (_held.ContainsKey(jobId))
         {
-            return true;
+            return SlotEntry.Held;
+        }
+
+        if (_left.ContainsKey(jobId))
+        {
+            return SlotEntry.Over;
         }
 
         IDisposable slot;
@@ -39,8 +52,14 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return false; // none came free in time
+                return SlotEntry.Busy; // none came free in time
             }
+        }
+
+        if (_left.ContainsKey(jobId))
+        {
+            slot.Dispose(); // left while it waited: the slot goes to the next job at once
+            return SlotEntry.Over;
         }
 
         var expiry = hold == Timeout.InfiniteTimeSpan ? null : time.CreateTimer(_ => Leave(jobId), null, hold, Timeout.InfiniteTimeSpan);
@@ -49,16 +68,31 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
         {
             lease.Dispose(); // the same job's other call got one first: one slot per job
         }
+        else if (_left.ContainsKey(jobId))
+        {
+            Leave(jobId); // left at this very moment
+            return SlotEntry.Over;
+        }
 
-        return true;
+        return SlotEntry.Held;
     }
 
-    /// <summary>Gives the job's slot back, if it holds one.</summary>
+    /// <summary>Gives the job's slot back, if it holds one: the job is over here, and a call of it still waiting gets none.</summary>
     public void Leave(string jobId)
     {
+        var now = time.GetUtcNow();
+        _left[jobId] = now;
         if (_held.TryRemove(jobId, out var lease))
         {
             lease.Dispose();
+        }
+
+        foreach (var (id, at) in _left)
+        {
+            if (now - at > Remembered)
+            {
+                _left.TryRemove(id, out _);
+            }
         }
     }
 
@@ -67,7 +101,10 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
     {
         foreach (var jobId in _held.Keys)
         {
-            Leave(jobId);
+            if (_held.TryRemove(jobId, out var lease))
+            {
+                lease.Dispose();
+            }
         }
     }
 

@@ -10,10 +10,11 @@ public interface IHealHost
     /// <summary>
     /// Waits up to <paramref name="wait"/> for one of the host's restart slots and holds it for the job
     /// until <see cref="LeaveSlotAsync"/> or until <paramref name="hold"/> has passed (a heal that died
-    /// holding it cannot keep it). True when the job holds a slot (again, if it held one already); false
-    /// when none came free in time: ask again.
+    /// holding it cannot keep it). <see cref="SlotEntry.Held"/> when the job holds a slot (again, if it held one
+    /// already); <see cref="SlotEntry.Busy"/> when none came free in time (ask again); <see cref="SlotEntry.Over"/>
+    /// when the job gave its slot back or was called off here already (it gets none).
     /// </summary>
-    Task<bool> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken);
+    Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken);
 
     /// <summary>Gives the job's slot back, if it holds one.</summary>
     Task LeaveSlotAsync(string jobId, CancellationToken cancellationToken);
@@ -29,6 +30,17 @@ public interface IHealHost
 
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
+}
+
+/// <summary>The answer to a heal job asking for a restart slot.</summary>
+public enum SlotEntry
+{
+    /// <summary>The job holds a slot.</summary>
+    Held,
+    /// <summary>None came free in time: ask again.</summary>
+    Busy,
+    /// <summary>The job is over on this host (it left, or was called off): no slot for it.</summary>
+    Over,
 }
 
 /// <summary>The heal side of every Docker host AutoHeal looks after.</summary>

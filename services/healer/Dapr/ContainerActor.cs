@@ -108,11 +108,11 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
         }
     }
 
-    async Task IGuardianHome.CancelHealAsync(string jobId, string reason, CancellationToken cancellationToken)
+    async Task IGuardianHome.CancelHealAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken)
     {
         try
         {
-            await _workflows.CancelAsync(jobId, reason, cancellationToken);
+            await _workflows.CancelAsync(key, jobId, reason, cancellationToken);
         }
         catch (Exception ex)
         {

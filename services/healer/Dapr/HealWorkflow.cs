@@ -6,8 +6,8 @@ namespace AutoHeal.Healer.Dapr;
 /// One heal as a Dapr workflow: <see cref="HealSequence"/>, its steps called as activities (on the
 /// container's watcher, with explicit retry policies), its backoff a durable timer. The embedded runner
 /// runs the very same sequence. Deterministic: time comes from the context, all I/O is in activities.
-/// Changing the order of its calls breaks replay of running instances: version it by name
-/// (<c>HealWorkflowV2</c>) instead.
+/// Changing the order of its calls breaks replay of running instances: it is registered under a versioned
+/// name (<see cref="AutoHeal.Contracts.Dapr.DaprNames.HealWorkflow"/>), to be raised with every such change.
 /// </summary>
 public sealed class HealWorkflow : Workflow<HealJob, HealStep>
 {
@@ -15,7 +15,8 @@ public sealed class HealWorkflow : Workflow<HealJob, HealStep>
     internal static readonly WorkflowTaskOptions WatcherCalls = new(new WorkflowRetryPolicy(
         maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
 
-    /// <summary>Reports to the actor: a lost final report would leave the heal "under way" for good.</summary>
+    /// <summary>Reports to the actor: a lost final report would leave the heal "under way" for good. (A restart that
+    /// begins is told with <see cref="WatcherCalls"/>' few tries: the heal holds a restart slot meanwhile.)</summary>
     internal static readonly WorkflowTaskOptions ActorCalls = new(new WorkflowRetryPolicy(
         maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(60)));
 
@@ -56,6 +57,18 @@ public sealed class HealWorkflow : Workflow<HealJob, HealStep>
 
         public Task<ReportReply> ReportAsync(HealReport report) =>
             context.CallActivityAsync<ReportReply>(nameof(ReportActivity), report, ActorCalls);
+
+        public async Task<ReportReply> BeginRestartAsync(HealReport report)
+        {
+            try
+            {
+                return await context.CallActivityAsync<ReportReply>(nameof(ReportActivity), report, WatcherCalls);
+            }
+            catch (WorkflowTaskFailedException ex)
+            {
+                return ReportReply.Unanswered(ex.FailureDetails?.ErrorMessage ?? ex.Message);
+            }
+        }
 
         public void Status(string stage) => context.SetCustomStatus(stage);
 

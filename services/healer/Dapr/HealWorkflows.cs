@@ -10,15 +10,22 @@ internal interface IHealWorkflows
     /// <summary>Starts the job's workflow (instance id from the job id, so a job runs once).</summary>
     Task StartAsync(HealJob job, CancellationToken cancellationToken);
 
-    /// <summary>Starts the job's workflow unless it exists already; false if it exists but has ended.</summary>
+    /// <summary>
+    /// Starts the job's workflow unless it exists already; false if it exists but will not report: it ended, it
+    /// stalled, or it is of an older version of the workflow (those are terminated first).
+    /// </summary>
     Task<bool> EnsureAsync(HealJob job, CancellationToken cancellationToken);
 
-    /// <summary>Terminates the job's workflow, if it still runs.</summary>
-    Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken);
+    /// <summary>Terminates the job's workflow, if it still runs, and gives back the restart slot it may hold on the container's host.</summary>
+    Task CancelAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken);
 }
 
-/// <summary><see cref="IHealWorkflows"/> over the Dapr workflow client. Every call is time-boxed: without a sidecar the client would wait for ever.</summary>
-internal sealed class DaprHealWorkflows(IDaprWorkflowClient client) : IHealWorkflows
+/// <summary>
+/// <see cref="IHealWorkflows"/> over the Dapr workflow client. Every call is time-boxed: without a sidecar the client
+/// would wait for ever. A terminated workflow runs no more code (no <c>finally</c>), so the slot its
+/// activities took is given back here.
+/// </summary>
+internal sealed class DaprHealWorkflows(IDaprWorkflowClient client, IHealHosts hosts) : IHealWorkflows
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
 
@@ -38,14 +45,40 @@ internal sealed class DaprHealWorkflows(IDaprWorkflowClient client) : IHealWorkf
             return true;
         }
 
-        return state.RuntimeStatus is not (WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed or WorkflowRuntimeStatus.Terminated);
+        if (WillReport(state.WorkflowName, state.RuntimeStatus))
+        {
+            return true;
+        }
+
+        if (state.RuntimeStatus is not (WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed or WorkflowRuntimeStatus.Terminated))
+        {
+            await CancelAsync(job.Key, job.Id, "it will not report: stalled, or of an older version of the heal workflow", cancellationToken);
+        }
+
+        return false;
     }
 
-    public async Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken)
+    public async Task CancelAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
-        await client.TerminateWorkflowAsync(DaprIds.Workflow(jobId), reason, timeout.Token);
+        try
+        {
+            await client.TerminateWorkflowAsync(DaprIds.Workflow(jobId), reason, timeout.Token);
+        }
+        finally
+        {
+            await hosts.For(key.Host).LeaveSlotAsync(jobId, timeout.Token);
+        }
     }
+
+    /// <summary>
+    /// Whether an instance of <paramref name="name"/> in <paramref name="status"/> will still report to its guardian:
+    /// this version of the heal workflow (<see cref="DaprNames.HealWorkflow"/>), pending, running or suspended (by an
+    /// operator). A stalled one (its history no longer replays) or one of an older version never will.
+    /// </summary>
+    internal static bool WillReport(string? name, WorkflowRuntimeStatus status) =>
+        name == DaprNames.HealWorkflow
+        && status is WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running or WorkflowRuntimeStatus.Suspended or WorkflowRuntimeStatus.ContinuedAsNew;
 
     private static CancellationTokenSource Timeout(CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using AutoHeal.Core.Heals;
 using AutoHeal.Domain.Containers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace AutoHeal.Watcher.Dapr;
@@ -29,7 +30,8 @@ public static class WatcherEndpoints
                 ? Results.Problem($"calls to the watcher need the {WatcherRoutes.AppTokenHeader} header (APP_API_TOKEN)", statusCode: 401)
                 : await next(ctx));
 
-        group.MapGet("/snapshot", (HostIdentity host, IContainerCatalog catalog, IEngineStatus engine) =>
+        // This host's own catalog and engine status (a process that is also the API has the watchers' ones as the ports).
+        group.MapGet("/snapshot", (HostIdentity host, [FromServices] ContainerCatalog catalog, [FromServices] EngineStatus engine) =>
             Results.Json(new WatcherSnapshot(host.Name, host.SelfContainerId, engine.Current, catalog.Containers.ToList()), DaprWire.Json));
 
         group.MapGet("/containers/{id}", (string id, LocalHealHost host, CancellationToken ct) =>
@@ -79,8 +81,8 @@ public static class WatcherEndpoints
                 return Results.Problem("job, hold_seconds (1 to 7200) and wait_seconds (0 to 60) are required", statusCode: 400);
             }
 
-            var held = await host.EnterSlotAsync(job, TimeSpan.FromSeconds(hold_seconds.Value), TimeSpan.FromSeconds(wait_seconds.Value), ct);
-            return Results.Json(new SlotAnswer(held), DaprWire.Json);
+            var entry = await host.EnterSlotAsync(job, TimeSpan.FromSeconds(hold_seconds.Value), TimeSpan.FromSeconds(wait_seconds.Value), ct);
+            return Results.Json(new SlotAnswer(entry == SlotEntry.Held, entry == SlotEntry.Over), DaprWire.Json);
         });
 
         group.MapDelete("/slots", async (string? job, LocalHealHost host, CancellationToken ct) =>

@@ -52,7 +52,7 @@ internal sealed class DistributedHealWorkflows(IHealHosts watchers, TimeProvider
         return true;
     }
 
-    public Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken)
+    public Task CancelAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken)
     {
         if (_runs.TryGetValue(DaprIds.Workflow(jobId), out var run))
         {

@@ -38,7 +38,7 @@ internal sealed class RecordingHealWorkflows : IHealWorkflows
         return EnsureFailure is { } failure ? Task.FromException<bool>(failure) : Task.FromResult(EnsureAnswer);
     }
 
-    public Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken)
+    public Task CancelAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken)
     {
         _calls.Add(new WorkflowCall(Cancel, jobId, DaprIds.Workflow(jobId), Reason: reason));
         return Task.CompletedTask;

@@ -78,7 +78,7 @@ internal sealed class SurfaceHealWorkflows : IHealWorkflows
         return true;
     }
 
-    public Task CancelAsync(string jobId, string reason, CancellationToken cancellationToken)
+    public Task CancelAsync(ContainerKey key, string jobId, string reason, CancellationToken cancellationToken)
     {
         Cancelled.Enqueue(jobId);
         return Task.CompletedTask;

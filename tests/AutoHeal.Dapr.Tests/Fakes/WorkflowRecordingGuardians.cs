@@ -18,6 +18,9 @@ internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeP
     /// <summary>When true, every <see cref="HealStep.BeginRestart"/> is answered "not accepted" (and not passed on).</summary>
     public bool RefuseBeginRestart { get; set; }
 
+    /// <summary>When true, every <see cref="HealStep.BeginRestart"/> fails, as a guardian that cannot save it does.</summary>
+    public bool FailBeginRestart { get; set; }
+
     /// <summary>Every report, in the order received.</summary>
     public IReadOnlyList<HealReport> Reports => _reports.Items;
 
@@ -36,6 +39,11 @@ internal sealed class WorkflowRecordingGuardians(ISettingsSource settings, TimeP
         {
             _reports.Add(report);
             OnReport?.Invoke(report);
+        }
+
+        if (FailBeginRestart && input is HealReport { Step: HealStep.BeginRestart })
+        {
+            throw new IOException("disk full");
         }
 
         GuardianResult result;

@@ -44,8 +44,6 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ISettingsSource>(new FixedSettingsSource { MaxConcurrentRestarts = maxConcurrentRestarts });
         builder.Services.AddLocalEngine(runtime, new HostIdentity(host, null));
-        builder.Services.AddSingleton<IContainerCatalog>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
-        builder.Services.AddSingleton<IEngineStatus>(_ => throw new NotSupportedException("the test watcher serves no snapshot"));
         var app = builder.Build();
         var requests = new Recorded<string>();
         app.Use(async (context, next) =>
