@@ -198,7 +198,7 @@ internal sealed partial class AutoHealUnderTest : IAsyncDisposable
         }
     }
 
-    // e.g. "2026-12-01 11:14:22 info: AutoHeal.Core.Events.LoggingEventSink[802467009] local/ahb-1234-crash-01: Healed: healed: running 0.0s after the restart"
+    // e.g. "2026-12-01 11:14:22 info: AutoHeal.Core.Events.LoggingEventSink[802467009] local/ahb-1234-crash-01: Healed: healed: running again 0.4s after the failure was seen (attempt 1)"
     [GeneratedRegex(@"\] [^/\s]+/(?<name>[^:\s]+): (?<kind>[A-Za-z]+): ")]
     private static partial Regex EventLine();
 

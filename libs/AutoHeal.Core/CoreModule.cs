@@ -3,6 +3,7 @@ using AutoHeal.Core.Events;
 using AutoHeal.Core.Heals;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
+using AutoHeal.Core.Stores;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -11,11 +12,15 @@ namespace AutoHeal.Core;
 /// <summary>Registers what every role shares.</summary>
 public static class CoreModule
 {
-    /// <summary>The event fan-out: every <see cref="IEventSinkPart"/> (the log lines first) behind one <see cref="IEventSink"/>.</summary>
+    /// <summary>
+    /// The event fan-out: every <see cref="IEventSinkPart"/> (the log lines first) behind one <see cref="IEventSink"/>;
+    /// and the <see cref="StoreHealth"/> that the writers of this process's store report to.
+    /// </summary>
     public static IServiceCollection AddEventFanOut(this IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEventSinkPart, LoggingEventSink>());
         services.TryAddSingleton<IEventSink, CompositeEventSink>();
+        services.TryAddSingleton<StoreHealth>();
         return services;
     }
 
@@ -42,7 +47,7 @@ public static class CoreModule
         services.AddSingleton(_ => runtime); // through a factory, so the container disposes it
         services.AddSingleton(host);
         services.AddSingleton(sp => new RestartSlots(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), host));
+        services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), host, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHealHost>(sp => sp.GetRequiredService<LocalHealHost>());
         services.TryAddSingleton<IHealHosts>(sp => sp.GetRequiredService<LocalHealHost>());
         return services;

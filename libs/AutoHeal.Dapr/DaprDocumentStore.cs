@@ -7,8 +7,11 @@ namespace AutoHeal.Dapr;
 /// every role of every host reads them (<c>keyPrefix: name</c>, so all see the same keys). Each write carries
 /// the ETag its writer read, so writers in different processes never overwrite each other unseen.
 /// </summary>
-public sealed class DaprDocumentStore(DaprClient dapr) : IDocumentStore
+public sealed class DaprDocumentStore(DaprClient dapr, ILogger? logger = null) : IDocumentStore
 {
+    /// <summary>Where a document that could not be used is kept: next to it, under this suffix.</summary>
+    public const string SetAsideSuffix = ".set-aside";
+
     /// <inheritdoc />
     public async Task<VersionedDocument> ReadDocumentAsync(string name, CancellationToken cancellationToken)
     {
@@ -47,5 +50,53 @@ public sealed class DaprDocumentStore(DaprClient dapr) : IDocumentStore
         // another process wrote in between, this process's next write must conflict and re-read.
         var written = await ReadDocumentAsync(name, cancellationToken);
         return written.Json == json ? written.Version : null;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Kept under the document's key and <see cref="SetAsideSuffix"/> (the last one set aside), said in a warning line.</remarks>
+    /// <remarks>
+    /// Only a document that is not JSON at all (cut short, overwritten) is moved: one that parses may be another AutoHeal
+    /// version's, in force in the other processes of the cluster (an upgrade under way), and is never taken from them;
+    /// this process then runs with its own start-up configuration and writes nothing over it.
+    /// </remarks>
+    public async Task<bool> SetDocumentAsideAsync(string name, string? version, string why, CancellationToken cancellationToken)
+    {
+        var (json, etag) = await dapr.GetStateAndETagAsync<string?>(DaprNames.StateStore, DaprNames.DocumentKey(name), cancellationToken: cancellationToken);
+        if (json is null || (version is not null && etag != version))
+        {
+            return true; // gone, or changed since it was read: the next read sees what is there now
+        }
+
+        if (IsJson(json))
+        {
+            if (logger is not null)
+            {
+                Log.DocumentKept(logger, name, why);
+            }
+
+            return false;
+        }
+
+        var aside = $"{DaprNames.DocumentKey(name)}{SetAsideSuffix}.{etag}";
+        await dapr.SaveStateAsync(DaprNames.StateStore, aside, json, cancellationToken: cancellationToken);
+        if (await dapr.TryDeleteStateAsync(DaprNames.StateStore, DaprNames.DocumentKey(name), etag, cancellationToken: cancellationToken) && logger is not null)
+        {
+            Log.DocumentSetAside(logger, name, why, aside);
+        }
+
+        return true;
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var _ = System.Text.Json.JsonDocument.Parse(text);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 }

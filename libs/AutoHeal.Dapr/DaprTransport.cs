@@ -22,7 +22,7 @@ public static class DaprTransport
             o.JsonSerializerOptions = DaprWire.Json;
         });
         services.AddSingleton<IGuardians, ActorGuardians>();
-        services.AddSingleton<IDocumentStore>(sp => new DaprDocumentStore(sp.GetRequiredService<DaprClient>()));
+        services.AddSingleton<IDocumentStore>(sp => new DaprDocumentStore(sp.GetRequiredService<DaprClient>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<DaprDocumentStore>()));
         services.AddEventFanOut();
         services.AddSingleton<IEventSinkPart, DaprEventPublisher>();
         services.AddSingleton<IEventRecorder, PublishedEventRecorder>();

@@ -15,4 +15,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "dropped a message on {Topic}: {Why}")]
     public static partial void MessageDropped(ILogger logger, string topic, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the shared document '{Name}' in the state store could not be used ({Why}); it was set aside under the key {Key}")]
+    public static partial void DocumentSetAside(ILogger logger, string name, string why, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the shared document '{Name}' in the state store cannot be used by this process ({Why}); it is kept as it is (another AutoHeal version may be using it), and this process runs with its own start-up configuration until it can read it")]
+    public static partial void DocumentKept(ILogger logger, string name, string why);
 }

@@ -49,6 +49,13 @@ public sealed class DaprWatchers : IWatcherClients, IHealHosts, IDisposable
 /// </summary>
 public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost, IDisposable
 {
+    /// <summary>
+    /// The longest stop timeout a restart through a watcher asks Docker for: the call must end within the caller's
+    /// sidecar's <c>watcherCall</c> (120 s, resiliency.yaml) and this client's 130 s, or it is cut off mid-restart and
+    /// its retry finds a changed container. A longer one (a label's, the configuration's) is cut to this.
+    /// </summary>
+    public static readonly TimeSpan MaxStopTimeout = TimeSpan.FromSeconds(90);
+
     /// <summary>Where the watcher is, for messages.</summary>
     public string Endpoint => endpoint;
 
@@ -79,7 +86,8 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost,
     /// <inheritdoc />
     public async Task<RestartResult> RestartAsync(string id, TimeSpan stopTimeout, ContainerSeen expected, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync(WatcherRoutes.Restart(id, stopTimeout, expected), null, cancellationToken);
+        var stop = stopTimeout > MaxStopTimeout ? MaxStopTimeout : stopTimeout;
+        using var response = await http.PostAsync(WatcherRoutes.Restart(id, stop, expected), null, cancellationToken);
         return await ReadAsync<RestartResult>(response, cancellationToken);
     }
 

@@ -36,18 +36,24 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         },
     };
 
+    /// <summary>The most output an exec keeps (it is read to its end, and the rest dropped).</summary>
+    public const int ExecOutputCap = 16 * 1024;
+
     private readonly DockerClient _client;
     private readonly string _host;
+    private readonly TimeProvider _time;
 
     /// <summary>
     /// Connects to <paramref name="endpoint"/> (<c>unix:///var/run/docker.sock</c>, <c>tcp://host:2375</c>), the
-    /// engine of the Docker host AutoHeal names <paramref name="host"/>.
+    /// engine of the Docker host AutoHeal names <paramref name="host"/>; waits on <paramref name="time"/> (the system's, by default).
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "the Docker client disposes its configuration")]
-    public DockerRuntime(string endpoint, string host)
+    public DockerRuntime(string endpoint, string host, TimeProvider? time = null)
     {
         Endpoint = endpoint;
         _host = host;
+        _time = time ?? TimeProvider.System;
+        IsLocal = endpoint.StartsWith("unix://", StringComparison.Ordinal);
         _client = new DockerClientConfiguration(new Uri(endpoint), defaultTimeout: TimeSpan.FromSeconds(30)).CreateClient();
     }
 
@@ -57,6 +63,23 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
 
     /// <inheritdoc />
     public string Endpoint { get; }
+
+    /// <summary>Whether the engine is on this machine (a unix socket), so that its process ids are this machine's.</summary>
+    public bool IsLocal { get; }
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> EngineTimeAsync(CancellationToken cancellationToken) => Call(async () =>
+    {
+        var info = await _client.System.GetSystemInfoAsync(cancellationToken);
+        return DateTimeOffset.TryParse(info.SystemTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : (DateTimeOffset?)null;
+    });
+
+    /// <inheritdoc />
+    public bool? SharesEngineLoopback() => IsLocal ? HostProcesses.SharesEngineNetwork() : false;
+
+    /// <inheritdoc />
+    public Task<IReadOnlySet<int>?> LoopbackListenersAsync(ContainerInfo container, CancellationToken cancellationToken) =>
+        Task.FromResult(IsLocal && container.Pid > 0 ? HostProcesses.LoopbackListeners(container.Pid) : null);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ContainerSummary>> ListAsync(CancellationToken cancellationToken) => Call(async () =>
@@ -146,6 +169,11 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The output is read to its end (the first <see cref="ExecOutputCap"/> characters kept), and the exit code taken
+    /// only once the command has finished. When <paramref name="cancellationToken"/> ends first (the check's timeout),
+    /// the command and what it started are ended, where this machine can see the engine's processes.
+    /// </remarks>
     public Task<ExecResult> ExecAsync(string id, string command, CancellationToken cancellationToken) => Call(async () =>
     {
         var exec = await _client.Exec.ExecCreateContainerAsync(id, new ContainerExecCreateParameters
@@ -154,13 +182,56 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             AttachStdout = true,
             AttachStderr = true,
         }, cancellationToken);
-        using (var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, false, cancellationToken))
+        try
         {
-            var output = await ReadAsync(stream, 16 * 1024, cancellationToken);
-            var inspect = await _client.Exec.InspectContainerExecAsync(exec.ID, cancellationToken);
-            return new ExecResult((int)inspect.ExitCode, output.Trim());
+            string output;
+            using (var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, false, cancellationToken))
+            {
+                output = await ReadAsync(stream, ExecOutputCap, cancellationToken, toTheEnd: true);
+            }
+
+            // Its output is closed; the command itself may still run.
+            for (var wait = TimeSpan.FromMilliseconds(20); ; wait = wait < TimeSpan.FromMilliseconds(500) ? wait * 2 : wait)
+            {
+                var inspect = await _client.Exec.InspectContainerExecAsync(exec.ID, cancellationToken);
+                if (!inspect.Running)
+                {
+                    return new ExecResult((int)inspect.ExitCode, output.Trim());
+                }
+
+                await Task.Delay(wait, _time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await EndExecAsync(exec.ID, id);
+            throw;
         }
     });
+
+    // Docker has no call to end an exec: its process is ended by id, if this machine sees the engine's processes.
+    private async Task EndExecAsync(string execId, string containerId)
+    {
+        if (!IsLocal)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
+            var exec = await _client.Exec.InspectContainerExecAsync(execId, timeout.Token);
+            var container = await _client.Containers.InspectContainerAsync(containerId, timeout.Token);
+            if (exec.Running && container.State is { Running: true } state)
+            {
+                HostProcesses.TryKill((int)exec.Pid, (int)state.Pid);
+            }
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException)
+        {
+            // best effort: the engine or the container went away meanwhile
+        }
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken) => Call(async () =>
@@ -177,12 +248,18 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     /// <inheritdoc />
     public void Dispose() => _client.Dispose();
 
-    // Reads in arrival order, so stdout and stderr lines stay interleaved as they were written.
-    private static async Task<string> ReadAsync(MultiplexedStream stream, int max, CancellationToken cancellationToken)
+    /// <summary>How much of an exec check's output is read (and dropped past <see cref="ExecOutputCap"/>) before AutoHeal stops reading it.</summary>
+    private const long ExecReadLimit = 1024 * 1024;
+
+    // Reads in arrival order, so stdout and stderr lines stay interleaved as they were written; keeps at most max
+    // characters, and stops there unless toTheEnd (then what follows is read and dropped, so the writer finishes, up to
+    // ExecReadLimit bytes: a command that never stops writing is not read for ever, its time-out ends it).
+    private static async Task<string> ReadAsync(MultiplexedStream stream, int max, CancellationToken cancellationToken, bool toTheEnd = false)
     {
         var text = new System.Text.StringBuilder();
         var buffer = new byte[8192];
-        while (text.Length < max)
+        long total = 0;
+        while (text.Length < max || (toTheEnd && total < ExecReadLimit))
         {
             var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
             if (read.EOF)
@@ -190,7 +267,11 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
                 break;
             }
 
-            text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read.Count));
+            total += read.Count;
+            if (text.Length < max)
+            {
+                text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read.Count));
+            }
         }
 
         return text.Length > max ? text.ToString(0, max) : text.ToString();
@@ -276,7 +357,56 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             HealthOutputs = state?.Health?.Log is { } log
                 ? log.Select(l => Bound(l.Output ?? "")).Where(o => o.Length > 0).ToList()
                 : [],
+            NetworkMode = c.HostConfig?.NetworkMode ?? "",
+            Addresses = (c.NetworkSettings?.Networks?.Values ?? [])
+                .SelectMany(n => new[] { n.IPAddress, n.GlobalIPv6Address })
+                .Where(a => !string.IsNullOrEmpty(a))
+                .Distinct(StringComparer.Ordinal)
+                .ToList(),
+            LoopbackPorts = (c.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
+                .SelectMany(p => p.Value ?? [])
+                .Where(b => b.HostIP is null or "" or "0.0.0.0" or "::" or "127.0.0.1" or "::1")
+                .Select(b => int.TryParse(b.HostPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : 0)
+                .Where(p => p > 0)
+                .Distinct()
+                .Order()
+                .ToList(),
+            Pid = state is { Running: true } ? (int)state.Pid : 0,
+            Privileged = IsPrivileged(c),
         };
+    }
+
+    // Root on the host, or close to it, from inside: an exec in it reaches the host. A named volume is not; a bind
+    // mount of the host's system folders, its sockets, a device or a capability that escapes the container is.
+    internal static bool IsPrivileged(ContainerInspectResponse c)
+    {
+        var hc = c.HostConfig;
+        if (hc is null)
+        {
+            return false;
+        }
+
+        var caps = (hc.CapAdd ?? []).Select(cap => cap.ToUpperInvariant().Replace("CAP_", "", StringComparison.Ordinal));
+        return hc.Privileged
+            || caps.Any(EscapingCapabilities.Contains)
+            || hc.PidMode == "host"
+            || hc.UsernsMode == "host"
+            || (hc.Devices?.Count ?? 0) > 0
+            || (c.Mounts ?? []).Any(m => m.Type == "bind" && m.Source is { } s && IsHostSystemPath(s));
+    }
+
+    private static readonly HashSet<string> EscapingCapabilities =
+        ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "SYS_BOOT", "DAC_READ_SEARCH", "BPF", "PERFMON", "SYSLOG", "MKNOD"];
+
+    private static readonly string[] HostSystemFolders =
+        ["/etc", "/root", "/boot", "/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/usr", "/bin", "/sbin", "/lib", "/lib64"];
+
+    internal static bool IsHostSystemPath(string source)
+    {
+        var path = "/" + source.Trim('/');
+        return path == "/"
+            || path.EndsWith(".sock", StringComparison.Ordinal)
+            || HostSystemFolders.Any(f => path == f || path.StartsWith(f + "/", StringComparison.Ordinal));
     }
 
     private static string PolicyName(RestartPolicyKind? kind) => kind switch

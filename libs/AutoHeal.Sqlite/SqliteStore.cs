@@ -13,7 +13,9 @@ namespace AutoHeal.Sqlite;
 /// <summary>
 /// Embedded mode's state in one SQLite file (WAL): guardians, the event log, the shared documents. One
 /// connection, one writer at a time: every save is a single transaction, so a crash leaves either the old
-/// or the new state. (On Dapr the API keeps its event log in one too.)
+/// or the new state. (On Dapr the API keeps its event log in one too.) A row that cannot be read (it does not parse,
+/// or says another key than its own) is set aside, into the table <c>set_aside</c>, with a
+/// <see cref="EventKind.DataSetAside"/> event, and AutoHeal goes on with the rest.
 /// </summary>
 public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAsyncDisposable
 {
@@ -25,22 +27,45 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _retention;
+    private readonly TimeProvider _time;
     private long _appendsSincePrune;
+    private readonly Lock _noticesLock = new();
+    private readonly List<AutoHealEvent> _unannounced = [];
+    private Action<AutoHealEvent>? _announce;
 
-    private SqliteStore(SqliteConnection connection, int retention)
+    private SqliteStore(SqliteConnection connection, int retention, TimeProvider time)
     {
         _connection = connection;
         _retention = retention;
+        _time = time;
     }
 
     /// <summary>The database file's path.</summary>
     public required string Path { get; init; }
 
+    /// <summary>
+    /// Hands every <see cref="EventKind.DataSetAside"/> event this store wrote itself to <paramref name="announce"/>
+    /// (the log, the webhooks): those written so far (at open, before anyone listened), and each one after.
+    /// </summary>
+    public void AnnounceSetAside(Action<AutoHealEvent> announce)
+    {
+        List<AutoHealEvent> earlier;
+        lock (_noticesLock)
+        {
+            _announce = announce;
+            earlier = [.. _unannounced];
+            _unannounced.Clear();
+        }
+
+        earlier.ForEach(announce);
+    }
+
     /// <summary>Opens (and creates or migrates) <c>autoheal.db</c> in <paramref name="dataDir"/>.</summary>
     /// <param name="dataDir">The data folder; created if missing.</param>
     /// <param name="retention">How many events the log keeps; the oldest go first.</param>
     /// <param name="cancellationToken">Cancels the opening.</param>
-    public static async Task<SqliteStore> OpenAsync(string dataDir, int retention, CancellationToken cancellationToken)
+    /// <param name="time">The clock of the events it writes itself (a row set aside); the system's by default.</param>
+    public static async Task<SqliteStore> OpenAsync(string dataDir, int retention, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         Directory.CreateDirectory(dataDir);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, "autoheal.db"));
@@ -75,8 +100,16 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
                 name TEXT PRIMARY KEY,
                 body TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS set_aside (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                key TEXT NOT NULL,
+                body TEXT NOT NULL,
+                error TEXT NOT NULL
+            );
             """, cancellationToken);
-        return new SqliteStore(connection, retention) { Path = path };
+        return new SqliteStore(connection, retention, time ?? TimeProvider.System) { Path = path };
     }
 
     /// <inheritdoc />
@@ -89,9 +122,18 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
             cmd.CommandText = "SELECT state FROM guardians WHERE host = $host AND name = $name";
             cmd.Parameters.AddWithValue("$host", key.Host);
             cmd.Parameters.AddWithValue("$name", key.Name);
-            return await cmd.ExecuteScalarAsync(cancellationToken) is string json
-                ? JsonSerializer.Deserialize<GuardianState>(json, Json)
-                : null;
+            if (await cmd.ExecuteScalarAsync(cancellationToken) is not string json)
+            {
+                return null;
+            }
+
+            if (ReadGuardian(key.Host, key.Name, json, out var error) is { } state)
+            {
+                return state;
+            }
+
+            await SetGuardianAsideAsync(key.Host, key.Name, json, error!, cancellationToken);
+            return null;
         }
         finally
         {
@@ -114,10 +156,11 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
         try
         {
             var list = new List<GuardianState>();
+            var unreadable = new List<(string Host, string Name, string Json, string Error)>();
             foreach (var batch in keys is null ? [null] : keys.Chunk(400).Select(b => (ContainerKey[]?)b))
             {
                 await using var cmd = _connection.CreateCommand();
-                var sql = new StringBuilder("SELECT state FROM guardians");
+                var sql = new StringBuilder("SELECT host, name, state FROM guardians");
                 if (batch is not null)
                 {
                     sql.Append(" WHERE (host, name) IN (VALUES ");
@@ -135,11 +178,53 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
                 await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    list.Add(JsonSerializer.Deserialize<GuardianState>(reader.GetString(0), Json)!);
+                    var (host, name, json) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+                    if (ReadGuardian(host, name, json, out var error) is { } state)
+                    {
+                        list.Add(state);
+                    }
+                    else
+                    {
+                        unreadable.Add((host, name, json, error!));
+                    }
                 }
             }
 
+            foreach (var (host, name, json, error) in unreadable)
+            {
+                await SetGuardianAsideAsync(host, name, json, error, cancellationToken);
+            }
+
             return list;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ContainerKey>> ForgetRemovedAsync(DateTimeOffset removedBefore, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _connection.CreateCommand();
+            cmd.CommandText = """
+                DELETE FROM guardians
+                WHERE json_extract(state, '$.phase') = 'removed'
+                  AND julianday(json_extract(state, '$.removedAt')) < julianday($before)
+                RETURNING host, name
+                """;
+            cmd.Parameters.AddWithValue("$before", removedBefore.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+            var forgotten = new List<ContainerKey>();
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                forgotten.Add(new ContainerKey(reader.GetString(0), reader.GetString(1)));
+            }
+
+            return forgotten;
         }
         finally
         {
@@ -241,10 +326,27 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
             cmd.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, 1001));
             cmd.CommandText = sql.ToString();
             var list = new List<AutoHealEvent>();
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var unreadable = new List<(long Id, string Json, string Error)>();
+            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
             {
-                list.Add(JsonSerializer.Deserialize<AutoHealEvent>(reader.GetString(1), Json)! with { Id = reader.GetInt64(0) });
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var (id, json) = (reader.GetInt64(0), reader.GetString(1));
+                    if (ReadEvent(json, out var error) is { } e)
+                    {
+                        list.Add(e with { Id = id });
+                    }
+                    else
+                    {
+                        unreadable.Add((id, json, error!));
+                    }
+                }
+            }
+
+            foreach (var (id, json, error) in unreadable)
+            {
+                await SetAsideAsync("events", $"event #{id}", json, error, $"the stored event #{id} could not be read ({error})",
+                    "DELETE FROM events WHERE id = $id", c => c.Parameters.AddWithValue("$id", id), null, cancellationToken);
             }
 
             return list;
@@ -290,6 +392,162 @@ public sealed class SqliteStore : IGuardianStore, IEventLog, IDocumentStore, IAs
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SetDocumentAsideAsync(string name, string? version, string why, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var read = _connection.CreateCommand();
+            read.CommandText = "SELECT body FROM documents WHERE name = $name";
+            read.Parameters.AddWithValue("$name", name);
+            if (await read.ExecuteScalarAsync(cancellationToken) is string json)
+            {
+                await SetAsideAsync("documents", name, json, why, $"the stored document '{name}' could not be used ({why})",
+                    "DELETE FROM documents WHERE name = $name", c => c.Parameters.AddWithValue("$name", name), null, cancellationToken);
+            }
+
+            return true; // one process owns this store: what it cannot use, nothing else uses
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Everything set aside so far, oldest first: where it came from, what it said, and why it could not be read.</summary>
+    public async Task<IReadOnlyList<(string Source, string Key, string Body, string Error)>> ReadSetAsideAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT source, key, body, error FROM set_aside ORDER BY id";
+            var rows = new List<(string, string, string, string)>();
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static GuardianState? ReadGuardian(string host, string name, string json, out string? error)
+    {
+        error = null;
+        try
+        {
+            var state = JsonSerializer.Deserialize<GuardianState>(json, Json);
+            if (state?.Key is not { } key)
+            {
+                error = "it holds no guardian";
+            }
+            else if (key.Host != host || key.Name != name)
+            {
+                error = $"it is the guardian of {key}";
+            }
+            else
+            {
+                return state;
+            }
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+        }
+
+        return null;
+    }
+
+    private static AutoHealEvent? ReadEvent(string json, out string? error)
+    {
+        error = null;
+        try
+        {
+            if (JsonSerializer.Deserialize<AutoHealEvent>(json, Json) is { Message: not null } e && Enum.IsDefined(e.Kind))
+            {
+                return e;
+            }
+
+            error = "it holds no event";
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+        }
+
+        return null;
+    }
+
+    private Task SetGuardianAsideAsync(string host, string name, string json, string error, CancellationToken cancellationToken) =>
+        SetAsideAsync("guardians", $"{host}/{name}", json, error,
+            $"the stored guardian of {host}/{name} could not be read ({error}); its guardian starts afresh",
+            "DELETE FROM guardians WHERE host = $host AND name = $name",
+            c =>
+            {
+                c.Parameters.AddWithValue("$host", host);
+                c.Parameters.AddWithValue("$name", name);
+            },
+            new ContainerKey(host, name),
+            cancellationToken);
+
+    // Moves one unreadable row into set_aside and says so in the event log, in one transaction. (Under the gate.)
+    private async Task SetAsideAsync(
+        string source, string key, string body, string error, string message, string delete, Action<SqliteCommand> bind, ContainerKey? container,
+        CancellationToken cancellationToken)
+    {
+        await using var tx = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
+        long id;
+        await using (var insert = _connection.CreateCommand())
+        {
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO set_aside (at, source, key, body, error) VALUES ($at, $source, $key, $body, $error) RETURNING id";
+            insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$source", source);
+            insert.Parameters.AddWithValue("$key", key);
+            insert.Parameters.AddWithValue("$body", body);
+            insert.Parameters.AddWithValue("$error", error);
+            id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using (var remove = _connection.CreateCommand())
+        {
+            remove.Transaction = tx;
+            remove.CommandText = delete;
+            bind(remove);
+            await remove.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var written = await InsertEvents(tx, [new AutoHealEvent
+        {
+            At = _time.GetUtcNow(),
+            Kind = EventKind.DataSetAside,
+            Key = container,
+            Message = string.Create(CultureInfo.InvariantCulture, $"{message}: set aside as row {id} of the table set_aside in {Path}"),
+        }], cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        Action<AutoHealEvent>? announce;
+        lock (_noticesLock)
+        {
+            announce = _announce;
+            if (announce is null)
+            {
+                _unannounced.AddRange(written);
+            }
+        }
+
+        foreach (var e in announce is null ? [] : written)
+        {
+            announce!(e);
         }
     }
 

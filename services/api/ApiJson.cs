@@ -17,8 +17,25 @@ internal static partial class ApiJson
     /// <summary>The largest body accepted.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>
+    /// The content types a body may come with: JSON, none at all, or what <c>curl -d</c> sends without
+    /// <c>-H 'Content-Type: application/json'</c> (the body must still parse as JSON).
+    /// </summary>
+    public static readonly string[] BodyTypes = ["application/json", "application/x-www-form-urlencoded"];
+
+    /// <summary>Declares a JSON body of <typeparamref name="T"/> (for the API docs), also accepted as <see cref="BodyTypes"/>.</summary>
+    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder) where T : notnull =>
+        builder.Accepts<T>(BodyTypes[0], BodyTypes[1..]);
+
     public static async Task<(JsonNode? Node, IResult? Error)> ReadNodeAsync(HttpRequest request, CancellationToken ct)
     {
+        if (!IsAcceptedType(request.ContentType))
+        {
+            return (null, TypedResults.Problem(
+                $"The body must be JSON; Content-Type {request.ContentType} is not (send application/json, or no Content-Type).",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "The request was not applied."));
+        }
+
         if (request.ContentLength > MaxBodyBytes)
         {
             return (null, TooLarge());
@@ -49,6 +66,18 @@ internal static partial class ApiJson
         {
             return (null, TooLarge());
         }
+    }
+
+    private static bool IsAcceptedType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return true;
+        }
+
+        var media = contentType.Split(';', 2)[0].Trim();
+        return BodyTypes.Contains(media, StringComparer.OrdinalIgnoreCase)
+            || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Turns a node into <typeparamref name="T"/>, naming the offending field on failure.</summary>

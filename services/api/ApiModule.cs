@@ -1,4 +1,6 @@
+using AutoHeal.Core.Probes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
 using Prometheus;
 
@@ -21,6 +23,12 @@ public static class ApiModule
         AutoHealMetrics.Configure();
         var services = builder.Services;
         services.AddSingleton(token);
+        services.TryAddSingleton<DashboardCaller>(); // one per process: the dashboard's, when it runs here
+        services.AddSingleton<TokenGuard>();
+        services.TryAddSingleton(new CheckRules());
+        services.TryAddSingleton(sp => new ContainerLookup(
+            sp.GetRequiredService<IContainerCatalog>(), sp.GetRequiredService<IHealHosts>(),
+            sp.GetService<HostIdentity>() is { } local ? [local.Name] : [], sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ApiClock>();
         services.AddSingleton<WebhookNotifier>();
         if (webhooksFromEventSink)
@@ -72,12 +80,9 @@ public static class ApiModule
         app.UseStatusCodePages();
         app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/api"), api => api.Use(async (ctx, next) =>
         {
-            if (!ctx.RequestServices.GetRequiredService<ApiToken>().Accepts(ctx.Request))
+            if (ctx.RequestServices.GetRequiredService<TokenGuard>().Check(ctx) is { } refused)
             {
-                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                ctx.Response.Headers.WWWAuthenticate = "Bearer";
-                await Results.Problem("Every /api call needs the header Authorization: Bearer <token>.", statusCode: 401, title: "Missing or wrong API token.")
-                    .ExecuteAsync(ctx);
+                await refused.ExecuteAsync(ctx);
                 return;
             }
 

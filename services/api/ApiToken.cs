@@ -11,7 +11,14 @@ public sealed class ApiToken
 {
     private readonly byte[] _expected;
 
-    private ApiToken(string token) => _expected = Encoding.UTF8.GetBytes(token);
+    private ApiToken(string token, string? file)
+    {
+        _expected = Encoding.UTF8.GetBytes(token);
+        FileName = file;
+    }
+
+    /// <summary>The full path of the token file; null when the token is configured (<c>AutoHeal:Api:Token</c>).</summary>
+    public string? FileName { get; }
 
     /// <summary>The token file in the data folder.</summary>
     public static string FilePath(string dataDir) => Path.Combine(dataDir, "api-token");
@@ -24,7 +31,7 @@ public sealed class ApiToken
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            return new ApiToken(configured.Trim());
+            return new ApiToken(configured.Trim(), null);
         }
 
         var path = FilePath(dataDir);
@@ -41,14 +48,14 @@ public sealed class ApiToken
                     announce($"Rewrote {Path.GetFullPath(path)} without a byte-order mark (the token is unchanged)");
                 }
 
-                return new ApiToken(kept);
+                return new ApiToken(kept, Path.GetFullPath(path));
             }
         }
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         Write(path, token);
         announce($"Generated the API token (shown only now; kept in {Path.GetFullPath(path)}): {token}");
-        return new ApiToken(token);
+        return new ApiToken(token, Path.GetFullPath(path));
     }
 
     /// <summary>Writes the token file (UTF-8 without a byte-order mark, and a newline) owner-only, replacing what was there in one rename.</summary>

@@ -15,16 +15,16 @@ internal static class ConfigEndpoints
         group.MapGet("/", (SettingsService s) => TypedResults.Ok(s.Masked)).WithName("GetConfig").WithSummary("The configuration in force (webhook URLs masked).");
         group.MapPut("/", (HttpRequest r, SettingsService s, CancellationToken ct) => ChangeAsync(r, s, "", ct))
             .WithName("PutConfig").WithSummary("Change the configuration: the fields given replace the current ones, the rest stay.")
-            .Accepts<AutoHealConfig>("application/json");
+            .AcceptsJson<AutoHealConfig>();
         group.MapPut("/monitor", (HttpRequest r, SettingsService s, CancellationToken ct) => ChangeAsync(r, s, "monitor", ct))
             .WithName("PutMonitorConfig").WithSummary("Change the monitor settings (fields given replace the current ones).")
-            .Accepts<MonitorConfig>("application/json");
+            .AcceptsJson<MonitorConfig>();
         group.MapPut("/restart", (HttpRequest r, SettingsService s, CancellationToken ct) => ChangeAsync(r, s, "restart", ct))
             .WithName("PutRestartConfig").WithSummary("Change the restart policy (fields given replace the current ones).")
-            .Accepts<RestartConfig>("application/json");
+            .AcceptsJson<RestartConfig>();
         group.MapGet("/export", Export).WithName("ExportConfig").WithSummary("The configuration as a JSON file download; it imports back to the same state.");
         group.MapPost("/import", ImportAsync).WithName("ImportConfig").WithSummary("Replace the whole configuration with an exported one; all or nothing.")
-            .Accepts<AutoHealConfig>("application/json");
+            .AcceptsJson<AutoHealConfig>();
         return api;
     }
 

@@ -10,8 +10,8 @@ internal static class ContainerEndpoints
     {
         var group = api.MapGroup("/containers").WithTags("Containers");
         group.MapGet("/", ListAsync).WithName("ListContainers").WithSummary("Every container the engine has, with state, health, monitored or not and why, quarantine, restarts and last heal.");
-        group.MapGet("/{id}", GetAsync).WithName("GetContainer").WithSummary("One container by id, id prefix or name, with its heal history, backoff, next allowed heal and custom check.");
-        group.MapPost("/select", SelectAsync).WithName("SelectContainers").WithSummary("Enable (true) or disable (false) auto-heal for containers, overriding labels and persisted; null hands them back to the labels.");
+        group.MapGet("/{id}", GetAsync).WithName("GetContainer").WithSummary("One container by id, id prefix or name (asked of the engine when AutoHeal has not seen it yet), with its heal history (newest first, ?limit=50, ?before= the history_next_before of the page above), backoff, next allowed heal and custom check.");
+        group.MapPost("/select", SelectAsync).AcceptsJson<SelectRequest>().WithName("SelectContainers").WithSummary("Enable (true) or disable (false) auto-heal for containers, overriding labels and persisted; null hands them back to the labels.");
         group.MapPost("/{id}/restart", RestartAsync).WithName("RestartContainer").WithSummary("Restart a container now; recorded as a manual restart and never counted toward quarantine.");
         group.MapPost("/{id}/unquarantine", UnquarantineAsync).WithName("UnquarantineContainer").WithSummary("End a container's quarantine; a container still failing is healed at once.");
         return api;
@@ -28,24 +28,38 @@ internal static class ContainerEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Results<Ok<ContainerDetail>, ProblemHttpResult>> GetAsync(
-        string id, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, IEventLog store,
-        HealthCheckStore checks, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<ContainerDetail>, ProblemHttpResult, ValidationProblem>> GetAsync(
+        string id, long? before, int? limit, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings,
+        IEventLog store, HealthCheckStore checks, TimeProvider time, CancellationToken ct)
     {
-        if (catalog.Find(id) is not { } c)
+        if (limit is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000"] });
+        }
+
+        if (await lookup.FindAsync(id, ct) is not { } c)
         {
             return NotFound(id);
         }
 
         var state = await guardians.GetAsync(c.Key, ct);
-        var history = await store.ReadEventsAsync(new EventQuery { Container = c.Name, Limit = 50 }, ct);
+        // One more than asked, to know whether an older page exists, as /api/events.
+        var take = limit ?? HistoryPage;
+        var history = await store.ReadEventsAsync(new EventQuery { Container = c.Name, Limit = take + 1, BeforeId = before }, ct);
+        var page = history.Take(take).ToList();
         var check = (await checks.ListAsync(ct)).FirstOrDefault(k => k.ContainerId == c.Name);
         var view = Views.Container(catalog, settings, c, state);
-        return TypedResults.Ok(Views.Detail(view, c, state, settings.Policy, time.GetUtcNow(), check, history));
+        return TypedResults.Ok(Views.Detail(view, c, state, settings.Policy, time.GetUtcNow(), check, page) with
+        {
+            HistoryNextBefore = history.Count > take ? page[^1].Id : null,
+        });
     }
 
+    /// <summary>The events of a container's history per page, unless <c>?limit=</c> says otherwise.</summary>
+    private const int HistoryPage = 50;
+
     private static async Task<Results<Ok<List<ContainerView>>, ValidationProblem, ProblemHttpResult>> SelectAsync(
-        HttpRequest request, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, CancellationToken ct)
+        HttpRequest request, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, CancellationToken ct)
     {
         var (node, error) = await ApiJson.ReadNodeAsync(request, ct);
         if (error is not null)
@@ -64,7 +78,12 @@ internal static class ContainerEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["containers"] = ["containers must list 1 to 1000 container ids or names"] });
         }
 
-        var found = body.Containers.Select(catalog.Find).ToList();
+        var found = new List<ContainerInfo?>();
+        foreach (var wanted in body.Containers)
+        {
+            found.Add(await lookup.FindAsync(wanted, ct));
+        }
+
         var unknown = body.Containers.Where((_, i) => found[i] is null).ToList();
         if (unknown.Count > 0)
         {
@@ -80,9 +99,9 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Results<Accepted<RestartAccepted>, ProblemHttpResult>> RestartAsync(
-        string id, IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
+        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
     {
-        if (catalog.Find(id) is not { } c)
+        if (await lookup.FindAsync(id, ct) is not { } c)
         {
             return NotFound(id);
         }
@@ -99,9 +118,9 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Results<Ok<ContainerView>, ProblemHttpResult>> UnquarantineAsync(
-        string id, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
+        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
     {
-        if (catalog.Find(id) is not { } c)
+        if (await lookup.FindAsync(id, ct) is not { } c)
         {
             return NotFound(id);
         }

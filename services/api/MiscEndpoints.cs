@@ -1,5 +1,6 @@
 using System.Reflection;
 using AutoHeal.Core.Probes;
+using AutoHeal.Core.Stores;
 
 namespace AutoHeal.Api;
 
@@ -17,12 +18,19 @@ internal static class StatusEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", (IEngineStatus engine) =>
+        app.MapGet("/health", (IEngineStatus engine, StoreHealth store) =>
         {
             var now = engine.Current;
-            var body = new HealthResponse(now.Reachable ? "ok" : "degraded", now.Reachable, now.Error, now.Since);
-            return now.Reachable ? Results.Json(body, AutoHealApiClient.Json) : Results.Json(body, AutoHealApiClient.Json, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }).WithTags("Status").WithName("GetHealth").WithSummary("Liveness (no token): 200 when the Docker engine answers, 503 when it does not.");
+            var saved = store.Current;
+            var ok = now.Reachable && saved.Writable;
+            var body = new HealthResponse(ok ? "ok" : "degraded", now.Reachable, now.Error, now.Since)
+            {
+                StoreWritable = saved.Writable,
+                StoreError = saved.Problem,
+            };
+            return ok ? Results.Json(body, AutoHealApiClient.Json) : Results.Json(body, AutoHealApiClient.Json, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).WithTags("Status").WithName("GetHealth")
+            .WithSummary("Liveness (no token): 200 when the Docker engine answers and AutoHeal's store takes writes, 503 (with the reason) when not.");
         return app;
     }
 
@@ -60,6 +68,8 @@ internal static class EventEndpoints
 {
     public static RouteGroupBuilder MapEventEndpoints(this RouteGroupBuilder api)
     {
+        api.MapGet("/events/kinds", () => TypedResults.Ok(Enum.GetValues<EventKind>().Select(k => new EventKindView(Views.Name(k), EventKinds.Describe(k))).ToList()))
+            .WithTags("Events").WithName("GetEventKinds").WithSummary("Every event kind, with what it means: the names the kind filter takes (webhooks take the kinds listed in their docs).");
         api.MapGet("/events", ReadAsync).WithTags("Events").WithName("GetEvents")
             .WithSummary("The event log, newest first: ?limit=50 (1-1000), container, kind (comma-separated), since, until (ISO 8601), before (an id, for the next page).");
         return api;
@@ -115,25 +125,31 @@ internal static class EventEndpoints
 }
 
 /// <summary><c>/api/healthchecks</c>: custom health check definitions (stored and validated; run in a later release).</summary>
-internal static class HealthCheckEndpoints
+internal static partial class HealthCheckEndpoints
 {
     public static RouteGroupBuilder MapHealthCheckEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/healthchecks").WithTags("Health checks");
-        group.MapGet("/", async (HealthCheckStore s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)))
-            .WithName("ListHealthChecks").WithSummary("Every custom health check definition.");
+        group.MapGet("/", ListAsync)
+            .WithName("ListHealthChecks").WithSummary("Every custom health check definition; one whose container does not exist (yet) says so in its note.");
         group.MapGet("/{id}", GetAsync).WithName("GetHealthCheck").WithSummary("One definition.");
         group.MapPost("/", CreateAsync).WithName("CreateHealthCheck")
-            .WithSummary("Define a check for a container (http, tcp, exec or docker); it replaces that container's previous one.")
-            .Accepts<HealthCheckDefinition>("application/json");
+            .WithSummary("Define a check for a container (http, tcp, exec or docker), by id or name; it replaces that container's previous one. A name no container has yet is kept, and applies when it appears (the answer's note says so).")
+            .AcceptsJson<HealthCheckDefinition>();
         group.MapDelete("/{id}", DeleteAsync).WithName("DeleteHealthCheck").WithSummary("Remove a definition.");
         return api;
     }
 
-    private static async Task<Results<Ok<HealthCheckDefinition>, ProblemHttpResult>> GetAsync(string id, HealthCheckStore s, CancellationToken ct) =>
-        (await s.ListAsync(ct)).FirstOrDefault(c => c.Id == id) is { } check ? TypedResults.Ok(check) : NotFound(id);
+    private static async Task<Ok<List<HealthCheckDefinition>>> ListAsync(HealthCheckStore s, IContainerCatalog catalog, CancellationToken ct) =>
+        TypedResults.Ok((await s.ListAsync(ct)).Select(c => Noted(c, catalog)).ToList());
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, HealthCheckStore s, IContainerCatalog catalog, CancellationToken ct)
+    private static async Task<Results<Ok<HealthCheckDefinition>, ProblemHttpResult>> GetAsync(string id, HealthCheckStore s, IContainerCatalog catalog, CancellationToken ct) =>
+        (await s.ListAsync(ct)).FirstOrDefault(c => c.Id == id) is { } check ? TypedResults.Ok(Noted(check, catalog)) : NotFound(id);
+
+    private static HealthCheckDefinition Noted(HealthCheckDefinition check, IContainerCatalog catalog) =>
+        catalog.Containers.Any(c => c.Name == check.ContainerId) ? check : check with { Note = Waiting(check.ContainerId!) };
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, HealthCheckStore s, ContainerLookup lookup, CheckRules rules, CancellationToken ct)
     {
         var (node, error) = await ApiJson.ReadNodeAsync(request, ct);
         if (error is not null)
@@ -148,9 +164,14 @@ internal static class HealthCheckEndpoints
         }
 
         var errors = HealthCheckValidation.Validate(check!);
-        if (errors.Count == 0 && catalog.Find(check!.ContainerId!) is null)
+        var container = errors.Count == 0 ? await lookup.FindAsync(check!.ContainerId!, ct) : null;
+        if (errors.Count == 0 && container is null && !ContainerName().IsMatch(check!.ContainerId!))
         {
-            errors["container_id"] = [$"no container '{check.ContainerId}'"];
+            errors["container_id"] = [$"no container '{check.ContainerId}', and it is not a name a container could take ([a-zA-Z0-9][a-zA-Z0-9_.-]*)"];
+        }
+        else if (container is not null && check!.CheckType == "exec" && Domain.Probes.ApiExecRule.WhyNot(rules.ApiExec, container) is { } why)
+        {
+            errors["exec_command"] = [$"exec checks defined through the API may not run in {container.Name}: {why}"];
         }
 
         if (errors.Count > 0)
@@ -158,9 +179,17 @@ internal static class HealthCheckEndpoints
             return ApiJson.Problems(errors);
         }
 
-        var saved = await s.SaveAsync(check! with { Id = null }, catalog.Find(check!.ContainerId!)!.Name, ct);
-        return TypedResults.Created($"/api/healthchecks/{saved.Id}", saved);
+        // A name no container has yet is kept: the check applies to the container of that name once it appears.
+        var name = container?.Name ?? check!.ContainerId!;
+        var saved = await s.SaveAsync(check! with { Id = null, Note = null }, name, ct);
+        return TypedResults.Created($"/api/healthchecks/{saved.Id}", container is null ? saved with { Note = Waiting(name) } : saved);
     }
+
+    /// <summary>What an answer says of a check whose container does not exist (yet).</summary>
+    public static string Waiting(string name) => $"no container '{name}' yet: the check applies when one of that name appears";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$")]
+    private static partial System.Text.RegularExpressions.Regex ContainerName();
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HealthCheckStore s, CancellationToken ct) =>
         await s.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id);

@@ -25,6 +25,9 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
     private readonly ConcurrentDictionary<string, (DateTimeOffset SentAt, int Folded)> _recent = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _parallel = new(4, 4);
 
+    /// <summary>Entries of the fold table beyond which the old ones are let go.</summary>
+    internal const int FoldTableSize = 1000;
+
     /// <inheritdoc />
     public ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
     {
@@ -60,7 +63,25 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
             }
         }
 
+        if (_recent.Count > FoldTableSize)
+        {
+            Prune(time.GetUtcNow(), TimeSpan.FromSeconds(n.FoldSeconds));
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    // The fold table keeps one entry per target, container and kind: those whose window is over, with nothing folded
+    // still to tell, go; so do any a day old.
+    private void Prune(DateTimeOffset now, TimeSpan window)
+    {
+        foreach (var (key, last) in _recent)
+        {
+            if (now - last.SentAt > TimeSpan.FromDays(1) || (now - last.SentAt > window && last.Folded == 0))
+            {
+                _recent.TryRemove(new KeyValuePair<string, (DateTimeOffset, int)>(key, last));
+            }
+        }
     }
 
     /// <summary>Sends a test alert to the named webhook (or all), once each, and says how it went.</summary>
@@ -151,7 +172,11 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
     private sealed record Delivery(WebhookConfig Hook, EventView Event, int Folded, int MaxAttempts);
 }
 
-/// <summary>The bodies: AutoHeal's own JSON, and ready formats for Slack-compatible and Discord webhooks.</summary>
+/// <summary>
+/// The bodies: AutoHeal's own JSON, and ready formats for Slack-compatible and Discord webhooks. What a container
+/// wrote (its name, health check and exec output, log lines, label values: all in the messages) is escaped for the
+/// chat's markup, so it can neither ping a channel, nor disguise a link, nor leave its code block.
+/// </summary>
 internal static class Payload
 {
     public static string For(string format, EventView e, int folded)
@@ -166,17 +191,18 @@ internal static class Payload
         {
             "slack" => System.Text.Json.JsonSerializer.Serialize(new
             {
-                text = $"*{title}*\n{text}{(logs is null ? "" : $"\n```{logs}```")}",
+                text = $"*{Slack(title)}*\n{Slack(text)}{(logs is null ? "" : $"\n```{Fence(Slack(logs))}```")}",
             }),
             "discord" => System.Text.Json.JsonSerializer.Serialize(new
             {
                 username = "AutoHeal",
+                allowed_mentions = new { parse = Array.Empty<string>() }, // no @everyone, @here, user or role pings
                 embeds = new[]
                 {
                     new
                     {
-                        title,
-                        description = $"{text}{(logs is null ? "" : $"\n```{logs}```")}",
+                        title = Discord(title),
+                        description = $"{Discord(text)}{(logs is null ? "" : $"\n```{Fence(logs)}```")}",
                         color = e.Kind switch { "healed" or "released" or "engine_up" => 0x2e7d32, "quarantined" or "heal_failed" or "engine_down" => 0xc62828, _ => 0x546e7a },
                         timestamp = e.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
                     },
@@ -185,6 +211,30 @@ internal static class Payload
             _ => System.Text.Json.JsonSerializer.Serialize(new GenericPayload("autoheal", StatusEndpoints.Version, e, folded), AutoHealApiClient.Json),
         };
     }
+
+    /// <summary>Slack's three control characters (<c>&lt;!channel&gt;</c>, <c>&lt;url|text&gt;</c> links), as Slack asks.</summary>
+    internal static string Slack(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    /// <summary>Discord's markdown (masked links, emphasis, quotes, headings), each character escaped with a backslash.</summary>
+    internal static string Discord(string text)
+    {
+        var escaped = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var ch in text)
+        {
+            if (ch is '\\' or '*' or '_' or '~' or '`' or '|' or '>' or '<' or '[' or ']' or '(' or ')' or '#' or '@')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(ch);
+        }
+
+        return escaped.ToString();
+    }
+
+    /// <summary>Text inside a code block, which a run of backticks would end.</summary>
+    internal static string Fence(string text) => text.Replace("`", "\u02cb", StringComparison.Ordinal);
 
     private sealed record GenericPayload(string Source, string Version, EventView Event, int Folded);
 }

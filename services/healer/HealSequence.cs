@@ -112,7 +112,11 @@ public static class HealSequence
                 return (job, check);
             }
 
-            var begin = await calls.BeginRestartAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart) { Diagnostics = check.Diagnostics });
+            var begin = await calls.BeginRestartAsync(new HealReport(job.Key, job.Id, HealStep.BeginRestart)
+            {
+                Diagnostics = check.Diagnostics,
+                ContainerStartedAt = check.Seen?.StartedAt,
+            });
             if (begin.Problem is { } problem)
             {
                 return (job, StepOutcome.Stop(HealStep.Cancelled, $"heal job failed: the restart could not be recorded ({problem})"));

@@ -54,7 +54,7 @@ public sealed record ReportReply(bool Accepted, HealJob? ActiveHeal)
 /// what the restart destroys), restart only if the container is still as the recheck saw it, verify, give
 /// the slot back. <see cref="HealSequence"/> calls them in order, in this process or as workflow activities.
 /// </summary>
-public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
+public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimeProvider time)
 {
     /// <summary>How often verification looks at the container.</summary>
     public static readonly TimeSpan VerifyPoll = TimeSpan.FromMilliseconds(200);
@@ -63,21 +63,29 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
     public const int LogLines = 30;
 
     /// <summary>
-    /// How long a slot is held beyond the job's stop timeout at most, when the heal runs in another process
-    /// than the host's engine: the recheck, the diagnostics and the guardian's answer fit in it many times
-    /// over. A heal that died holding its slot frees it after that.
+    /// How long a slot is held beyond the global stop timeout at most, by a heal in the engine's own process: the
+    /// recheck, the diagnostics, the guardian's answer and the restart's margin fit in it.
     /// </summary>
-    public static readonly TimeSpan SlotSlack = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan LocalSlotSlack = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// The same for a heal in another process than the host's engine (calls over the network, retried): a heal that
+    /// died holding its slot frees it after that.
+    /// </summary>
+    public static readonly TimeSpan RemoteSlotSlack = TimeSpan.FromMinutes(2);
 
     private static readonly TimeSpan DiagnosticsTimeBox = TimeSpan.FromSeconds(2);
 
-    /// <summary>The longest a heal in another process holds its slot: see <see cref="SlotSlack"/>.</summary>
-    public static TimeSpan RemoteHold(HealJob job) => job.StopTimeout + SlotSlack;
+    /// <summary>
+    /// The longest a heal holds its restart slot: the global stop timeout, not the container's own (a label may set a
+    /// longer one; that restart goes on past it, without the slot), and some slack (<see cref="LocalSlotSlack"/>,
+    /// <see cref="RemoteSlotSlack"/>).
+    /// </summary>
+    public TimeSpan SlotHold(bool remote) => settings.Policy.StopTimeout + (remote ? RemoteSlotSlack : LocalSlotSlack);
 
     /// <summary>
     /// Waits up to <paramref name="wait"/> for a restart slot on the container's host, held for at most
-    /// <paramref name="hold"/> (<see cref="Timeout.InfiniteTimeSpan"/> for a heal in the host's own process,
-    /// which gives it back itself; <see cref="RemoteHold"/> for one elsewhere).
+    /// <paramref name="hold"/> (<see cref="SlotHold"/>).
     /// </summary>
     public async Task<StepOutcome> EnterSlotAsync(HealJob job, TimeSpan wait, TimeSpan hold, CancellationToken cancellationToken) =>
         await hosts.For(job.Key.Host).EnterSlotAsync(job.Id, hold, wait, cancellationToken) switch
@@ -106,9 +114,9 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
             }
 
             // Started since the failure was seen: someone (an operator, Docker) brought it back. A container
-            // still running from AutoHeal's own earlier attempt is not "back on its own".
-            // By the engine's clock when the job knows it; else by the guardian's, with a second's leeway.
-            var startedSince = c.StartedAt is { } s && (job.EngineSeenAt is { } seen ? s >= seen : s >= job.DetectedAt - TimeSpan.FromSeconds(1));
+            // still running from AutoHeal's own earlier attempt is not "back on its own". Start times are the
+            // engine's, so they are compared with the engine's times only: the failure's, else the failed run's start.
+            var startedSince = c.StartedAt is { } s && (job.EngineSeenAt is { } seen ? s >= seen : job.FailedRunStartedAt is { } before && s > before);
             var notNeeded = c.Status switch
             {
                 ContainerStatus.Paused => "the container is paused",
@@ -151,7 +159,9 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
                     return StepOutcome.Stop(HealStep.Cancelled, "the container is gone");
                 }
 
-                if (job.RestartIssuedAt is { } issued && now.Status == ContainerStatus.Running && now.StartedAt >= issued - TimeSpan.FromSeconds(1))
+                // Started since the recheck (a job saved by an older version knows only the failed run's start), both by
+                // the engine's clock, or running when neither is known: the restart was done.
+                if (now.Status == ContainerStatus.Running && ((job.RecheckedStartedAt ?? job.FailedRunStartedAt) is not { } before || now.StartedAt > before))
                 {
                     return StepOutcome.Go("restarted before AutoHeal stopped") with { StartedAt = now.StartedAt };
                 }
@@ -169,6 +179,7 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
                     StepOutcome.Go("restarted already (it started again since the recheck)") with { StartedAt = c.StartedAt },
                 { Outcome: RestartOutcome.Changed } => StepOutcome.Stop(HealStep.Cancelled, $"heal called off: {result.Detail}"),
                 { Outcome: RestartOutcome.Gone } => StepOutcome.Stop(HealStep.Cancelled, "the container is gone"),
+                { Outcome: RestartOutcome.TimedOut } => StepOutcome.Stop(HealStep.RestartFailed, result.Detail),
                 _ => StepOutcome.Stop(HealStep.RestartFailed, $"Docker refused the restart: {result.Detail}"),
             };
         }
@@ -187,6 +198,7 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
         var deadline = start + job.VerifyTimeout;
         ContainerInfo? last = null;
         string? engineError = null;
+        DateTimeOffset? runningAt = null; // first seen running again, by AutoHeal's clock (as the failure's detection)
         while (true)
         {
             try
@@ -208,12 +220,15 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
                 }
 
                 var restartedAgain = restartedAt is { } r && last.StartedAt > r;
+                if (last.Status == ContainerStatus.Running)
+                {
+                    runningAt ??= time.GetUtcNow();
+                }
+
                 switch (last.Status)
                 {
                     case ContainerStatus.Running when !job.ExpectHealthy || last.Health == HealthStatus.Healthy:
-                        return StepOutcome.Stop(HealStep.Healed, job.ExpectHealthy
-                            ? $"healed: running and healthy {elapsed} after the restart"
-                            : $"healed: running {elapsed} after the restart");
+                        return StepOutcome.Stop(HealStep.Healed, Healed(job, runningAt!.Value, time.GetUtcNow()));
                     case ContainerStatus.Running when job.ExpectHealthy && last.Health == HealthStatus.Unhealthy:
                         return StepOutcome.Stop(HealStep.VerifyFailed, $"unhealthy again {elapsed} after the restart{Output(last)}");
                     case ContainerStatus.Exited or ContainerStatus.Dead when !restartedAgain:
@@ -269,4 +284,18 @@ public sealed class HealSteps(IHealHosts hosts, TimeProvider time)
     private static string Output(ContainerInfo c) => c.LastHealthOutput is { Length: > 0 } o ? $": {o}" : "";
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.0}s";
+
+    // What a user wants to know of a heal: how long the container was down, from the failure seen (or the restart asked
+    // for) to running again, and to healthy.
+    private static string Healed(HealJob job, DateTimeOffset runningAt, DateTimeOffset now)
+    {
+        var manual = job.Reason == FailureKind.Manual;
+        var since = manual ? "the restart was asked for" : "the failure was seen";
+        var attempt = manual ? "" : $" (attempt {job.Attempt})";
+        var running = Seconds(Max(runningAt - job.DetectedAt, TimeSpan.Zero));
+        var healthy = job.ExpectHealthy ? $", healthy after {Seconds(Max(now - job.DetectedAt, TimeSpan.Zero))}" : "";
+        return $"healed: running again {running} after {since}{healthy}{attempt}";
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -20,6 +20,18 @@ internal sealed class HealerMetrics : IEventSinkPart
             Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
         });
 
+    /// <summary>Drops the series of a container AutoHeal forgot.</summary>
+    public static void Forget(string container)
+    {
+        foreach (var reason in new[] { "crash", "unhealthy", "manual", "unknown" })
+        {
+            foreach (var outcome in new[] { "healed", "failed" })
+            {
+                Restarts.RemoveLabelled(container, reason, outcome);
+            }
+        }
+    }
+
     public ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
     {
         foreach (var e in events)

@@ -23,6 +23,8 @@ public static class HealerModule
         services.AddSingleton<InProcessSignalBus>();
         services.AddSingleton<ISignalBus>(sp => sp.GetRequiredService<InProcessSignalBus>());
         services.AddHostedService<HealResumer>();
+        services.AddSingleton<GuardianForgetter>();
+        services.AddHostedService(sp => sp.GetRequiredService<GuardianForgetter>());
         services.AddHostedService(sp => sp.GetRequiredService<InProcessSignalBus>());
         return builder;
     }

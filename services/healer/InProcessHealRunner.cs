@@ -126,7 +126,7 @@ internal sealed class InProcessHealRunner(
             }
         }
 
-        public Task<StepOutcome> EnterSlotAsync(HealJob job) => GuardAsync(() => steps.EnterSlotAsync(job, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan, ct));
+        public Task<StepOutcome> EnterSlotAsync(HealJob job) => GuardAsync(() => steps.EnterSlotAsync(job, Timeout.InfiniteTimeSpan, steps.SlotHold(remote: false), ct));
 
         public Task LeaveSlotAsync(HealJob job) => steps.LeaveSlotAsync(job, CancellationToken.None);
 

@@ -1,3 +1,4 @@
+using AutoHeal.Core.Probes;
 using AutoHeal.Api;
 using AutoHeal.Api.Dapr;
 using AutoHeal.Contracts.Dapr;
@@ -37,6 +38,7 @@ internal static class AutoHealHost
         var store = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
         var services = builder.Services;
         services.AddSingleton(store);
+        services.AddHostedService<SetAsideAnnouncer>();
         services.AddSingleton<IGuardianStore>(store);
         services.AddSingleton<IEventLog>(store);
         services.AddSingleton<IDocumentStore>(store);
@@ -75,6 +77,7 @@ internal static class AutoHealHost
         {
             var eventLog = await SqliteStore.OpenAsync(settings.Root.DataDir, settings.Root.EventRetention, CancellationToken.None);
             services.AddSingleton(eventLog);
+            services.AddHostedService<SetAsideAnnouncer>();
             services.AddSingleton<IEventLog>(eventLog);
         }
 
@@ -116,6 +119,7 @@ internal static class AutoHealHost
     public static void MapDaprRoles(this WebApplication app, Settings settings)
     {
         var roles = settings.Roles;
+        app.UseSidecarOnly(settings.AppApiToken!); // validated: set for every role on Dapr
         app.UseCloudEvents();
         app.MapSubscribeHandler();
         if (roles.Watcher)
@@ -182,6 +186,9 @@ internal static class AutoHealHost
 
     private static void AddWebDefaults(this WebApplicationBuilder builder, Settings settings)
     {
+        builder.Services.AddSingleton(new CheckRules(settings.Checks.Parsed));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddHostedService<StartBanner>();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -190,7 +197,7 @@ internal static class AutoHealHost
             o.UseUtcTimestamp = true;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning); // StartBanner says it in AutoHeal's words
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
             && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
@@ -206,4 +213,16 @@ internal static class AutoHealHost
 
         builder.Services.AddSingleton(TimeProvider.System);
     }
+}
+
+/// <summary>Tells the event sinks (the log, webhooks) of each row the store set aside; the event log has it already.</summary>
+internal sealed class SetAsideAnnouncer(SqliteStore store, IEventSink sink) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        store.AnnounceSetAside(e => _ = sink.PublishAsync([e], CancellationToken.None).AsTask());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -44,6 +44,31 @@ public sealed class AutoHealOptions
     public MetricsOptions? Metrics { get; set; }
     /// <summary>Sub-sections, bound on their own.</summary>
     public UiOptions? Ui { get; set; }
+    /// <summary>Sub-sections, bound on their own.</summary>
+    public ChecksOptions? Checks { get; set; }
+}
+
+/// <summary><c>AutoHeal:Checks</c>: the rules of custom health checks.</summary>
+public sealed class ChecksOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Checks";
+
+    /// <summary>
+    /// Where exec checks defined through the API may run: <c>unprivileged</c> (any container but a privileged one,
+    /// unless it is labelled <c>autoheal.check.api_exec=true</c>), <c>labelled</c> (only containers with that label) or
+    /// <c>none</c>. A container labelled <c>autoheal.check.api_exec=false</c> never runs one.
+    /// </summary>
+    [RegularExpression("^(unprivileged|labelled|none)$", ErrorMessage = "AutoHeal:Checks:ApiExec must be unprivileged, labelled or none")]
+    public string ApiExec { get; set; } = "unprivileged";
+
+    /// <summary>The setting as the watcher and the API apply it.</summary>
+    public Domain.Probes.ApiExec Parsed => ApiExec switch
+    {
+        "labelled" => Domain.Probes.ApiExec.Labelled,
+        "none" => Domain.Probes.ApiExec.None,
+        _ => Domain.Probes.ApiExec.Unprivileged,
+    };
 }
 
 /// <summary><c>AutoHeal:Docker</c>: the engine.</summary>

@@ -1,6 +1,13 @@
 using AutoHeal.Host;
 
-var builder = WebApplication.CreateBuilder(args);
+if (Usage.For(args) is { } usage)
+{
+    Console.WriteLine(usage);
+    return 0;
+}
+
+// appsettings.json next to the program, wherever it is started from (./data, though, is the current folder's).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--roles"] = "AutoHeal:Roles",
@@ -49,7 +56,6 @@ var app = builder.Build();
 if (settings.OnDapr)
 {
     app.MapDaprRoles(settings);
-    Console.WriteLine($"autoheal: roles {settings.Roles} on Dapr");
 }
 else
 {

@@ -1,3 +1,4 @@
+using AutoHeal.Contracts.Api;
 using AutoHeal.Ui.Components;
 using AutoHeal.Ui.Services;
 using Microsoft.AspNetCore.Builder;
@@ -27,6 +28,9 @@ public static class UiModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(ApiAddress.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
         services.AddSingleton(sp => new ApiAddress(apiBaseUrl, sp));
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<DashboardCaller>(); // one per process: the API's, when it runs here
+        services.AddSingleton<SignInLimiter>();
         services.AddScoped<UiSession>(); // scoped = one per circuit, i.e. per browser tab
         return builder;
     }

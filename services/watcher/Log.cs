@@ -1,3 +1,4 @@
+using AutoHeal.Domain.Containers;
 namespace AutoHeal.Watcher;
 
 internal static partial class Log
@@ -22,6 +23,9 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Custom health checks could not be brought up to date")]
     public static partial void ProbeReconcileFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: its exec check defined through the API does not run: {Why}")]
+    public static partial void ApiExecRefused(ILogger logger, ContainerKey container, string why);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Container}: custom health check loop failed")]
     public static partial void ProbeFailed(ILogger logger, string container, Exception exception);

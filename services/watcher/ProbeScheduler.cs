@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using AutoHeal.Core.Probes;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Events;
+using AutoHeal.Domain.Policies;
 using AutoHeal.Domain.Probes;
 
 namespace AutoHeal.Watcher;
@@ -10,7 +12,9 @@ namespace AutoHeal.Watcher;
 /// Runs custom health checks (HTTP, TCP, exec) for running, monitored containers. Each check is an
 /// async loop on <see cref="TimeProvider"/> (no thread per container); every run has its own timeout, so
 /// a hung endpoint fails its own check and never delays another. A check turning unhealthy (failures in
-/// a row reaching its retries, outside its start period) is a signal to the guardian, like Docker's.
+/// a row reaching its retries, outside its start period) is a signal to the guardian, like Docker's. A check from a container's labels only reaches that container
+/// (<see cref="ProbeTargets"/>); an exec check from the API runs only where <see cref="ApiExecRule"/> allows; a body is
+/// read up to <see cref="BodyCap"/>.
 /// </summary>
 public sealed class ProbeScheduler(
     ContainerCatalog catalog,
@@ -19,16 +23,28 @@ public sealed class ProbeScheduler(
     IProbeDefinitions definitions,
     IEventRecorder events,
     IHttpClientFactory http,
+    CheckRules rules,
+    EngineClock engineClock,
+    HostIdentity self,
     TimeProvider time,
     ILogger<ProbeScheduler> logger) : BackgroundService
 {
     /// <summary>The named <see cref="HttpClient"/> of the HTTP checks (no proxy, no redirects, no time-out of its own: each check has its own).</summary>
     public const string HttpClientName = "autoheal-probes";
 
+    /// <summary>How much of an HTTP check's response body is read, and searched for its text.</summary>
+    public const int BodyCap = 64 * 1024;
+
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Probe> _probes = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _reportedLabels = new(StringComparer.Ordinal);
+    // Per container id, what was reported about it (a bad label's value, a refused check): once, not at every pass.
+    private readonly Dictionary<string, HashSet<string>> _reported = new(StringComparer.Ordinal);
+    // Per container id, a label check refused: until when it is not looked at again (its app may listen later).
+    private readonly Dictionary<string, (ProbeSpec Spec, DateTimeOffset? StartedAt, DateTimeOffset Until)> _refused = new(StringComparer.Ordinal);
+
+    /// <summary>How long a label check whose target was refused waits before it is looked at again.</summary>
+    private static readonly TimeSpan RefusedLookAgain = TimeSpan.FromSeconds(10);
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -74,10 +90,17 @@ public sealed class ProbeScheduler(
             }
 
             var spec = defined.TryGetValue(c.Name, out var fromApi) ? fromApi : await FromLabelsAsync(c, ct);
-            if (spec is { Kind: not ProbeKind.Docker })
+            if (spec is { Kind: not ProbeKind.Docker } && (IsRunning(c, spec) || await MayRunAsync(c, spec, ct)))
             {
                 wanted[c.Name] = (c, spec);
             }
+        }
+
+        // Containers gone from the engine: what was reported about them goes too.
+        foreach (var id in _reported.Keys.Concat(_refused.Keys).Where(id => catalog.Find(id) is null).Distinct().ToList())
+        {
+            _reported.Remove(id);
+            _refused.Remove(id);
         }
 
         foreach (var (name, probe) in _probes)
@@ -107,30 +130,87 @@ public sealed class ProbeScheduler(
         var (spec, problems) = ProbeLabels.Parse(c.Labels);
         foreach (var p in problems)
         {
-            // Once per container and bad value, not at every reconcile.
-            var reportKey = $"{c.Id}|{p.Label}|{p.Value}";
-            if (!_reportedLabels.Contains(reportKey))
-            {
-                try
-                {
-                    await events.RecordAsync([new AutoHealEvent
-                    {
-                        At = time.GetUtcNow(),
-                        Kind = EventKind.LabelInvalid,
-                        Key = c.Key,
-                        ContainerId = c.Id,
-                        Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
-                    }], ct);
-                    _reportedLabels.Add(reportKey);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.ProbeReconcileFailed(logger, ex); // reported again at the next pass
-                }
-            }
+            await ReportAsync(c, p, ct);
         }
 
         return spec;
+    }
+
+    // This very check already runs for this run of the container: it was allowed when it started.
+    private bool IsRunning(ContainerInfo c, ProbeSpec spec) =>
+        _probes.TryGetValue(c.Name, out var p) && p.Spec == spec && p.Container.Id == c.Id && p.Container.StartedAt == c.StartedAt;
+
+    private async Task<bool> MayRunAsync(ContainerInfo c, ProbeSpec spec, CancellationToken ct)
+    {
+        if (spec.Source == "api")
+        {
+            var why = spec.Kind == ProbeKind.Exec ? ApiExecRule.WhyNot(rules.ApiExec, c) : null;
+            if (why is not null && FirstTime(c, $"api-exec|{why}"))
+            {
+                Log.ApiExecRefused(logger, c.Key, why);
+            }
+
+            return why is null;
+        }
+
+        // A refused target is looked at again only now and then: for a host-network container that means reading /proc.
+        if (_refused.TryGetValue(c.Id, out var refused) && refused.Spec == spec && refused.StartedAt == c.StartedAt && Now() < refused.Until)
+        {
+            return false;
+        }
+
+        if (await ProbeTargets.CheckAsync(spec, c, LoopbackIsHost(), () => runtime.LoopbackListenersAsync(c, ct)) is { } problem)
+        {
+            _refused[c.Id] = (spec, c.StartedAt, Now() + RefusedLookAgain);
+            await ReportAsync(c, problem, ct);
+            return false;
+        }
+
+        _refused.Remove(c.Id);
+        return true;
+    }
+
+    // Whether AutoHeal's loopback is the engine host's: it runs on the host, or in a container on the host's network.
+    // In a container of its own network (or one it shares: a sidecar's), loopback is AutoHeal's, never another
+    // container's. When the engine's daemon is not visible, AutoHeal's own container says; not knowing it, no.
+    private bool LoopbackIsHost() => runtime.SharesEngineLoopback()
+        ?? (self.SelfContainerId is { } me && catalog.TryGet(me, out var own) && own.HostNetwork);
+
+    private bool FirstTime(ContainerInfo c, string what)
+    {
+        if (!_reported.TryGetValue(c.Id, out var seen))
+        {
+            _reported[c.Id] = seen = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        return seen.Add(what);
+    }
+
+    // A label that cannot be used: an event, once per container and bad value, not at every reconcile.
+    private async Task ReportAsync(ContainerInfo c, LabelProblem p, CancellationToken ct)
+    {
+        var what = $"{p.Label}|{p.Value}|{p.Problem}";
+        if (!FirstTime(c, what))
+        {
+            return;
+        }
+
+        try
+        {
+            await events.RecordAsync([new AutoHealEvent
+            {
+                At = time.GetUtcNow(),
+                Kind = EventKind.LabelInvalid,
+                Key = c.Key,
+                ContainerId = c.Id,
+                Message = $"label {p.Label}={p.Value} ignored, so no custom health check runs: {p.Problem}",
+            }], ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _reported[c.Id].Remove(what); // reported again at the next pass
+            Log.ProbeReconcileFailed(logger, ex);
+        }
     }
 
     /// <summary>Runs one check once; (healthy, what was seen).</summary>
@@ -156,10 +236,10 @@ public sealed class ProbeScheduler(
 
                         if (spec.BodyContains is { Length: > 0 } text)
                         {
-                            var body = await response.Content.ReadAsStringAsync(either.Token);
+                            var body = await ReadBodyAsync(response, either.Token);
                             if (!body.Contains(text, StringComparison.Ordinal))
                             {
-                                return (false, $"{spec.Describe()} answered {code} without '{text}' in its body");
+                                return (false, $"{spec.Describe()} answered {code} without '{text}' in the first {BodyCap / 1024} KiB of its body");
                             }
                         }
 
@@ -195,6 +275,21 @@ public sealed class ProbeScheduler(
         }
     }
 
+    // The first BodyCap bytes, as UTF-8: a body that never ends (a stream) cannot fill memory.
+    private static async Task<string> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[BodyCap];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0)
+        {
+            read += n;
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
     private DateTimeOffset Now() => time.GetUtcNow();
 
     private Task DelayAsync(TimeSpan delay, CancellationToken ct) => Task.Delay(delay, time, ct);
@@ -207,7 +302,7 @@ public sealed class ProbeScheduler(
 
     // A check's verdict, as a signal like Docker's own health events, with the container as last seen.
     private Task PublishAsync(ContainerInfo c, SignalKind kind, string detail, CancellationToken ct) =>
-        signals.PublishAsync(kind, catalog.Find(c.Id) ?? c, time.GetUtcNow(), ct, detail: detail);
+        signals.PublishAsync(kind, catalog.Find(c.Id) ?? c, engineClock.Now(), ct, detail: detail);
 
     /// <summary>One container's check loop.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "the loop disposes its token source when it ends")]

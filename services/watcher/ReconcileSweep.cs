@@ -11,6 +11,7 @@ public sealed class ReconcileSweep(
     ContainerInspector inspector,
     SignalPublisher signals,
     EngineStatus engine,
+    EngineClock engineClock,
     ISettingsSource settings,
     TimeProvider time,
     ILogger<ReconcileSweep> logger) : BackgroundService
@@ -53,6 +54,7 @@ public sealed class ReconcileSweep(
             // Only what was known before the list call can be missing from it: a container created while
             // the sweep runs (its event handled meanwhile) is not "gone".
             var knownBefore = catalog.Ids.ToHashSet(StringComparer.Ordinal);
+            await engineClock.SyncAsync(now: full, ct);
             var listed = await runtime.ListAsync(ct);
             var seen = listed.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
             var changed = listed.Where(s => full || !catalog.TryGet(s.Id, out var k) || k.Status != s.Status || k.Health != s.Health || k.Name != s.Name);
@@ -61,7 +63,7 @@ public sealed class ReconcileSweep(
                 if (await inspector.TryInspectAsync(s.Id, s.Name, token) is { } info)
                 {
                     catalog.Put(info);
-                    await signals.PublishAsync(SignalKind.Observed, info, time.GetUtcNow(), token);
+                    await signals.PublishAsync(SignalKind.Observed, info, engineClock.Now(), token);
                 }
             });
 
@@ -69,7 +71,7 @@ public sealed class ReconcileSweep(
             {
                 if (catalog.TryRemove(gone, out var info))
                 {
-                    await signals.PublishAsync(SignalKind.Removed, info, time.GetUtcNow(), ct);
+                    await signals.PublishAsync(SignalKind.Removed, info, engineClock.Now(), ct);
                 }
             }
         }

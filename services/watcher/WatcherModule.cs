@@ -1,5 +1,7 @@
 using System.Net;
+using AutoHeal.Core.Probes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AutoHeal.Watcher;
 
@@ -9,7 +11,8 @@ public static class WatcherModule
     /// <summary>
     /// The event stream, the reconcile sweep and the custom checks for one Docker host, in cohesive parts.
     /// Expects the host's engine (<c>AddLocalEngine</c>), an <see cref="ISignalBus"/>, an
-    /// <see cref="ISettingsSource"/>, the <see cref="IProbeDefinitions"/>, an <see cref="IEventRecorder"/> and a <see cref="TimeProvider"/>.
+    /// <see cref="ISettingsSource"/>, the <see cref="IProbeDefinitions"/>, an <see cref="IEventRecorder"/>, a <see cref="TimeProvider"/>
+    /// and the <see cref="CheckRules"/> (the defaults when none are given).
     /// </summary>
     public static IHostApplicationBuilder AddWatcher(this IHostApplicationBuilder builder)
     {
@@ -27,6 +30,7 @@ public static class WatcherModule
         services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<ContainerCatalog>());
         services.AddSingleton<EngineStatus>();
         services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<EngineStatus>());
+        services.AddSingleton<EngineClock>();
         services.AddSingleton<SignalPublisher>();
         services.AddSingleton<ContainerInspector>();
         services.AddSingleton<ContainerQueues>();
@@ -45,6 +49,7 @@ public static class WatcherModule
                 AutomaticDecompression = DecompressionMethods.None,
             })
             .RemoveAllLoggers(); // a line per check would drown the log
+        services.TryAddSingleton(new CheckRules());
         services.AddSingleton<ProbeScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<ProbeScheduler>());
         return builder;

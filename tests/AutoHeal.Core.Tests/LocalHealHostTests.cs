@@ -87,5 +87,5 @@ public sealed class LocalHealHostTests
         await Assert.ThrowsAsync<EngineUnavailableException>(() => host.RestartAsync("web-id", Stop, seen, None));
     }
 
-    private LocalHealHost Host(string? self = null) => new(_runtime, _slots, new HostIdentity("local", self));
+    private LocalHealHost Host(string? self = null) => new(_runtime, _slots, new HostIdentity("local", self), _clock);
 }

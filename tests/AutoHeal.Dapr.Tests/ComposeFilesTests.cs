@@ -70,7 +70,7 @@ public sealed class ComposeFilesTests
     [Theory]
     [InlineData("docker-compose.yml")]
     [InlineData("deploy/docker-compose.watcher.yml")]
-    public void The_tokens_have_no_default_and_the_app_api_token_is_on_the_watcher_and_its_sidecar_only(string file)
+    public void The_tokens_have_no_default_and_every_role_and_its_sidecar_have_the_app_api_token(string file)
     {
         var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, file)));
 
@@ -83,13 +83,14 @@ public sealed class ComposeFilesTests
             }
 
             var appToken = environment.GetValueOrDefault("APP_API_TOKEN");
-            if (name is "watcher" or "watcher-dapr")
+            if (name is "redis" or "placement" or "scheduler")
             {
-                Assert.True(appToken?.StartsWith("${AUTOHEAL_APP_API_TOKEN:?", StringComparison.Ordinal) == true, $"{file}: {name}: APP_API_TOKEN {appToken ?? "<missing>"}, want ${{AUTOHEAL_APP_API_TOKEN:?...}} (no default)");
+                Assert.True(appToken is null, $"{file}: {name}: APP_API_TOKEN is for the roles and their sidecars");
             }
             else
             {
-                Assert.True(appToken is null, $"{file}: {name}: APP_API_TOKEN is for the watcher and its sidecar only");
+                // Every role guards the routes its sidecar calls (subscriptions, actors, the watcher's) with it.
+                Assert.True(appToken?.StartsWith("${AUTOHEAL_APP_API_TOKEN:?", StringComparison.Ordinal) == true, $"{file}: {name}: APP_API_TOKEN {appToken ?? "<missing>"}, want ${{AUTOHEAL_APP_API_TOKEN:?...}} (no default)");
             }
         }
 
@@ -153,9 +154,12 @@ public sealed class ComposeFilesTests
 
         // Dapr's default ("appid") would hide one role's documents from the others.
         Assert.Equal("name", state.GetValueOrDefault("keyPrefix"));
-        // One message at a time, and a message being retried never reclaimed and redelivered behind later ones.
+        // One message at a time; one a dead sidecar held is reclaimed, but only long after the retries of a message end
+        // (a message being retried is never redelivered behind later ones); few held in a sidecar; streams bounded.
         Assert.Equal("1", pubsub.GetValueOrDefault("concurrency"));
-        Assert.Equal("0", pubsub.GetValueOrDefault("processingTimeout"));
+        Assert.Equal("10m", pubsub.GetValueOrDefault("processingTimeout"));
+        Assert.Equal("4", pubsub.GetValueOrDefault("queueDepth"));
+        Assert.Equal("20000", pubsub.GetValueOrDefault("maxLenApprox"));
     }
 
     [Theory]

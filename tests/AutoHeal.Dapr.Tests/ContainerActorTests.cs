@@ -170,6 +170,87 @@ public sealed class ContainerActorTests
     }
 
     [Fact]
+    public async Task A_heal_decided_while_the_scheduler_is_down_gets_its_workflow_once_it_is_back_the_turn_never_throws()
+    {
+        // dapr/dapr: workflows (orchestrator/create.go) and reminders need the scheduler since 1.15; actorRetry re-runs a
+        // call that threw, which would find the heal saved and decide nothing new.
+        var clock = new FakeTimeProvider(T0);
+        await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource());
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+        var down = new InvalidOperationException("rpc error: code = Unavailable desc = scheduler not ready");
+        actor.Timers.SchedulerDown = down;
+        actor.Workflows.StartFailure = down;
+
+        await actor.TellAsync(container.Input(new Crash(1), null)); // does not throw
+
+        Assert.Equal("host-1/web#1", actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!.Id);
+        Assert.DoesNotContain(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder);
+        Assert.Equal(nameof(ContainerActor.RepairFromTimerAsync), actor.Timers.TimerCallbacks[ContainerActor.RepairTimer]); // in the sidecar's memory
+
+        // Still down at the timer: nothing yet, and the timer stays.
+        await actor.Actor.RepairFromTimerAsync();
+        Assert.Empty(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
+
+        actor.Timers.SchedulerDown = null;
+        actor.Workflows.StartFailure = null;
+        await actor.Actor.RepairFromTimerAsync();
+
+        var ensured = Assert.Single(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
+        Assert.Equal("host-1/web#1", ensured.JobId);
+        Assert.Contains(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder); // the watchdog, durable at last
+        Assert.DoesNotContain(ContainerActor.RepairTimer, actor.Timers.Timers);
+    }
+
+    [Fact]
+    public async Task A_retried_call_after_the_scheduler_came_back_starts_the_saved_heal_though_it_decides_nothing_new()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource());
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+        var down = new InvalidOperationException("scheduler not ready");
+        actor.Timers.SchedulerDown = down;
+        actor.Workflows.StartFailure = down;
+        var crash = container.Input(new Crash(1), null);
+        await actor.TellAsync(crash);
+
+        actor.Timers.SchedulerDown = null;
+        actor.Workflows.StartFailure = null;
+        await actor.TellAsync(crash); // the same signal again (a redelivery)
+
+        Assert.Single(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
+        Assert.Contains(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder);
+    }
+
+    [Fact]
+    public async Task A_wake_up_that_cannot_be_registered_is_registered_once_the_scheduler_is_back()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource(HealPolicy.Default with { MaxRestarts = 1, QuarantineProbation = TimeSpan.FromHours(1) }));
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+        await actor.TellAsync(container.Input(new Crash(1), null));
+        var job = actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!;
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
+        actor.Timers.SchedulerDown = new InvalidOperationException("scheduler not ready");
+
+        await actor.TellAsync(container.Input(new Crash(1), null)); // the second failure: quarantined, released by a wake-up in an hour
+
+        Assert.NotNull(actor.State.Read<GuardianState>(ContainerActor.StateName)!.Quarantine);
+        Assert.DoesNotContain(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder);
+
+        actor.Timers.SchedulerDown = null;
+        await actor.Actor.RepairFromTimerAsync();
+
+        var wake = Assert.Single(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder);
+        Assert.Equal(TimeSpan.FromHours(1), wake.DueTime);
+        Assert.DoesNotContain(ContainerActor.RepairTimer, actor.Timers.Timers);
+    }
+
+    [Fact]
     public async Task Every_heal_is_watched_by_a_durable_reminder_until_it_ends()
     {
         var clock = new FakeTimeProvider(T0);
@@ -391,7 +472,7 @@ public sealed class ContainerActorTests
         new Crash(1),
         new Report(HealStep.BeginRestart),
         new Report(HealStep.Restarted, "restarted"),
-        new Report(HealStep.Healed, "healed: running 0.0s after the restart"),
+        new Report(HealStep.Healed, "healed: running again 0.4s after the failure was seen (attempt 1)"),
         new Wait(TimeSpan.FromSeconds(20)),
     ]);
 

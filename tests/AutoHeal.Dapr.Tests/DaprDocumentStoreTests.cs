@@ -237,4 +237,47 @@ public sealed class DaprDocumentStoreTests
         JsonSerializer.Deserialize<string>(_state.Raw(DaprNames.StateStore, DaprNames.DocumentKey(name)) ?? throw new InvalidOperationException($"no {name} stored"), DaprWire.Json)!;
 
     private AutoHealConfig StoredConfig() => JsonSerializer.Deserialize<AutoHealConfig>(StoredDocument("config"), AutoHealApiClient.Json)!;
+
+    [Fact]
+    public async Task A_document_that_is_not_json_is_set_aside_next_to_its_key_and_a_changed_one_is_left()
+    {
+        var store = new DaprDocumentStore(_state);
+        await store.WriteDocumentAsync("config", """{"restart": "nonsen""", null, None); // cut short
+        var read = await store.ReadDocumentAsync("config", None);
+
+        Assert.True(await store.SetDocumentAsideAsync("config", read.Version, "it does not parse", None));
+
+        Assert.Null((await store.ReadDocumentAsync("config", None)).Json);
+        Assert.Equal("""{"restart": "nonsen""", (await new DaprDocumentStore(_state).ReadDocumentAsync($"config{DaprDocumentStore.SetAsideSuffix}.{read.Version}", None)).Json);
+
+        await store.WriteDocumentAsync("config", """{"v":2""", null, None);
+        Assert.True(await store.SetDocumentAsideAsync("config", read.Version, "read before the new write", None)); // a version since replaced
+        Assert.Equal("""{"v":2""", (await store.ReadDocumentAsync("config", None)).Json);
+    }
+
+    [Fact]
+    public async Task A_document_that_is_json_but_not_this_versions_stays_in_force_for_the_rest_of_the_cluster()
+    {
+        var store = new DaprDocumentStore(_state);
+        await store.WriteDocumentAsync("config", """{"restart": {"cooldown_seconds": -1}}""", null, None);
+        var read = await store.ReadDocumentAsync("config", None);
+
+        Assert.False(await store.SetDocumentAsideAsync("config", read.Version, "its values are out of bounds", None));
+
+        Assert.Equal("""{"restart": {"cooldown_seconds": -1}}""", (await store.ReadDocumentAsync("config", None)).Json);
+    }
+
+    [Fact]
+    public async Task A_process_starting_next_to_a_newer_configuration_runs_with_its_own_and_never_overwrites_it()
+    {
+        var foreign = """{"restart": {"cooldown_seconds": -1}}"""; // valid JSON this version refuses (a newer one's meaning, say)
+        await new DaprDocumentStore(_state).WriteDocumentAsync("config", foreign, null, None);
+        using var starting = new SettingsService(new DaprDocumentStore(_state));
+        await starting.InitializeAsync(new AutoHealConfig { Restart = new RestartConfig { MaxRestarts = 7 } }, None);
+
+        Assert.False(starting.FromStore);
+        Assert.Equal(7, starting.Config.Restart.MaxRestarts); // its start-up configuration
+        await Assert.ThrowsAsync<DocumentConflictException>(() => starting.UpdateAsync(c => c with { Restart = c.Restart with { MaxRestarts = 9 } }, None));
+        Assert.Equal(foreign, StoredDocument("config"));
+    }
 }

@@ -72,12 +72,12 @@ public sealed class DaprModulesTests
         var job = Assert.Single(workflows.Of(RecordingHealWorkflows.Start)).JobId;
         await actor.TellAsync(new HealReport(key, job, HealStep.BeginRestart));
         await actor.TellAsync(new HealReport(key, job, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
-        await actor.TellAsync(new HealReport(key, job, HealStep.Healed) { Detail = "healed: running 0.2s after the restart" });
+        await actor.TellAsync(new HealReport(key, job, HealStep.Healed) { Detail = "healed: running again 0.2s after the failure was seen (attempt 1)" });
 
         var published = dapr.Published.Where(p => p.Topic == DaprNames.EventsTopic).ToList();
         Assert.Equal(["heal_scheduled", "restarting", "healed"], published.Select(p => System.Text.Json.JsonDocument.Parse(p.Json).RootElement.GetProperty("kind").GetString()));
         Assert.All(published, p => Assert.Equal((DaprNames.PubSub, key.ToString()), (p.PubSub, p.Metadata["partitionKey"])));
-        Assert.Contains(log.Lines, l => l.Message == $"{key}: Healed: healed: running 0.2s after the restart");
+        Assert.Contains(log.Lines, l => l.Message == $"{key}: Healed: healed: running again 0.2s after the failure was seen (attempt 1)");
         Assert.Contains($"autoheal_container_restarts_total{{container=\"{name}\",reason=\"crash\",outcome=\"healed\"}} 1", await MetricsTextAsync());
     }
 

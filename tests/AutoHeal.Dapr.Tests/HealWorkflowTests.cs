@@ -99,7 +99,7 @@ public sealed class HealWorkflowTests
         Assert.Equal(42, diagnostics.ExitCode);
         Assert.Equal(["listening on :8080", "panic: out of cheese"], diagnostics.LogTail);
         Assert.Equal(restart.At, reports[1].ContainerStartedAt);
-        Assert.Equal("healed: running 0.0s after the restart", reports[2].Detail);
+        Assert.Equal("healed: running again 0.0s after the failure was seen (attempt 1)", reports[2].Detail);
         Assert.All(rig.Guardians.Answers, a => Assert.True(a.Accepted));
 
         var state = (await rig.Guardians.GetAsync(WorkflowRig.Key, CancellationToken.None))!;

@@ -19,13 +19,15 @@ public sealed class RolesTests
         { ["--transport", "grpc"], "AutoHeal:Transport (--transport) must be 'embedded' or 'dapr'" },
         { ["--roles", "healer", "--AutoHeal:Dapr:Hosts=web 1"], "AutoHeal:Dapr:Hosts must be a comma list of host names" },
         { ["--roles", "healer", "--AutoHeal:Dapr:SidecarWaitSeconds=0"], "AutoHeal:Dapr:SidecarWaitSeconds must be between 1 and 600" },
-        { ["--roles", "watcher"], "APP_API_TOKEN must be set for the watcher role on Dapr" },
-        { ["--transport", "dapr"], "APP_API_TOKEN must be set for the watcher role on Dapr" },
+        { ["--roles", "watcher"], "APP_API_TOKEN must be set for every role on Dapr" },
+        { ["--roles", "healer"], "APP_API_TOKEN must be set for every role on Dapr" }, // its subscription and actors too
+        { ["--roles", "api"], "APP_API_TOKEN must be set for every role on Dapr" }, // its heal-events subscription
+        { ["--transport", "dapr"], "APP_API_TOKEN must be set for every role on Dapr" },
         { ["--roles", "healer", "--AutoHeal:Docker:HostName=Web2.example"], "AutoHeal:Docker:HostName 'Web2.example' cannot name a watcher on Dapr" },
         { ["--roles", "api", "--AutoHeal:Dapr:Hosts=local,web_2"], "AutoHeal:Dapr:Hosts 'web_2' cannot name a watcher on Dapr" },
     };
 
-    private static readonly Dictionary<string, string> AppToken = new() { ["APP_API_TOKEN"] = "watcher-routes-secret-0123" };
+    private static readonly Dictionary<string, string> AppToken = new() { ["APP_API_TOKEN"] = "sidecar-routes-secret-0123" };
 
     [Theory]
     [MemberData(nameof(Refused))]
@@ -55,7 +57,7 @@ public sealed class RolesTests
     [Fact]
     public async Task The_healer_role_without_a_sidecar_gives_up_after_the_configured_wait_with_exit_code_2()
     {
-        var run = await SurfaceAutoHealBinary.RunAsync(["--roles", "healer", "--AutoHeal:Dapr:SidecarWaitSeconds=5"], TimeSpan.FromSeconds(65));
+        var run = await SurfaceAutoHealBinary.RunAsync(["--roles", "healer", "--AutoHeal:Dapr:SidecarWaitSeconds=5"], TimeSpan.FromSeconds(65), AppToken);
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("autoheal: no Dapr sidecar answered within 5s", run.Stderr, StringComparison.Ordinal);

@@ -100,6 +100,51 @@ public sealed class HealResumerTests
             (await second.EventsAsync("web")).Select(e => e.Kind));
     }
 
+    [Fact]
+    public async Task A_restart_resumed_against_an_engine_whose_clock_runs_an_hour_behind_is_not_done_twice()
+    {
+        using var folder = new TempFolder();
+        var behind = -TimeSpan.FromHours(1);
+        await using (var first = await HealerHarness.StartAsync(dataDir: folder.Path, engineAhead: behind))
+        {
+            await first.AddRunningAsync("web");
+            first.Runtime.BlockRestarts();
+            await first.CrashAsync("web");
+            await Eventually.TrueAsync(() => first.Runtime.RestartsInFlight == 1, "the restart under way");
+            await first.StopAsync(); // AutoHeal stops while Docker restarts the container
+        }
+
+        // Docker finished the restart a second after the crash, by its own clock (an hour behind AutoHeal's).
+        await using var second = await HealerHarness.StartAsync(dataDir: folder.Path, now: HealerHarness.Start + TimeSpan.FromSeconds(30), engineAhead: behind);
+        second.Runtime.Add(second.Runtime.Running(HealerHarness.IdOf("web"), "web") with { StartedAt = HealerHarness.Start + behind + TimeSpan.FromSeconds(1) });
+
+        await second.ResumeAsync();
+
+        await second.WaitForEventAsync("web", EventKind.Healed);
+        await Eventually.StaysTrueAsync(() => second.Runtime.Restarts.Count == 0, "no second restart");
+    }
+
+    [Fact]
+    public async Task A_container_back_on_its_own_is_left_alone_even_when_the_engines_clock_runs_behind()
+    {
+        await using var h = await HealerHarness.StartAsync(HealPolicy.Default with { BackoffInitial = TimeSpan.FromSeconds(5) }, engineAhead: -TimeSpan.FromMinutes(10));
+        await h.AddRunningAsync("web");
+        h.Runtime.RestartFailure = new InvalidOperationException("cannot start: port is already allocated");
+        await h.CrashAsync("web");
+        await h.WaitForEventAsync("web", EventKind.HealFailed); // attempt 2 follows after its backoff, with no engine time of its own
+        h.Runtime.RestartFailure = null;
+
+        // An operator starts it meanwhile, a second later; its start time is the engine's, ten minutes behind AutoHeal's clock.
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        h.Runtime.StartAgain("web");
+        await h.Clock.AdvanceWhenWaitedOnAsync(HealPolicy.Default.Cooldown); // the wait before attempt 2
+
+        var cancelled = await Eventually.ValueAsync(async () => (await h.EventsAsync("web", EventKind.HealCancelled)) is [var first, ..] ? first : null, TimeSpan.FromSeconds(5),
+            $"the heal to be called off; events: {string.Join(" | ", (await h.EventsAsync("web")).Select(e => $"{e.Kind}: {e.Message}"))}; now {h.Clock.GetUtcNow():O} job {(await h.StateAsync("web")).ActiveHeal}; pending {h.Clock.PendingTimers}");
+        Assert.Contains("it is running again on its own", cancelled.Message);
+        Assert.Single(h.Runtime.Restarts); // the one Docker refused
+    }
+
     private static HealJob Job(string name, HealStage stage) => new()
     {
         Id = $"{HealerHarness.Key(name)}#1",

@@ -36,6 +36,9 @@ internal sealed class HealerHarness : IAsyncDisposable
 
     public ObservedClock Clock { get; }
 
+    /// <summary>The engine's clock: AutoHeal's, moved by the harness's engine offset. Signals and start times are by it.</summary>
+    public TimeProvider EngineClock { get; private init; } = null!;
+
     public FakeContainerRuntime Runtime { get; }
 
     public FixedSettingsSource Settings { get; }
@@ -54,13 +57,15 @@ internal sealed class HealerHarness : IAsyncDisposable
     /// <param name="dataDir">The data folder; a fresh temp folder (deleted on dispose) otherwise.</param>
     /// <param name="now">The fake clock's start.</param>
     /// <param name="guardianStore">What the guardians save to, over the store (a test's failing one); the store itself otherwise.</param>
+    /// <param name="engineAhead">How far the engine's clock (start times, event times) runs ahead of AutoHeal's; negative: behind.</param>
     public static async Task<HealerHarness> StartAsync(
         HealPolicy? policy = null, int maxConcurrentRestarts = 4, string? dataDir = null, DateTimeOffset? now = null,
-        Func<SqliteStore, IGuardianStore>? guardianStore = null)
+        Func<SqliteStore, IGuardianStore>? guardianStore = null, TimeSpan engineAhead = default)
     {
         var owned = dataDir is null ? new TempFolder() : null;
         var clock = new ObservedClock(now ?? Start);
-        var runtime = new FakeContainerRuntime(clock, HostName);
+        var engineClock = new EngineClock(clock, engineAhead);
+        var runtime = new FakeContainerRuntime(engineClock, HostName);
         var settings = new FixedSettingsSource(policy) { MaxConcurrentRestarts = maxConcurrentRestarts };
         var sink = new RecordingEventSink();
         var store = await SqliteStore.OpenAsync(dataDir ?? owned!.Path, retention: 10_000, CancellationToken.None);
@@ -76,7 +81,7 @@ internal sealed class HealerHarness : IAsyncDisposable
         builder.AddHealer();
         var host = builder.Build();
         await host.StartAsync();
-        return new HealerHarness(clock, runtime, settings, sink, store, host, owned);
+        return new HealerHarness(clock, runtime, settings, sink, store, host, owned) { EngineClock = engineClock };
     }
 
     public static ContainerKey Key(string name) => new(HostName, name);
@@ -104,10 +109,10 @@ internal sealed class HealerHarness : IAsyncDisposable
     /// <summary>The verdict of a container opted in by its label.</summary>
     public static readonly SelectionVerdict Monitored = new(true, "label autoheal=true");
 
-    /// <summary>Tells the guardian what the watcher saw, at the clock's now, with the engine's current facts.</summary>
+    /// <summary>Tells the guardian what the watcher saw, at the engine's now, with the engine's current facts.</summary>
     public Task<GuardianResult> SignalAsync(string name, SignalKind kind, int? exitCode = null, string? detail = null) =>
         Guardians.TellAsync(
-            new ContainerSignal(Key(name), kind, Clock.GetUtcNow(), Facts(name)) { ExitCode = exitCode, Detail = detail },
+            new ContainerSignal(Key(name), kind, EngineClock.GetUtcNow(), Facts(name)) { ExitCode = exitCode, Detail = detail },
             CancellationToken.None);
 
     /// <summary>The container's process dies with <paramref name="exitCode"/>, and the watcher reports the die event.</summary>
@@ -207,4 +212,17 @@ internal sealed class HealerHarness : IAsyncDisposable
         public ValueTask PublishAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) =>
             inner.PublishAsync(events, cancellationToken);
     }
+}
+
+/// <summary>Another host's clock: the test's, a fixed offset ahead (or behind); its timers are the test's.</summary>
+internal sealed class EngineClock(TimeProvider inner, TimeSpan ahead) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + ahead;
+
+    public override long GetTimestamp() => inner.GetTimestamp();
+
+    public override long TimestampFrequency => inner.TimestampFrequency;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        inner.CreateTimer(callback, state, dueTime, period);
 }

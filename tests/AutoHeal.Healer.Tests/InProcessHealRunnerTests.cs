@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 namespace AutoHeal.Healer.Tests;
 
 /// <summary>Heal jobs from a guardian's decision to their outcome: wait, recheck, restart, verify.</summary>
@@ -24,7 +25,7 @@ public sealed class InProcessHealRunnerTests
         var events = await h.EventsAsync("web");
         Assert.Equal([EventKind.HealScheduled, EventKind.Restarting, EventKind.Healed], events.Select(e => e.Kind));
         var healed = events[^1];
-        Assert.StartsWith("healed: running", healed.Message);
+        Assert.Equal("healed: running again 0.0s after the failure was seen (attempt 1)", healed.Message); // the clock stood still
         Assert.Equal(1, healed.Attempt);
         Assert.Equal(FailureKind.Crash, healed.Reason);
         var state = await h.StateAsync("web");
@@ -98,7 +99,8 @@ public sealed class InProcessHealRunnerTests
         await h.PassHealthCheckAfterRestartAsync("api");
 
         var healed = Assert.Single(await h.EventsAsync("api", EventKind.Healed));
-        Assert.StartsWith("healed: running and healthy", healed.Message);
+        // Running at once (the clock stood still), healthy once the check passed: after the 5 s and the poll that saw it.
+        Assert.Equal($"healed: running again 0.0s after the failure was seen, healthy after {(TimeSpan.FromSeconds(5) + HealSteps.VerifyPoll).TotalSeconds:0.0}s (attempt 1)", healed.Message);
         Assert.Equal(FailureKind.Unhealthy, healed.Reason);
         Assert.Equal(1, h.RestartsOf("api"));
     }
@@ -304,6 +306,71 @@ public sealed class InProcessHealRunnerTests
         Assert.True(state.IsQuarantined);
         Assert.Null(state.ActiveHeal);
         Assert.Equal(5, state.TotalHeals);
+    }
+
+    [Fact]
+    public async Task A_restart_that_never_finishes_fails_at_its_deadline_and_the_heal_is_tried_again()
+    {
+        await using var h = await HealerHarness.StartAsync();
+        await h.AddRunningAsync("web");
+        h.Runtime.BlockRestarts(); // Docker never finishes: a container that does not die
+        await h.CrashAsync("web");
+        await Eventually.TrueAsync(() => h.Runtime.RestartsInFlight == 1, "the restart under way");
+
+        await h.Clock.AdvanceWhenWaitedOnAsync(HealPolicy.Default.StopTimeout + TimeSpan.FromSeconds(30));
+
+        await h.WaitForEventAsync("web", EventKind.HealFailed);
+        var failed = Assert.Single(await h.EventsAsync("web", EventKind.HealFailed));
+        Assert.Contains("the restart did not finish within 40s (its stop timeout of 10s and 30s)", failed.Message);
+        // Its wait is over by then: attempt 2 restarts again (and, Docker still stuck, waits in its turn).
+        await Eventually.TrueAsync(() => h.Runtime.Restarts.Count == 2 && h.Runtime.RestartsInFlight == 1, "attempt 2's restart, and attempt 1's given up");
+        Assert.Equal(2, (await h.StateAsync("web")).ActiveHeal?.Attempt);
+    }
+
+    [Fact]
+    public async Task A_container_removed_long_ago_is_let_go_from_memory_and_after_a_week_forgotten()
+    {
+        await using var h = await HealerHarness.StartAsync();
+        await h.AddRunningAsync("gone");
+        await h.AddRunningAsync("kept");
+        await h.SignalAsync("gone", SignalKind.Removed);
+        var forgetter = h.Host.Services.GetRequiredService<GuardianForgetter>();
+        var mailboxes = h.Host.Services.GetRequiredService<GuardianMailboxes>();
+        Assert.Equal(2, mailboxes.Count);
+
+        h.Clock.Advance(GuardianForgetter.MailboxIdle + TimeSpan.FromMinutes(1));
+        await forgetter.PruneAsync(CancellationToken.None);
+
+        Assert.Equal(1, mailboxes.Count); // its mailbox is let go; its guardian stays in the store
+        Assert.Equal(GuardianPhase.Removed, (await h.StateAsync("gone")).Phase);
+
+        h.Clock.Advance(GuardianForgetter.ForgetAfter);
+        await forgetter.PruneAsync(CancellationToken.None);
+
+        Assert.Null(await h.Store.LoadGuardianAsync(HealerHarness.Key("gone"), CancellationToken.None));
+        Assert.NotNull(await h.Store.LoadGuardianAsync(HealerHarness.Key("kept"), CancellationToken.None));
+        Assert.Equal(GuardianPhase.Watching, (await h.SignalAsync("gone", SignalKind.Observed)).State.Phase); // a container run again under the name starts afresh
+    }
+
+    [Fact]
+    public async Task The_mailbox_of_a_container_never_monitored_is_let_go_once_idle_it_left_no_trace_to_keep()
+    {
+        await using var h = await HealerHarness.StartAsync();
+        h.Runtime.Add(h.Runtime.Running(HealerHarness.IdOf("job-1"), "job-1")); // a `docker run --rm` job, no label
+        var unmonitored = new AutoHeal.Domain.Selection.SelectionVerdict(false, "no label autoheal=true");
+        var seen = await h.Guardians.TellAsync(
+            new ContainerSignal(HealerHarness.Key("job-1"), SignalKind.Observed, h.EngineClock.GetUtcNow(), h.Runtime.Get("job-1").ToFacts(unmonitored)),
+            CancellationToken.None);
+        await h.AddRunningAsync("kept");
+        var mailboxes = h.Host.Services.GetRequiredService<GuardianMailboxes>();
+        Assert.Equal(2, mailboxes.Count);
+        Assert.Null(await h.Store.LoadGuardianAsync(HealerHarness.Key("job-1"), CancellationToken.None)); // no trace in the store
+
+        h.Clock.Advance(GuardianForgetter.MailboxIdle + TimeSpan.FromMinutes(1));
+        await h.Host.Services.GetRequiredService<GuardianForgetter>().PruneAsync(CancellationToken.None);
+
+        Assert.Equal(1, mailboxes.Count);
+        Assert.False(seen.State.Monitored);
     }
 
     /// <summary>

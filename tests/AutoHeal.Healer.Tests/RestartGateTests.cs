@@ -90,6 +90,9 @@ public sealed class RestartGateTests
 
         public Task<IReadOnlyList<GuardianState>> LoadAllGuardiansAsync(CancellationToken cancellationToken) => inner.LoadAllGuardiansAsync(cancellationToken);
 
+        public Task<IReadOnlyList<ContainerKey>> ForgetRemovedAsync(DateTimeOffset removedBefore, CancellationToken cancellationToken) =>
+            inner.ForgetRemovedAsync(removedBefore, cancellationToken);
+
         public Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) =>
             state.Key.Name == name && state.ActiveHeal is { Stage: HealStage.Restarting }
                 ? throw new IOException("disk full")

@@ -55,11 +55,11 @@ public sealed class ProbeTests(EngineFixture engine) : WithOwnAutoHeal(engine)
         await Docker.StartAsync(tcp,
             $"mkdir -p /www; httpd -f -p 127.0.0.1:{port} -h /www & pid=$!; if [ ! -f /failed-once ]; then touch /failed-once; sleep 1; kill $pid; fi; exec sleep 1000",
             [.. Autoheal.OptIn, "--network", "host", "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1",
-             "--label", $"autoheal.check.port={port}", "--label", "autoheal.check.interval=500ms", "--label", "autoheal.check.retries=2"]);
+             "--label", $"autoheal.check.port={port}", "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=2"]);
         await Docker.StartAsync(exec,
             "touch /tmp/ok; if [ ! -f /failed-once ]; then touch /failed-once; sleep 1; rm /tmp/ok; fi; exec sleep 1000",
             [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ok && echo fine || { echo missing /tmp/ok; exit 3; }",
-             "--label", "autoheal.check.interval=500ms", "--label", "autoheal.check.retries=2"]);
+             "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=2"]);
 
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: tcp, kind: "healed")).Items.Count == 1
             && (await Api.GetEventsAsync(container: exec, kind: "healed")).Items.Count == 1, Soon, "both heals");
@@ -80,11 +80,11 @@ public sealed class ProbeTests(EngineFixture engine) : WithOwnAutoHeal(engine)
         // Not ready for its first two seconds: a start period of 4 s covers it, so it is never healed.
         await Docker.StartAsync(name, "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & exec sleep 1000",
             [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ready",
-             "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=4s"]);
+             "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=4s"]);
         var other = Docker.Name("probe-nostart");
         await Docker.StartAsync(other, "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & exec sleep 1000",
             [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ready",
-             "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1"]);
+             "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=1"]);
 
         // Without a start period the same container is taken for unhealthy: the control case.
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: other, kind: "heal_scheduled")).Items.Count >= 1, Soon, "the control container's heal");
@@ -110,9 +110,19 @@ public sealed class ProbeTests(EngineFixture engine) : WithOwnAutoHeal(engine)
             }
         });
         var name = Docker.Name("probe-hung");
-        await Docker.StartAsync(name, "exec sleep 1000", [.. Autoheal.OptIn, "--label", "autoheal.check.type=http",
-            "--label", $"autoheal.check.url=http://127.0.0.1:{port}/", "--label", "autoheal.check.timeout=500ms",
-            "--label", "autoheal.check.interval=500ms", "--label", "autoheal.check.retries=2"]);
+        await Docker.StartAsync(name, "exec sleep 1000", Autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "listed");
+        // Aimed at the test's own listener, not at the container: only a check defined through the API may be.
+        await Api.CreateHealthCheckAsync(new HealthCheckDefinition
+        {
+            ContainerId = name,
+            CheckType = "http",
+            HttpEndpoint = $"http://127.0.0.1:{port}/",
+            HttpExpectedStatus = 200,
+            IntervalSeconds = 1,
+            TimeoutSeconds = 0.5,
+            Retries = 2,
+        });
 
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: name, kind: "heal_scheduled")).Items.Count >= 1, Soon, "the timeout to count as a failure");
 
@@ -133,7 +143,7 @@ public sealed class ProbeTests(EngineFixture engine) : WithOwnAutoHeal(engine)
 
         // Its labels define a check that always fails (after a start period that leaves time to define another).
         await Docker.StartAsync(overridden, "exec sleep 1000", [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec",
-            "--label", "autoheal.check.command=exit 1", "--label", "autoheal.check.interval=300ms", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=3s"]);
+            "--label", "autoheal.check.command=exit 1", "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=1", "--label", "autoheal.check.start_period=3s"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == overridden), Soon, "listed");
         await Api.CreateHealthCheckAsync(new HealthCheckDefinition
         {

@@ -50,6 +50,41 @@ public sealed class WebhookTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     }
 
     [Fact]
+    public async Task What_a_container_says_reaches_chat_escaped_so_it_can_neither_ping_nor_disguise_a_link()
+    {
+        await RestartWithAsync(QuarantineAfter(1));
+        await Api.PutConfigAsync(new
+        {
+            notifications = new
+            {
+                webhooks = new[]
+                {
+                    new { name = "slack", url = _receiver.Url("slack"), format = "slack", events = new[] { "quarantined" } },
+                    new { name = "discord", url = _receiver.Url("discord"), format = "discord", events = new[] { "quarantined" } },
+                },
+            },
+        });
+        var name = Docker.Name("hook-evil");
+        // Its own check's output, which its image's author writes, lands in the quarantine's reason.
+        await Docker.StartAsync(name, "exec sleep 1000", [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec",
+            "--label", "autoheal.check.command=echo '<!channel> @everyone [open](http://evil.example) <http://evil.example|your bank>'; exit 1",
+            "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=1"]);
+
+        await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Delivered.Count(p => p is "/slack" or "/discord") == 2), TimeSpan.FromSeconds(40), "the quarantine told to both");
+
+        var slack = JsonDocument.Parse(_receiver.Body("/slack")).RootElement.GetProperty("text").GetString()!;
+        Assert.Contains("&lt;!channel&gt;", slack, StringComparison.Ordinal);
+        Assert.Contains("&lt;http://evil.example|your bank&gt;", slack, StringComparison.Ordinal);
+        Assert.DoesNotContain("<!channel>", slack, StringComparison.Ordinal);
+        Assert.DoesNotContain("<http://evil.example", slack, StringComparison.Ordinal);
+        using var discord = JsonDocument.Parse(_receiver.Body("/discord"));
+        Assert.Equal(0, discord.RootElement.GetProperty("allowed_mentions").GetProperty("parse").GetArrayLength()); // no @everyone, @here, user or role
+        var description = discord.RootElement.GetProperty("embeds")[0].GetProperty("description").GetString()!;
+        Assert.Contains(@"\[open\]\(http://evil.example\)", description, StringComparison.Ordinal); // shown as text, not a masked link
+        Assert.DoesNotContain("[open](", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failing_receiver_is_retried_without_delaying_the_heal()
     {
         _receiver.FailFirst = 2;

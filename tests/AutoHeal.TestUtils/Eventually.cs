@@ -23,6 +23,15 @@ public static class Eventually
     /// </summary>
     public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => PollAsync(condition, timeout, SlowPoll, what);
 
+    /// <summary>Polls until <paramref name="value"/> gives something (not null), and returns it; throws like <see cref="HoldsAsync"/>.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T?>> value, TimeSpan timeout, string what)
+        where T : class
+    {
+        T? found = null;
+        await PollAsync(async () => (found = await value()) is not null, timeout, SlowPoll, what);
+        return found!;
+    }
+
     /// <summary>Polls (often) until <paramref name="condition"/> holds, for work over fakes; throws after <see cref="Patience"/>.</summary>
     public static Task TrueAsync(Func<Task<bool>> condition, string what) => PollAsync(condition, Patience, FastPoll, what);
 

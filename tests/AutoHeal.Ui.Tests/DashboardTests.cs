@@ -29,6 +29,39 @@ public sealed class DashboardTests(DashboardFixture f)
     }
 
     [Fact]
+    public async Task Wrong_tokens_typed_in_one_tab_never_lock_out_a_signed_in_tab_and_guessing_through_the_page_is_slowed_down()
+    {
+        await using var own = new AutoHealProcess(f.Docker); // limits of its own: the other tests sign in from this address too
+        await own.StartAsync();
+        var signedIn = await f.NewPageAsync();
+        await signedIn.GotoAsync(own.BaseAddress.ToString());
+        await signedIn.GetByLabel("API token").FillAsync(own.Token);
+        await signedIn.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(signedIn.Locator("[data-stat=engine]")).ToHaveTextAsync("connected");
+
+        // Another visitor, from the same address (every tab's API calls come from the dashboard's one address anyway).
+        var guesser = await f.NewPageAsync();
+        await guesser.GotoAsync(own.BaseAddress.ToString());
+        for (var left = 9; left >= 0; left--)
+        {
+            await guesser.GetByLabel("API token").FillAsync($"guess-{left}");
+            await guesser.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await Expect(guesser.Locator("#token-error")).ToContainTextAsync($"({left} more tries this minute)");
+        }
+
+        await guesser.GetByLabel("API token").FillAsync(own.Token); // even the right one, until the minute is over
+        await guesser.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(guesser.Locator("#token-error")).ToContainTextAsync("Too many wrong tokens from your address");
+
+        // The signed-in tab goes on: its calls were never the guesser's.
+        await signedIn.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
+        await Expect(signedIn.Locator("table.events tbody tr").First).ToBeVisibleAsync();
+        await Expect(signedIn.Locator(".load-problem, [role=alert]")).ToHaveCountAsync(0);
+        await guesser.Context.CloseAsync();
+        await signedIn.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Sign_in_refuses_a_wrong_token_with_a_clear_message_then_accepts_the_right_one()
     {
         var page = await f.NewPageAsync();
@@ -70,6 +103,13 @@ public sealed class DashboardTests(DashboardFixture f)
         await Row(page, name).GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
         await Expect(page.Locator("table.events [data-kind=healed]").First).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
+        // What AutoHeal kept from the crash, on the restart's row: folded until asked for.
+        var restarting = page.Locator("table.events tr[data-kind=restarting]").First;
+        await Expect(restarting.Locator("[data-fact=exit-code]")).Not.ToBeVisibleAsync();
+        await restarting.GetByText("What was kept from the failure").ClickAsync();
+        await Expect(restarting.Locator("[data-fact=exit-code]")).ToHaveTextAsync("9");
+        await Expect(restarting.Locator("[data-fact=oom]")).ToHaveTextAsync("no");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = $"Pages of {name}'s history" }).GetByText("Page 1 (live)")).ToBeVisibleAsync();
         await DashboardFixture.ScreenshotAsync(page, "container-details.png");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();

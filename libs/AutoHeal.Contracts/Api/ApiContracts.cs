@@ -1,7 +1,14 @@
 namespace AutoHeal.Contracts.Api;
 
 /// <summary><c>GET /health</c>.</summary>
-public sealed record HealthResponse(string Status, bool DockerReachable, string? DockerError, DateTimeOffset? Since);
+public sealed record HealthResponse(string Status, bool DockerReachable, string? DockerError, DateTimeOffset? Since)
+{
+    /// <summary>Whether AutoHeal's own store takes writes (a full disk does not).</summary>
+    public bool StoreWritable { get; init; } = true;
+
+    /// <summary>Why it does not, in the store's words.</summary>
+    public string? StoreError { get; init; }
+}
 
 /// <summary>The Docker engine as AutoHeal sees it.</summary>
 public sealed record EngineView(bool Reachable, string Endpoint, string? Error, DateTimeOffset? Since);
@@ -73,8 +80,10 @@ public sealed record ContainerDetail
     public HealJobView? ActiveHeal { get; init; }
     /// <summary>Its custom health check, if one is defined.</summary>
     public HealthCheckDefinition? CustomCheck { get; init; }
-    /// <summary>Its recent events, newest first.</summary>
+    /// <summary>Its events, newest first: the newest page, or the page before <c>?before=</c>.</summary>
     public required IReadOnlyList<EventView> History { get; init; }
+    /// <summary>The <c>before</c> of the next, older page of <see cref="History"/>; null when this is the oldest.</summary>
+    public long? HistoryNextBefore { get; init; }
 }
 
 /// <summary><c>POST /api/containers/select</c>: <c>enabled</c> true/false overrides labels; null hands back to labels.</summary>
@@ -97,6 +106,9 @@ public sealed record DiagnosticsView(int? ExitCode, bool OomKilled, IReadOnlyLis
 
 /// <summary>A page of events, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next (null when there is none).</summary>
 public sealed record EventPage(IReadOnlyList<EventView> Items, long? NextBefore);
+
+/// <summary>One event kind: its name (as in <see cref="EventView.Kind"/> and the <c>kind</c> filter) and what it means.</summary>
+public sealed record EventKindView(string Kind, string Description);
 
 /// <summary>A custom health check definition, run by the watcher; it wins over the container's check labels.</summary>
 public sealed record HealthCheckDefinition
@@ -133,6 +145,8 @@ public sealed record HealthCheckDefinition
     public double StartPeriodSeconds { get; init; }
     /// <summary>When it was defined.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
+    /// <summary>Set by AutoHeal in answers, never stored: e.g. that no container has this name yet (the check applies when one appears).</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>How a test notification went, per webhook.</summary>

@@ -125,22 +125,8 @@ public sealed record RestartConfig
 /// <summary>The allowed range of every number in the configuration, in one place.</summary>
 public static class ConfigLimits
 {
-    /// <summary>Field (as in the JSON) → inclusive range.</summary>
-    public static readonly IReadOnlyDictionary<string, (double Min, double Max)> Ranges = new Dictionary<string, (double, double)>
-    {
-        ["monitor.interval_seconds"] = (1, 3600),
-        ["restart.cooldown_seconds"] = (0, 86_400),
-        ["restart.max_restarts"] = (1, 1000),
-        ["restart.max_restarts_window_seconds"] = (1, 604_800),
-        ["restart.backoff_initial_seconds"] = (0, 86_400),
-        ["restart.backoff_multiplier"] = (1, 10),
-        ["restart.backoff_max_seconds"] = (0, 86_400),
-        ["restart.backoff_reset_seconds"] = (0, 604_800),
-        ["restart.quarantine_probation_seconds"] = (0, 604_800),
-        ["restart.verify_timeout_seconds"] = (0.1, 3600),
-        ["restart.stop_timeout_seconds"] = (0, 3600),
-        ["restart.max_concurrent_restarts"] = (1, 256),
-    };
+    /// <summary>Field (as in the JSON) → inclusive range: the domain's one table (<see cref="Domain.Policies.Limits"/>), which labels obey too.</summary>
+    public static IReadOnlyDictionary<string, (double Min, double Max)> Ranges => Domain.Policies.Limits.Ranges;
 
     /// <summary>The event kinds a webhook can be told about.</summary>
     public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up"];

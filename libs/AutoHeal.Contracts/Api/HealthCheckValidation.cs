@@ -1,3 +1,6 @@
+using System.Globalization;
+using AutoHeal.Domain.Policies;
+
 namespace AutoHeal.Contracts.Api;
 
 /// <summary>Validation of custom health check definitions.</summary>
@@ -11,6 +14,17 @@ public static class HealthCheckValidation
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Fail(string field, string message) => errors[field] = [message];
+        bool Range(string field, double value)
+        {
+            if (Limits.Allows($"healthcheck.{field}", value))
+            {
+                return true;
+            }
+
+            var (min, max) = Limits.Ranges[$"healthcheck.{field}"];
+            Fail(field, string.Create(CultureInfo.InvariantCulture, $"{field} must be between {min} and {max}"));
+            return false;
+        }
 
         if (string.IsNullOrWhiteSpace(d.ContainerId))
         {
@@ -25,9 +39,9 @@ public static class HealthCheckValidation
                     Fail("http_endpoint", "http_endpoint must be an absolute http:// or https:// URL");
                 }
 
-                if (d.HttpExpectedStatus is { } s && (s < 100 || s > 599))
+                if (d.HttpExpectedStatus is { } s)
                 {
-                    Fail("http_expected_status", "http_expected_status must be between 100 and 599");
+                    Range("http_expected_status", s);
                 }
 
                 if (d.HttpMethod is not (null or "GET" or "HEAD" or "POST"))
@@ -41,9 +55,13 @@ public static class HealthCheckValidation
                     Fail("tcp_host", "tcp_host is required for a tcp check");
                 }
 
-                if (d.TcpPort is not (>= 1 and <= 65535))
+                if (d.TcpPort is not { } port)
                 {
                     Fail("tcp_port", "tcp_port must be between 1 and 65535");
+                }
+                else
+                {
+                    Range("tcp_port", port);
                 }
                 break;
             case "exec":
@@ -59,34 +77,15 @@ public static class HealthCheckValidation
                 break;
         }
 
-        if (double.IsNaN(d.IntervalSeconds) || d.IntervalSeconds < 1 || d.IntervalSeconds > 86_400)
-        {
-            Fail("interval_seconds", "interval_seconds must be between 1 and 86400");
-        }
-
-        if (double.IsNaN(d.TimeoutSeconds) || d.TimeoutSeconds < 0.1 || d.TimeoutSeconds > 3600)
-        {
-            Fail("timeout_seconds", "timeout_seconds must be between 0.1 and 3600");
-        }
-        else if (d.TimeoutSeconds > d.IntervalSeconds)
+        Range("interval_seconds", d.IntervalSeconds);
+        if (Range("timeout_seconds", d.TimeoutSeconds) && d.TimeoutSeconds > d.IntervalSeconds)
         {
             Fail("timeout_seconds", "timeout_seconds must not exceed interval_seconds");
         }
 
-        if (d.Retries is < 1 or > 100)
-        {
-            Fail("retries", "retries must be between 1 and 100");
-        }
-
-        if (d.SuccessThreshold is < 1 or > 100)
-        {
-            Fail("success_threshold", "success_threshold must be between 1 and 100");
-        }
-
-        if (double.IsNaN(d.StartPeriodSeconds) || d.StartPeriodSeconds < 0 || d.StartPeriodSeconds > 86_400)
-        {
-            Fail("start_period_seconds", "start_period_seconds must be between 0 and 86400");
-        }
+        Range("retries", d.Retries);
+        Range("success_threshold", d.SuccessThreshold);
+        Range("start_period_seconds", d.StartPeriodSeconds);
 
         return errors;
     }

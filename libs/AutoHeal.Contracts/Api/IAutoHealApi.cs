@@ -22,9 +22,9 @@ public interface IAutoHealApi
     [Get("/api/containers")]
     Task<IReadOnlyList<ContainerView>> ListContainersAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>One container by id or name, with its guardian's whole view.</summary>
+    /// <summary>One container by id or name, with its guardian's whole view; its history a page at a time (<paramref name="before"/> from <see cref="ContainerDetail.HistoryNextBefore"/>).</summary>
     [Get("/api/containers/{id}")]
-    Task<ContainerDetail> GetContainerAsync(string id, CancellationToken cancellationToken = default);
+    Task<ContainerDetail> GetContainerAsync(string id, long? before = null, int? limit = null, CancellationToken cancellationToken = default);
 
     /// <summary>Enables or disables auto-heal for containers (persisted; overrides labels), or hands them back to labels.</summary>
     [Post("/api/containers/select")]
@@ -81,6 +81,10 @@ public interface IAutoHealApi
     /// <summary>Sends a test notification to one webhook (or all) and says how each went.</summary>
     [Post("/api/notifications/test")]
     Task<IReadOnlyList<WebhookTestResult>> TestNotificationAsync(string? webhook = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every event kind, as the API and its event filter name them.</summary>
+    [Get("/api/events/kinds")]
+    Task<IReadOnlyList<EventKindView>> GetEventKindsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The event log, newest first.</summary>
     [Get("/api/events")]

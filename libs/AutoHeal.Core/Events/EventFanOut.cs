@@ -12,7 +12,7 @@ public sealed class LoggingEventSink(ILogger<LoggingEventSink> logger) : IEventS
         foreach (var e in events)
         {
             var container = e.Key?.ToString() ?? "engine";
-            if (e.Kind is EventKind.Quarantined or EventKind.HealFailed or EventKind.EngineDown or EventKind.LabelInvalid)
+            if (e.Kind is EventKind.Quarantined or EventKind.HealFailed or EventKind.EngineDown or EventKind.LabelInvalid or EventKind.DataSetAside)
             {
                 Log.Alert(logger, container, e.Kind, e.Message);
             }
@@ -41,14 +41,25 @@ public sealed class CompositeEventSink(IEnumerable<IEventSinkPart> parts) : IEve
 
 /// <summary>
 /// Embedded mode's <see cref="IEventRecorder"/>: events appended to the event log (which gives them their
-/// ids), then fanned out.
+/// ids; a failure is the store's health), then fanned out.
 /// </summary>
-public sealed class LoggedEventRecorder(IEventLog log, IEventSink sink) : IEventRecorder
+public sealed class LoggedEventRecorder(IEventLog log, IEventSink sink, Stores.StoreHealth health) : IEventRecorder
 {
     /// <inheritdoc />
     public async Task RecordAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken)
     {
-        var saved = await log.AppendEventsAsync(events, cancellationToken);
+        IReadOnlyList<AutoHealEvent> saved;
+        try
+        {
+            saved = await log.AppendEventsAsync(events, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            health.Failed(ex);
+            throw;
+        }
+
+        health.Succeeded();
         await sink.PublishAsync(saved, cancellationToken);
     }
 }

@@ -8,8 +8,11 @@ namespace AutoHeal.Core.Heals;
 /// <see cref="RestartSlots"/>; it never restarts AutoHeal's own container. It is the engine side of
 /// every host, so it answers for any host name (embedded mode has one).
 /// </summary>
-public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots, HostIdentity host) : IHealHost, IHealHosts
+public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots, HostIdentity host, TimeProvider time) : IHealHost, IHealHosts
 {
+    /// <summary>How long a restart may take beyond its stop timeout (Docker kills the container then, and starts it) before it counts as failed.</summary>
+    public static readonly TimeSpan RestartMargin = TimeSpan.FromSeconds(30);
+
     /// <summary>The engine, for messages.</summary>
     public string Endpoint => runtime.Endpoint;
 
@@ -51,13 +54,24 @@ public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots,
             { Container = now };
         }
 
-        try
+        // Every restart call has a deadline: a container that never stops cannot hold its heal (and slot) for ever.
+        var deadline = stopTimeout + RestartMargin;
+        using (var timeout = new CancellationTokenSource(deadline, time))
+        using (var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
         {
-            await runtime.RestartAsync(now.Id, stopTimeout, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not (OperationCanceledException or EngineUnavailableException))
-        {
-            return new RestartResult(RestartOutcome.Refused, ex.Message); // in Docker's words
+            try
+            {
+                await runtime.RestartAsync(now.Id, stopTimeout, either.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return new RestartResult(RestartOutcome.TimedOut,
+                    $"the restart did not finish within {deadline.TotalSeconds:0.###}s (its stop timeout of {stopTimeout.TotalSeconds:0.###}s and {RestartMargin.TotalSeconds:0}s): the container would not stop or start");
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or EngineUnavailableException))
+            {
+                return new RestartResult(RestartOutcome.Refused, ex.Message); // in Docker's words
+            }
         }
 
         return await runtime.InspectAsync(now.Id, cancellationToken) is { } after

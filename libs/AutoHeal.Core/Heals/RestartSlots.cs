@@ -62,7 +62,7 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
             return SlotEntry.Over;
         }
 
-        var expiry = hold == Timeout.InfiniteTimeSpan ? null : time.CreateTimer(_ => Leave(jobId), null, hold, Timeout.InfiniteTimeSpan);
+        var expiry = hold == Timeout.InfiniteTimeSpan ? null : time.CreateTimer(static s => ((LeaseExpiry)s!).Fire(), new LeaseExpiry(this, jobId), hold, Timeout.InfiniteTimeSpan);
         var lease = new Lease(slot, expiry);
         if (!_held.TryAdd(jobId, lease))
         {
@@ -106,6 +106,23 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
                 lease.Dispose();
             }
         }
+    }
+
+    /// <summary>What a lease's expiry timer carries (a clock's observer can tell these timers from a heal's own waits).</summary>
+    public sealed class LeaseExpiry
+    {
+        private readonly RestartSlots _slots;
+
+        internal LeaseExpiry(RestartSlots slots, string jobId)
+        {
+            _slots = slots;
+            JobId = jobId;
+        }
+
+        /// <summary>The job whose lease it ends.</summary>
+        public string JobId { get; }
+
+        internal void Fire() => _slots.Leave(JobId);
     }
 
     private sealed record Lease(IDisposable Slot, ITimer? Expiry) : IDisposable

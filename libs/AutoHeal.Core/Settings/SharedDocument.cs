@@ -6,9 +6,10 @@ namespace AutoHeal.Core.Settings;
 /// One JSON document of the store as this process holds it: the value in force and the store's version
 /// of it. A change is written against that version; when another process wrote first, the document is
 /// read again and the change applied to the newer value. A stored value this process cannot accept (it
-/// does not parse, or <paramref name="accept"/> refuses it) is never put in force, and its version is not
-/// taken either: a write based on the older value then conflicts, rather than overwrite what this process
-/// could not read.
+/// does not parse, or <paramref name="accept"/> refuses it) is never put in force. Found at start, it is set
+/// aside in the store (kept for the operator, <see cref="IDocumentStore.SetDocumentAsideAsync"/>) so the process
+/// starts with the rest. Found later (another process wrote it: a newer version, say), its version is not taken
+/// either: a write based on the older value then conflicts, rather than overwrite what this process could not read.
 /// </summary>
 /// <typeparam name="T">The document's type.</typeparam>
 /// <param name="store">Where the document is kept.</param>
@@ -24,6 +25,7 @@ public sealed class SharedDocument<T>(IDocumentStore store, string name, JsonSer
 
     private readonly SemaphoreSlim _writer = new(1, 1);
     private volatile InForce _now = new(null, null);
+    private bool _readOnce; // under _writer
 
     /// <summary>The document's name in the store.</summary>
     public string Name => name;
@@ -90,29 +92,56 @@ public sealed class SharedDocument<T>(IDocumentStore store, string name, JsonSer
     {
         var doc = await store.ReadDocumentAsync(name, cancellationToken);
         var now = _now;
+        var first = !_readOnce;
+        _readOnce = true;
         if (doc.Json is null)
         {
             _now = now with { Version = doc.Version }; // none stored: the next write creates it
             return false;
         }
 
-        if (Parse(doc.Json) is not { } read)
+        if (Parse(doc.Json, out var why) is not { } read)
         {
-            return false; // kept as it is, value and version: see the class summary
+            if (!first)
+            {
+                return false; // running already: kept as it is, value and version (see the class summary)
+            }
+
+            // At start, with nothing in force: set aside, so this process starts with the rest.
+            if (!await store.SetDocumentAsideAsync(name, doc.Version, why!, cancellationToken))
+            {
+                return false; // kept where it is (another process may use it): value and version not taken, as above
+            }
+
+            var after = await store.ReadDocumentAsync(name, cancellationToken);
+            _now = now with { Version = after.Version }; // the next write creates the document afresh
+            return false;
         }
 
         _now = new InForce(read, doc.Version);
         return now.Value is null || JsonSerializer.Serialize(now.Value, json) != JsonSerializer.Serialize(read, json);
     }
 
-    private T? Parse(string text)
+    private T? Parse(string text, out string? why)
     {
+        why = null;
         try
         {
-            return JsonSerializer.Deserialize<T>(text, json) is { } value && (accept is null || accept(value)) ? value : null;
+            switch (JsonSerializer.Deserialize<T>(text, json))
+            {
+                case null:
+                    why = "it is empty";
+                    return null;
+                case { } value when accept is not null && !accept(value):
+                    why = "its values are out of bounds";
+                    return null;
+                case { } value:
+                    return value;
+            }
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
+            why = ex.Message;
             return null;
         }
     }

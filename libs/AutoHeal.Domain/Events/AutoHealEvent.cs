@@ -30,6 +30,31 @@ public enum EventKind
     EngineDown,
     /// <summary>The Docker engine is reachable again.</summary>
     EngineUp,
+    /// <summary>Something stored could not be read (a guardian, an event, a shared document): it was set aside, kept for the operator, and AutoHeal went on without it.</summary>
+    DataSetAside,
+}
+
+/// <summary>The event kinds in words, for the API's list of them (and so the dashboard's and the docs').</summary>
+public static class EventKinds
+{
+    /// <summary>What an event of <paramref name="kind"/> means.</summary>
+    public static string Describe(EventKind kind) => kind switch
+    {
+        EventKind.HealScheduled => "a failure was seen and a heal scheduled (at once, or after its backoff)",
+        EventKind.Restarting => "the restart was issued; carries what the restart destroys (exit code, OOM, health outputs, log tail)",
+        EventKind.Healed => "the container is back: running (and healthy, if it has a health check)",
+        EventKind.HealFailed => "the restart failed, or the container did not come back in time",
+        EventKind.HealCancelled => "a heal was called off (the container came back, was stopped, removed or replaced)",
+        EventKind.Skipped => "a failure or exit was deliberately not healed, with why",
+        EventKind.Quarantined => "too many heals: automatic healing stopped for the container",
+        EventKind.Released => "a quarantine ended",
+        EventKind.HistoryReset => "a new container with another image took the name: its history starts afresh",
+        EventKind.LabelInvalid => "a label could not be used (named in the message)",
+        EventKind.EngineDown => "the Docker engine cannot be reached",
+        EventKind.EngineUp => "the Docker engine is reachable again",
+        EventKind.DataSetAside => "something stored could not be read: set aside, kept for the operator, and AutoHeal went on without it",
+        _ => kind.ToString(),
+    };
 }
 
 /// <summary>What a restart destroys, kept from just before it: why the container failed, in its own words.</summary>

@@ -140,7 +140,7 @@ public static class Guardian
                     {
                         Cancel("the container was removed");
                     }
-                    State = State with { Phase = GuardianPhase.Removed, Condition = Condition.Removed, StopRequestedAt = null };
+                    State = State with { Phase = GuardianPhase.Removed, Condition = Condition.Removed, StopRequestedAt = null, RemovedAt = now };
                     break;
                 case SignalKind.Observed:
                     OnObserved(f);
@@ -359,7 +359,7 @@ public static class Guardian
                     var counts = job.Reason != FailureKind.Manual;
                     State = State with
                     {
-                        ActiveHeal = job with { Stage = HealStage.Restarting, RestartIssuedAt = now },
+                        ActiveHeal = job with { Stage = HealStage.Restarting, RestartIssuedAt = now, RecheckedStartedAt = r.ContainerStartedAt },
                         RecentHeals = counts ? [.. RecentHeals(), now] : State.RecentHeals,
                         HealsInIncident = counts ? State.HealsInIncident + 1 : State.HealsInIncident,
                         LastHealAt = counts ? now : State.LastHealAt,
@@ -540,6 +540,7 @@ public static class Guardian
                 Attempt = healsInIncident + 1,
                 DetectedAt = now,
                 EngineSeenAt = _engineAt,
+                FailedRunStartedAt = State.LastStartedAt,
                 DueAt = due,
                 StopTimeout = _policy.StopTimeout,
                 VerifyTimeout = _policy.VerifyTimeout,

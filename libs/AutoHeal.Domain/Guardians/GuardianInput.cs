@@ -70,7 +70,10 @@ public enum HealStep
 /// <summary>A heal job's report to the guardian that started it.</summary>
 public sealed record HealReport(ContainerKey Key, string JobId, HealStep Step) : GuardianInput(Key)
 {
-    /// <summary>The container's new start time, by the engine's clock, after a restart.</summary>
+    /// <summary>
+    /// The container's start time, by the engine's clock: its new one after a restart (<see cref="HealStep.Restarted"/>),
+    /// or the one the recheck found (<see cref="HealStep.BeginRestart"/>).
+    /// </summary>
     public DateTimeOffset? ContainerStartedAt { get; init; }
     /// <summary>Why, in words a user reads.</summary>
     public string? Detail { get; init; }

@@ -83,8 +83,15 @@ public sealed record HealJob
     public required bool ExpectHealthy { get; init; }
     /// <summary>Where the job is.</summary>
     public HealStage Stage { get; init; } = HealStage.Waiting;
-    /// <summary>When the restart was issued, by the guardian's clock.</summary>
+    /// <summary>When the run that failed had started, by the engine's clock (a later start is a new run).</summary>
+    public DateTimeOffset? FailedRunStartedAt { get; init; }
+    /// <summary>When the restart was issued, by the guardian's clock (shown; never compared with the engine's times).</summary>
     public DateTimeOffset? RestartIssuedAt { get; init; }
+    /// <summary>
+    /// The container's start time when the heal rechecked it just before restarting, by the engine's clock: found
+    /// running with a later one, a heal resumed after AutoHeal stopped mid-restart knows the restart was done.
+    /// </summary>
+    public DateTimeOffset? RecheckedStartedAt { get; init; }
     /// <summary>When the restarted container started, by the engine's clock.</summary>
     public DateTimeOffset? RestartedAt { get; init; }
 }
@@ -117,6 +124,8 @@ public sealed record GuardianState
     public bool HasHealthCheck { get; init; }
     /// <summary>Where the guardian stands.</summary>
     public GuardianPhase Phase { get; init; } = GuardianPhase.Watching;
+    /// <summary>When the container was last removed, by the guardian's clock (meaningful while <see cref="Phase"/> is removed).</summary>
+    public DateTimeOffset? RemovedAt { get; init; }
     /// <summary>The container's last known condition.</summary>
     public Condition Condition { get; init; } = Condition.Unknown;
     /// <summary>The last exit code seen.</summary>

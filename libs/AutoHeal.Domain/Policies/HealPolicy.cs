@@ -58,6 +58,24 @@ public sealed record HealPolicy
         return backoff > Cooldown ? backoff : Cooldown;
     }
 
+    /// <summary>
+    /// The least time <see cref="MaxRestarts"/> heals of one incident take, their waits alone (no restart or
+    /// verification counted): a container that keeps failing is quarantined only if they fit in <see cref="MaxRestartsWindow"/>.
+    /// </summary>
+    public TimeSpan LeastTimeForRestarts()
+    {
+        var total = TimeSpan.Zero;
+        for (var heals = 1; heals < MaxRestarts; heals++)
+        {
+            total += DelayBeforeHeal(heals);
+        }
+
+        return total;
+    }
+
+    /// <summary>Whether a container that keeps failing can be quarantined at all with these figures.</summary>
+    public bool CanQuarantine => LeastTimeForRestarts() < MaxRestartsWindow;
+
     /// <summary>Whether the mode heals this kind of failure.</summary>
     public bool Heals(FailureKind kind) => Mode switch
     {

@@ -7,21 +7,38 @@ public sealed record LabelProblem(string Label, string Value, string Problem);
 
 /// <summary>
 /// Per-container overrides of the heal policy from labels, e.g. <c>autoheal.stop.timeout=30s</c>.
-/// Durations take a unit (<c>500ms</c>, <c>10s</c>, <c>5m</c>, <c>1h</c>) or plain seconds.
-/// A bad label is reported and the global value kept: a typo never stops healing.
+/// Durations take a unit (<c>500ms</c>, <c>10s</c>, <c>5m</c>, <c>1h</c>) or plain seconds. Labels are written by
+/// whoever runs the container, or by its image's author: every value keeps within the configuration's limits
+/// (<see cref="Limits"/>), and together they must leave quarantine reachable. A bad label is reported and the
+/// global value kept: a typo never stops healing, and no label switches quarantine off.
 /// </summary>
 public static class PolicyLabels
 {
     /// <summary>The label prefix.</summary>
     public const string Prefix = "autoheal.";
 
+    /// <summary>Every label this class reads, with the configuration field whose limits it keeps to.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Fields = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["autoheal.mode"] = "restart.mode",
+        ["autoheal.cooldown"] = "restart.cooldown_seconds",
+        ["autoheal.backoff.initial"] = "restart.backoff_initial_seconds",
+        ["autoheal.backoff.multiplier"] = "restart.backoff_multiplier",
+        ["autoheal.backoff.max"] = "restart.backoff_max_seconds",
+        ["autoheal.backoff.reset"] = "restart.backoff_reset_seconds",
+        ["autoheal.max_restarts"] = "restart.max_restarts",
+        ["autoheal.max_restarts.window"] = "restart.max_restarts_window_seconds",
+        ["autoheal.quarantine.probation"] = "restart.quarantine_probation_seconds",
+        ["autoheal.verify.timeout"] = "restart.verify_timeout_seconds",
+        ["autoheal.stop.timeout"] = "restart.stop_timeout_seconds",
+    };
+
+    /// <summary>The labels that decide how soon a container that keeps failing is quarantined.</summary>
+    private static readonly string[] QuarantineLabels =
+        ["autoheal.cooldown", "autoheal.backoff.initial", "autoheal.backoff.multiplier", "autoheal.backoff.max", "autoheal.max_restarts", "autoheal.max_restarts.window"];
+
     /// <summary>Every label this class reads, for the docs and for error messages.</summary>
-    public static readonly IReadOnlyList<string> Known =
-    [
-        "autoheal.mode", "autoheal.cooldown", "autoheal.backoff.initial", "autoheal.backoff.multiplier",
-        "autoheal.backoff.max", "autoheal.backoff.reset", "autoheal.max_restarts", "autoheal.max_restarts.window",
-        "autoheal.quarantine.probation", "autoheal.verify.timeout", "autoheal.stop.timeout",
-    ];
+    public static readonly IReadOnlyList<string> Known = [.. Fields.Keys];
 
     /// <summary>Applies the container's labels to the global policy.</summary>
     public static (HealPolicy Policy, IReadOnlyList<LabelProblem> Problems) Apply(
@@ -31,7 +48,7 @@ public static class PolicyLabels
         List<LabelProblem>? problems = null;
         foreach (var (label, raw) in labels)
         {
-            if (!label.StartsWith(Prefix, StringComparison.Ordinal) || !Known.Contains(label))
+            if (!label.StartsWith(Prefix, StringComparison.Ordinal) || !Fields.TryGetValue(label, out var field))
             {
                 continue;
             }
@@ -45,19 +62,22 @@ public static class PolicyLabels
                     else { problem = "must be one of both, on-failure, health"; }
                     break;
                 case "autoheal.backoff.multiplier":
-                    if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m >= 1 && m <= 10)
+                    if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && Limits.Allows(field, m))
                     { policy = policy with { BackoffMultiplier = m }; }
-                    else { problem = "must be a number from 1 to 10"; }
+                    else { problem = $"must be a number {Limits.Describe(field)}"; }
                     break;
                 case "autoheal.max_restarts":
-                    if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= 1000)
+                    if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && Limits.Allows(field, n))
                     { policy = policy with { MaxRestarts = n }; }
-                    else { problem = "must be a whole number from 1 to 1000"; }
+                    else { problem = $"must be a whole number {Limits.Describe(field)}"; }
                     break;
                 default:
-                    if (TryParseDuration(value, out var d) && d >= TimeSpan.Zero && d <= TimeSpan.FromDays(7))
+                    if (!TryParseDuration(value, out var d) || !Limits.Allows(field, d.TotalSeconds))
+                    { problem = $"must be a duration {Limits.Describe(field, seconds: true)}, such as 30s, 5m or 1h"; }
+                    else if (Weakens(label, d, global) is { } weaker)
+                    { problem = weaker; }
+                    else
                     { policy = With(policy, label, d); }
-                    else { problem = "must be a duration such as 30s, 5m or 1h (at most 7 days)"; }
                     break;
             }
 
@@ -67,8 +87,47 @@ public static class PolicyLabels
             }
         }
 
+        if (!policy.CanQuarantine && global.CanQuarantine)
+        {
+            // Together these labels would let a container fail for ever: the global values of the quarantine labels apply.
+            var why = $"together with the container's other labels it would never quarantine a container that keeps failing " +
+                $"({policy.MaxRestarts} heals take at least {Seconds(policy.LeastTimeForRestarts())}, longer than the window of " +
+                $"{Seconds(policy.MaxRestartsWindow)}): the global value applies";
+            foreach (var label in QuarantineLabels.Where(labels.ContainsKey))
+            {
+                if (problems?.Any(p => p.Label == label) != true)
+                {
+                    (problems ??= []).Add(new LabelProblem(label, labels[label], why));
+                }
+            }
+
+            policy = policy with
+            {
+                Cooldown = global.Cooldown,
+                BackoffInitial = global.BackoffInitial,
+                BackoffMultiplier = global.BackoffMultiplier,
+                BackoffMax = global.BackoffMax,
+                MaxRestarts = global.MaxRestarts,
+                MaxRestartsWindow = global.MaxRestartsWindow,
+            };
+        }
+
         return (policy, problems ?? (IReadOnlyList<LabelProblem>)[]);
     }
+
+    // A label may make quarantine stricter, never weaker: heals counted over a shorter window than the operator's (a
+    // window shorter than a restart takes never fills), or a release sooner than that window (each release starts the
+    // count afresh), would let a container that keeps failing be restarted for ever.
+    private static string? Weakens(string label, TimeSpan d, HealPolicy global) => label switch
+    {
+        "autoheal.max_restarts.window" when d < global.MaxRestartsWindow =>
+            $"may not be shorter than the global window of {Seconds(global.MaxRestartsWindow)} (a label can make quarantine stricter, not weaker): the global value applies",
+        "autoheal.quarantine.probation" when d > TimeSpan.Zero && d < global.MaxRestartsWindow =>
+            $"may not be shorter than the global window of {Seconds(global.MaxRestartsWindow)} (0 keeps a quarantine until an operator ends it): the global value applies",
+        _ => null,
+    };
+
+    private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.###}s");
 
     private static HealPolicy With(HealPolicy p, string label, TimeSpan d) => label switch
     {

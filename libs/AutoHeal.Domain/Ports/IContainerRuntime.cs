@@ -40,6 +40,23 @@ public sealed record ContainerInfo
     public bool Tty { get; init; }
     /// <summary>The outputs of its latest health checks (Docker keeps five), oldest first, trimmed.</summary>
     public IReadOnlyList<string> HealthOutputs { get; init; } = [];
+    /// <summary>Its network mode: <c>bridge</c>, <c>host</c>, <c>none</c>, <c>container:&lt;id&gt;</c>, or a network's name.</summary>
+    public string NetworkMode { get; init; } = "";
+    /// <summary>Its own IP addresses on its networks (IPv4 and IPv6).</summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+    /// <summary>The host ports it publishes where the host's loopback reaches them (bound to every address, or to loopback).</summary>
+    public IReadOnlyList<int> LoopbackPorts { get; init; } = [];
+    /// <summary>The host's process id of its main process; 0 when it does not run.</summary>
+    public int Pid { get; init; }
+    /// <summary>
+    /// Whether it holds more power over its host than a container does: privileged, all capabilities or
+    /// CAP_SYS_ADMIN, the host's process namespace, or the Docker socket mounted.
+    /// </summary>
+    public bool Privileged { get; init; }
+
+    /// <summary>Whether it shares the host's network namespace.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HostNetwork => NetworkMode == "host";
 
     /// <summary>The key its guardian, selections and events know it by: its host and its name.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -127,6 +144,22 @@ public interface IContainerRuntime
 
     /// <summary>Whether the engine answers.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>The time now by the engine's clock, when it says (the clock of container start times and events).</summary>
+    Task<DateTimeOffset?> EngineTimeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The ports on which the container's own processes listen where the host's loopback reaches them (for a container
+    /// on the host's network), or null when this runtime cannot tell (its processes are not visible from here).
+    /// </summary>
+    Task<IReadOnlySet<int>?> LoopbackListenersAsync(ContainerInfo container, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this process's loopback is the engine host's (it runs in the host's network namespace, where the ports
+    /// containers publish on loopback are); null when this runtime cannot tell (the engine's processes are not visible).
+    /// False for a remote engine.
+    /// </summary>
+    bool? SharesEngineLoopback();
 
     /// <summary>Runs <c>/bin/sh -c <paramref name="command"/></c> inside a running container; its exit code and (bounded) output.</summary>
     Task<ExecResult> ExecAsync(string id, string command, CancellationToken cancellationToken);

@@ -61,6 +61,8 @@ public enum RestartOutcome
     Gone,
     /// <summary>Docker refused (or AutoHeal would not: its own container); <see cref="RestartResult.Detail"/> says why.</summary>
     Refused,
+    /// <summary>The restart did not finish by its deadline (its stop timeout and a margin): the container would not stop, or not start.</summary>
+    TimedOut,
 }
 
 /// <summary>The answer to <see cref="IHealHost.RestartAsync"/>.</summary>

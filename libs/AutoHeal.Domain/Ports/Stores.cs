@@ -19,6 +19,9 @@ public interface IGuardianStore
     /// <summary>Every guardian's state (at start, to resume what was under way).</summary>
     Task<IReadOnlyList<GuardianState>> LoadAllGuardiansAsync(CancellationToken cancellationToken);
 
+    /// <summary>Deletes the guardians of containers removed before <paramref name="removedBefore"/> (and not seen since); returns their keys.</summary>
+    Task<IReadOnlyList<ContainerKey>> ForgetRemovedAsync(DateTimeOffset removedBefore, CancellationToken cancellationToken);
+
     /// <summary>Saves a guardian's state and its new events in one transaction; returns the events with their ids.</summary>
     Task<IReadOnlyList<AutoHealEvent>> SaveAsync(GuardianState state, IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken);
 }
@@ -47,6 +50,14 @@ public interface IDocumentStore
     /// single-process store ignores the version.
     /// </summary>
     Task<string?> WriteDocumentAsync(string name, string json, string? expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a stored document that cannot be used (it does not parse, or holds values out of bounds) out of the way,
+    /// kept for the operator and said where, so that the next write creates it afresh. <paramref name="version"/> is
+    /// the version that was read: a document changed since is left. False when the store keeps it where it is (a store
+    /// that several processes share keeps a document that is valid JSON: another version of AutoHeal may be using it).
+    /// </summary>
+    Task<bool> SetDocumentAsideAsync(string name, string? version, string why, CancellationToken cancellationToken);
 }
 
 /// <summary>A page of the event log, newest first.</summary>

@@ -95,35 +95,36 @@ public static class ProbeLabels
         string? Get(string name) => labels.TryGetValue(name, out var v) ? v.Trim() : null;
         void Problem(string name, string problem) => problems.Add(new LabelProblem(name, Get(name) ?? "", problem));
 
-        TimeSpan Duration(string name, TimeSpan fallback, TimeSpan min, TimeSpan max)
+        // The same limits as a check defined through the API (the configuration's one table).
+        TimeSpan Duration(string name, string field, TimeSpan fallback)
         {
             if (Get(name) is not { } raw)
             {
                 return fallback;
             }
 
-            if (PolicyLabels.TryParseDuration(raw, out var d) && d >= min && d <= max)
+            if (PolicyLabels.TryParseDuration(raw, out var d) && Limits.Allows(field, d.TotalSeconds))
             {
                 return d;
             }
 
-            Problem(name, $"must be a duration from {min.TotalSeconds:0.###}s to {max.TotalSeconds:0}s, such as 10s");
+            Problem(name, $"must be a duration {Limits.Describe(field, seconds: true)}, such as 10s");
             return fallback;
         }
 
-        int Number(string name, int fallback, int min, int max)
+        int Number(string name, string field, int fallback)
         {
             if (Get(name) is not { } raw)
             {
                 return fallback;
             }
 
-            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && Limits.Allows(field, n))
             {
                 return n;
             }
 
-            Problem(name, $"must be a whole number from {min} to {max}");
+            Problem(name, $"must be a whole number {Limits.Describe(field)}");
             return fallback;
         }
 
@@ -139,12 +140,12 @@ public static class ProbeLabels
                 {
                     Url = Get("autoheal.check.url"),
                     Method = (Get("autoheal.check.method") ?? "GET").ToUpperInvariant(),
-                    ExpectedStatus = Get("autoheal.check.status") is null ? null : Number("autoheal.check.status", 200, 100, 599),
+                    ExpectedStatus = Get("autoheal.check.status") is null ? null : Number("autoheal.check.status", "healthcheck.http_expected_status", 200),
                     BodyContains = Get("autoheal.check.body"),
                 };
-                if (spec.Method is not ("GET" or "HEAD" or "POST"))
+                if (spec.Method is not ("GET" or "HEAD"))
                 {
-                    Problem("autoheal.check.method", "must be GET, HEAD or POST");
+                    Problem("autoheal.check.method", "must be GET or HEAD (other methods only in a check defined through the API)");
                 }
                 break;
             case ProbeKind.Tcp:
@@ -153,7 +154,7 @@ public static class ProbeLabels
                     Problem("autoheal.check.host", "is required for a tcp check");
                 }
 
-                spec = spec with { Host = Get("autoheal.check.host"), Port = Number("autoheal.check.port", 0, 1, 65535) };
+                spec = spec with { Host = Get("autoheal.check.host"), Port = Number("autoheal.check.port", "healthcheck.tcp_port", 0) };
                 if (Get("autoheal.check.port") is null)
                 {
                     Problem("autoheal.check.port", "is required for a tcp check");
@@ -171,12 +172,21 @@ public static class ProbeLabels
 
         spec = spec with
         {
-            Interval = Duration("autoheal.check.interval", spec.Interval, TimeSpan.FromSeconds(0.2), TimeSpan.FromDays(1)),
-            Timeout = Duration("autoheal.check.timeout", spec.Timeout, TimeSpan.FromSeconds(0.1), TimeSpan.FromHours(1)),
-            Retries = Number("autoheal.check.retries", spec.Retries, 1, 100),
-            SuccessThreshold = Number("autoheal.check.success_threshold", spec.SuccessThreshold, 1, 100),
-            StartPeriod = Duration("autoheal.check.start_period", spec.StartPeriod, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            Interval = Duration("autoheal.check.interval", "healthcheck.interval_seconds", spec.Interval),
+            Timeout = Duration("autoheal.check.timeout", "healthcheck.timeout_seconds", spec.Timeout),
+            Retries = Number("autoheal.check.retries", "healthcheck.retries", spec.Retries),
+            SuccessThreshold = Number("autoheal.check.success_threshold", "healthcheck.success_threshold", spec.SuccessThreshold),
+            StartPeriod = Duration("autoheal.check.start_period", "healthcheck.start_period_seconds", spec.StartPeriod),
         };
+        if (spec.Timeout > spec.Interval && !labels.ContainsKey("autoheal.check.timeout"))
+        {
+            spec = spec with { Timeout = spec.Interval }; // the default timeout, for a short interval: at most the interval
+        }
+        else if (spec.Timeout > spec.Interval && !problems.Any(p => p.Label is "autoheal.check.timeout" or "autoheal.check.interval"))
+        {
+            Problem("autoheal.check.timeout", "the timeout must not exceed the interval");
+        }
+
         return problems.Count > 0 ? (null, problems) : (spec, problems);
     }
 }

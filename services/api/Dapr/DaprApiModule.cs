@@ -19,6 +19,8 @@ public static class DaprApiModule
         services.AddSingleton<IContainerCatalog>(sp => sp.GetRequiredService<RemoteCatalog>());
         services.AddSingleton<IEngineStatus>(sp => sp.GetRequiredService<RemoteCatalog>());
         services.AddHostedService(sp => sp.GetRequiredService<RemoteCatalog>());
+        services.AddSingleton(sp => new ContainerLookup(
+            sp.GetRequiredService<IContainerCatalog>(), sp.GetRequiredService<IHealHosts>(), hosts, sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 

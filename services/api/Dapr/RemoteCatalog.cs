@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using AutoHeal.Contracts.Dapr;
-using AutoHeal.Core.Containers;
 using AutoHeal.Dapr;
 using AutoHeal.Domain.Selection;
 

@@ -15,12 +15,18 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
     internal const string StateName = "guardian";
     internal const string WakeReminder = "wake";
     internal const string EnsureHealReminder = "ensure-heal";
+    internal const string RepairTimer = "repair";
     private static readonly TimeSpan EnsureHealRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WatchdogSlack = TimeSpan.FromMinutes(2);
 
     private readonly GuardianTurn _turn;
     private readonly IHealWorkflows _workflows;
     private readonly TimeProvider _time;
+
+    // What a turn could not make durable (the scheduler was down: no reminder, no workflow), for this activation to
+    // repair at its next call or timer. Dapr runs one call at a time per actor, so no lock.
+    private bool _healUnsure;
+    private DateTimeOffset? _wakeUnsure;
 
     /// <summary>The constructor Dapr activates the actor with.</summary>
     public ContainerActor(ActorHost host, GuardianTurn turn, IHealWorkflows workflows, TimeProvider time)
@@ -43,6 +49,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
             throw new ArgumentException($"an input for {input.Key} reached the actor {Id}", nameof(input));
         }
 
+        await RepairAsync(); // before the input: a retried call that decides nothing new still gets its heal under way
         var result = await _turn.TakeAsync(this, input, CancellationToken.None);
         return new ActorReply(result.Accepted, result.State);
     }
@@ -51,6 +58,20 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
     {
         var stored = await StateManager.TryGetStateAsync<GuardianState>(StateName);
         return stored.HasValue ? stored.Value : null;
+    }
+
+    /// <summary>
+    /// The in-memory timer of an activation whose reminders could not be registered: it tries again what the turn could
+    /// not make durable, every <see cref="EnsureHealRetry"/>, until it has. (Timers live in the sidecar, not in the
+    /// scheduler; they end with the activation, whose next one checks the saved heal anyway.)
+    /// </summary>
+    public async Task RepairFromTimerAsync()
+    {
+        await RepairAsync();
+        if (!_healUnsure && _wakeUnsure is null)
+        {
+            await UnregisterTimerAsync(RepairTimer);
+        }
     }
 
     public async Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period)
@@ -84,27 +105,30 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
 
     async Task IGuardianHome.StartHealAsync(HealJob job, CancellationToken cancellationToken)
     {
-        // A durable watchdog first: whatever happens to the workflow (never started, its last report lost,
+        // The state is saved: nothing here may throw, or Dapr's retry of the call finds the heal "under way" and decides
+        // nothing new. A durable watchdog first: whatever happens to the workflow (never started, its last report lost,
         // terminated), the heal is not left "under way" for ever.
-        try
-        {
-            await RegisterReminderAsync(EnsureHealReminder, null, WatchdogDue(job), EnsureHealRetry);
-        }
-        catch (Exception ex)
-        {
-            Log.WatchdogFailed(Logger, Id.ToString(), job.Id, ex); // the heal itself still starts
-        }
-
+        var watched = await TryRegisterReminderAsync(EnsureHealReminder, WatchdogDue(job), job.Id);
         try
         {
             await _workflows.StartAsync(job, cancellationToken);
         }
         catch (Exception ex)
         {
-            // The job is saved; a redelivered signal would decide nothing new: the watchdog starts the
-            // workflow once the engine answers again, soon.
+            // Workflows need the scheduler too: the watchdog (soon) or this activation's timer starts it once it answers.
             Log.WorkflowStartFailed(Logger, Id.ToString(), job.Id, ex);
-            await RegisterReminderAsync(EnsureHealReminder, null, EnsureHealRetry, EnsureHealRetry);
+            watched = await TryRegisterReminderAsync(EnsureHealReminder, EnsureHealRetry, job.Id);
+            _healUnsure = true;
+        }
+
+        if (!watched)
+        {
+            _healUnsure = true;
+            await StartRepairTimerAsync();
+        }
+        else if (_healUnsure)
+        {
+            await StartRepairTimerAsync();
         }
     }
 
@@ -123,8 +147,86 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
 
     async Task IGuardianHome.WakeAtAsync(ContainerKey key, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        if (!await TryWakeAtAsync(at))
+        {
+            _wakeUnsure = at; // the state is saved: the wake-up is registered again at the next call or timer
+            await StartRepairTimerAsync();
+        }
+    }
+
+    private async Task<bool> TryWakeAtAsync(DateTimeOffset at)
+    {
         var due = at - _time.GetUtcNow();
-        await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
+        try
+        {
+            await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ReminderFailed(Logger, Id.ToString(), WakeReminder, ex);
+            return false;
+        }
+    }
+
+    private async Task<bool> TryRegisterReminderAsync(string name, TimeSpan due, string jobId)
+    {
+        try
+        {
+            await RegisterReminderAsync(name, null, due, EnsureHealRetry);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.WatchdogFailed(Logger, Id.ToString(), jobId, ex);
+            return false;
+        }
+    }
+
+    private async Task StartRepairTimerAsync()
+    {
+        try
+        {
+            await RegisterTimerAsync(RepairTimer, nameof(RepairFromTimerAsync), null, EnsureHealRetry, EnsureHealRetry);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ReminderFailed(Logger, Id.ToString(), RepairTimer, ex); // the next call repairs
+        }
+    }
+
+    /// <summary>What an earlier turn of this activation could not make durable, tried again: the heal's workflow and watchdog, the wake-up.</summary>
+    private async Task RepairAsync()
+    {
+        if (_wakeUnsure is { } at && await TryWakeAtAsync(at))
+        {
+            _wakeUnsure = null;
+        }
+
+        if (!_healUnsure)
+        {
+            return;
+        }
+
+        _healUnsure = false; // first: calling the heal off below is a call of this actor's own
+        try
+        {
+            if (await GetGuardianAsync() is { ActiveHeal: { } job })
+            {
+                if (!await TryRegisterReminderAsync(EnsureHealReminder, EnsureHealRetry, job.Id))
+                {
+                    _healUnsure = true; // the scheduler is still down: next time
+                    return;
+                }
+
+                await EnsureHealAsync();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _healUnsure = true;
+            Log.WorkflowCheckFailed(Logger, Id.ToString(), "(saved)", ex); // next time
+        }
     }
 
     Task IGuardianHome.HealEndedAsync(CancellationToken cancellationToken) => StopWatchdogAsync();

@@ -10,7 +10,7 @@ public sealed class EnterSlotActivity(HealSteps steps) : WorkflowActivity<HealJo
 
     /// <inheritdoc />
     public override Task<StepOutcome> RunAsync(WorkflowActivityContext context, HealJob input) =>
-        steps.EnterSlotAsync(input, Wait, HealSteps.RemoteHold(input), CancellationToken.None);
+        steps.EnterSlotAsync(input, Wait, steps.SlotHold(remote: true), CancellationToken.None);
 }
 
 /// <summary>Gives the job's restart slot back.</summary>

@@ -10,8 +10,9 @@ namespace AutoHeal.Healer.Dapr;
 /// <summary>
 /// The healer's subscription to <see cref="DaprNames.SignalsTopic"/>: each signal goes to its container's
 /// actor. A message that is not a valid signal is dropped (Dapr's <c>DROP</c>, so it goes to the dead
-/// letter topic instead of being retried for ever) and touches no actor; a failure to reach the actor is
-/// a 500, which Dapr retries.
+/// letter topic instead of being retried for ever) and touches no actor, and so is one the actor fails on
+/// (<see cref="TopicMessages.IsPoison"/>: with one delivery at a time, its retries would hold up every other
+/// container's signals); a failure to reach the actor is a 500, which Dapr retries.
 /// </summary>
 public static class SignalSubscription
 {
@@ -34,14 +35,22 @@ public static class SignalSubscription
 
     private static async Task<IResult> HandleAsync(HttpRequest request, IGuardians guardians, ILoggerFactory loggers, CancellationToken ct)
     {
-        var (signal, dropped) = await TopicMessages.ReadAsync<ContainerSignal>(
-            request, DaprNames.SignalsTopic, "a container signal", Problem, loggers.CreateLogger(typeof(SignalSubscription)), ct);
+        var logger = loggers.CreateLogger(typeof(SignalSubscription));
+        var (signal, dropped) = await TopicMessages.ReadAsync<ContainerSignal>(request, DaprNames.SignalsTopic, "a container signal", Problem, logger, ct);
         if (dropped is not null)
         {
             return dropped;
         }
 
-        await guardians.TellAsync(signal!, ct);
+        try
+        {
+            await guardians.TellAsync(signal!, ct);
+        }
+        catch (Exception ex) when (TopicMessages.IsPoison(ex))
+        {
+            return TopicMessages.Poisoned(logger, DaprNames.SignalsTopic, ex);
+        }
+
         return TopicMessages.Success();
     }
 

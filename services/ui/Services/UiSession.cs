@@ -1,5 +1,6 @@
 using System.Net;
 using AutoHeal.Contracts.Api;
+using Microsoft.AspNetCore.Http;
 using Refit;
 
 namespace AutoHeal.Ui.Services;
@@ -10,8 +11,11 @@ namespace AutoHeal.Ui.Services;
 /// session storage (see Layout/MainLayout.razor) so a reload of the tab does not sign out, and
 /// closing the tab forgets it.
 /// </summary>
-internal sealed class UiSession(ApiAddress address, IHttpClientFactory clients)
+internal sealed class UiSession(ApiAddress address, IHttpClientFactory clients, DashboardCaller caller, SignInLimiter limiter, IHttpContextAccessor http)
 {
+    private readonly string _tab = Guid.NewGuid().ToString("N"); // the API counts this tab's wrong tokens on their own
+    private readonly string _browser = http.HttpContext?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
     public IAutoHealApi? Api { get; private set; }
 
     public bool SignedIn => Api is not null;
@@ -24,9 +28,11 @@ internal sealed class UiSession(ApiAddress address, IHttpClientFactory clients)
     /// <summary>A client for <paramref name="token"/>, not yet signed in.</summary>
     public IAutoHealApi CreateClient(string token)
     {
-        var http = clients.CreateClient(ApiAddress.HttpClientName);
-        http.BaseAddress = address.BaseAddress;
-        return AutoHealApiClient.Create(http, token);
+        var client = clients.CreateClient(ApiAddress.HttpClientName);
+        client.BaseAddress = address.BaseAddress;
+        client.DefaultRequestHeaders.Add(DashboardCaller.KeyHeader, caller.Key);
+        client.DefaultRequestHeaders.Add(DashboardCaller.SessionHeader, _tab);
+        return AutoHealApiClient.Create(client, token);
     }
 
     /// <summary>Checks the token against the API; null when it is accepted, else what to tell the operator.</summary>
@@ -37,6 +43,11 @@ internal sealed class UiSession(ApiAddress address, IHttpClientFactory clients)
             return "Enter the API token.";
         }
 
+        if (limiter.Exhausted(_browser))
+        {
+            return $"Too many wrong tokens from your address: try again in a minute ({SignInLimiter.FailuresAllowed} are allowed per minute).";
+        }
+
         var api = CreateClient(token.Trim());
         try
         {
@@ -44,7 +55,8 @@ internal sealed class UiSession(ApiAddress address, IHttpClientFactory clients)
         }
         catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Unauthorized)
         {
-            return "AutoHeal did not accept this token. Use the value of AutoHeal:Api:Token, or the one in the api-token file of the data folder.";
+            var left = limiter.Failed(_browser);
+            return $"AutoHeal did not accept this token. Use the value of AutoHeal:Api:Token, or the one in the api-token file of the data folder ({left} more tries this minute).";
         }
         catch (ApiException ex)
         {

@@ -1,3 +1,4 @@
+using AutoHeal.Core.Stores;
 using AutoHeal.Sqlite;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -42,7 +43,7 @@ internal sealed class ActorEmbeddedGuardianRig : IActorComparisonRig
         _temp = temp;
         _store = temp.Store;
         _clock = clock;
-        Mailboxes = new GuardianMailboxes(_store, new GuardianTurn(settings, Sink, clock), Runner, clock, NullLogger<GuardianMailboxes>.Instance);
+        Mailboxes = new GuardianMailboxes(_store, new GuardianTurn(settings, Sink, clock), Runner, new StoreHealth(clock), clock, NullLogger<GuardianMailboxes>.Instance);
     }
 
     public GuardianMailboxes Mailboxes { get; }

@@ -77,7 +77,7 @@ public sealed class DistributedPipeline : IAsyncLifetime
         var time = TimeProvider.System;
         Settings = new FixedSettingsSource(Policy, new SelectionRules { LabelKey = LabelKey });
         var watchers = new SurfaceWatcherClients();
-        Workflows = new DistributedHealWorkflows(watchers, time);
+        Workflows = new DistributedHealWorkflows(watchers, Settings, time);
         Actors = new DistributedActors(Settings, Workflows, Events, time);
 
         // The healer role: the subscription exactly as mapped in production, the guardians as actors.

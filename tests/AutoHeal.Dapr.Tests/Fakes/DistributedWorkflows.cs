@@ -12,7 +12,7 @@ namespace AutoHeal.Dapr.Tests.Fakes;
 /// an instance id is the job's (<see cref="DaprIds.Workflow"/>), scheduling an existing one fails, and terminating one
 /// stops it at its next await (an activity already running finishes; its result is thrown away).
 /// </summary>
-internal sealed class DistributedHealWorkflows(IHealHosts watchers, TimeProvider time) : IHealWorkflows, IAsyncDisposable
+internal sealed class DistributedHealWorkflows(IHealHosts watchers, ISettingsSource settings, TimeProvider time) : IHealWorkflows, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, DistributedWorkflowRun> _runs = new(StringComparer.Ordinal);
 
@@ -30,7 +30,7 @@ internal sealed class DistributedHealWorkflows(IHealHosts watchers, TimeProvider
         var guardians = Guardians ?? throw new InvalidOperationException("the workflow engine runs before the healer does");
         var id = DaprIds.Workflow(job.Id);
         var context = new DistributedWorkflowContext(id, time);
-        context.AddHealActivities(new HealSteps(watchers, time), guardians);
+        context.AddHealActivities(new HealSteps(watchers, settings, time), guardians);
         var run = new DistributedWorkflowRun(_runs.Count, id, job, context);
         if (!_runs.TryAdd(id, run))
         {

@@ -245,7 +245,16 @@ public sealed class InMemoryDaprClient(JsonSerializerOptions json) : DaprClient
 
     public override Task<SubscribeConfigurationResponse> SubscribeConfiguration(string storeName, IReadOnlyList<string> keys, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) => throw NotSupported();
 
-    public override Task<bool> TryDeleteStateAsync(string storeName, string key, string etag, StateOptions stateOptions, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) => throw NotSupported();
+    public override Task<bool> TryDeleteStateAsync(string storeName, string key, string etag, StateOptions stateOptions = null, IReadOnlyDictionary<string, string> metadata = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(etag); // as the SDK
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            // As the state store: deleted only at the ETag the caller read.
+            return Task.FromResult(_items.TryGetValue((storeName, key), out var item) && item.ETag == etag && _items.Remove((storeName, key)));
+        }
+    }
 
     public override Task<bool> TrySaveByteStateAsync(string storeName, string key, ReadOnlyMemory<byte> binaryValue, string etag, StateOptions stateOptions, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) => throw NotSupported();
 

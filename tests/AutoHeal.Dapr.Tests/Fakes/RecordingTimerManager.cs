@@ -44,8 +44,24 @@ internal sealed class RecordingTimerManager(TimeProvider clock) : ActorTimerMana
         return due;
     }
 
+    /// <summary>
+    /// While set, what registering or removing a reminder throws, as the sidecar answers when the scheduler is down
+    /// (reminders live there since 1.15); timers live in the sidecar and still work.
+    /// </summary>
+    public Exception? SchedulerDown { get; set; }
+
+    /// <summary>The timers registered now, with their callbacks.</summary>
+    public IReadOnlyDictionary<string, string> TimerCallbacks => _callbacks;
+
+    private readonly Dictionary<string, string> _callbacks = new(StringComparer.Ordinal);
+
     public override Task RegisterReminderAsync(ActorReminder reminder)
     {
+        if (SchedulerDown is { } down)
+        {
+            return Task.FromException(down);
+        }
+
         var registered = new RegisteredReminder(reminder.Name, reminder.DueTime, reminder.Period, reminder.State, clock.GetUtcNow());
         _registered.Add(registered);
         _active[reminder.Name] = registered;
@@ -59,6 +75,11 @@ internal sealed class RecordingTimerManager(TimeProvider clock) : ActorTimerMana
 
     public override Task UnregisterReminderAsync(ActorReminderToken reminder)
     {
+        if (SchedulerDown is { } down)
+        {
+            return Task.FromException(down);
+        }
+
         _active.Remove(reminder.Name);
         return Task.CompletedTask;
     }
@@ -66,12 +87,14 @@ internal sealed class RecordingTimerManager(TimeProvider clock) : ActorTimerMana
     public override Task RegisterTimerAsync(ActorTimer timer)
     {
         _timers.Add(timer.Name);
+        _callbacks[timer.Name] = timer.TimerCallback;
         return Task.CompletedTask;
     }
 
     public override Task UnregisterTimerAsync(ActorTimerToken timer)
     {
         _timers.Remove(timer.Name);
+        _callbacks.Remove(timer.Name);
         return Task.CompletedTask;
     }
 }

@@ -136,8 +136,11 @@ internal sealed class WorkflowHealRig : IWorkflowRig
         Clock = clock;
         Runtime = runtime;
         Watcher = watcher;
+        Settings = settings;
         Guardians = new WorkflowRecordingGuardians(settings, clock);
     }
+
+    public FixedSettingsSource Settings { get; }
 
     public FakeTimeProvider Clock { get; }
 
@@ -188,7 +191,7 @@ internal sealed class WorkflowHealRig : IWorkflowRig
     public Func<string, global::Dapr.Workflow.Abstractions.IWorkflowActivity?>? ActivitySource { get; set; }
 
     /// <summary>The heal steps the activities call, over the watcher's routes.</summary>
-    public HealSteps Steps => new(Watcher, Clock);
+    public HealSteps Steps => new(Watcher, Settings, Clock);
 
     public async Task HealAsync(HealJob job)
     {

@@ -93,6 +93,10 @@ public sealed class PolicyLabelsTests
     [InlineData("autoheal.stop.timeout", "-5s")]
     [InlineData("autoheal.stop.timeout", "8d")]
     [InlineData("autoheal.stop.timeout", "169h")]
+    [InlineData("autoheal.stop.timeout", "2h")] // the configuration's limit: an hour
+    [InlineData("autoheal.max_restarts.window", "0")] // would switch quarantine off
+    [InlineData("autoheal.verify.timeout", "0")]
+    [InlineData("autoheal.cooldown", "2d")]
     [InlineData("autoheal.stop.timeout", "NaN")]
     [InlineData("autoheal.stop.timeout", "s")]
     [InlineData("autoheal.cooldown", "ten")]
@@ -150,7 +154,7 @@ public sealed class PolicyLabelsTests
     [InlineData("1000", 1000)]
     public void Apply_reads_max_restarts_as_a_whole_number_from_1_to_1000(string value, int expected)
     {
-        var (policy, problems) = Apply(("autoheal.max_restarts", value));
+        var (policy, problems) = Apply(("autoheal.max_restarts", value), ("autoheal.max_restarts.window", "168h")); // a window they fit in
 
         Assert.Empty(problems);
         Assert.Equal(expected, policy.MaxRestarts);
@@ -162,7 +166,7 @@ public sealed class PolicyLabelsTests
     [InlineData("10", 10)]
     public void Apply_reads_a_multiplier_from_1_to_10(string value, double expected)
     {
-        var (policy, problems) = Apply(("autoheal.backoff.multiplier", value));
+        var (policy, problems) = Apply(("autoheal.backoff.multiplier", value), ("autoheal.max_restarts.window", "168h"));
 
         Assert.Empty(problems);
         Assert.Equal(expected, policy.BackoffMultiplier);
@@ -206,5 +210,52 @@ public sealed class PolicyLabelsTests
     public void TryParseMode_refuses_unknown_modes(string value)
     {
         Assert.False(PolicyLabels.TryParseMode(value, out _));
+    }
+
+    [Fact]
+    public void Apply_keeps_quarantine_reachable_labels_that_together_would_never_quarantine_fall_back_to_the_global_values()
+    {
+        // Five heals take 300 + 300 + 300 + 300 = 1200 s of backoff at least (capped at 300 s): never within the window of 600 s.
+        var (policy, problems) = Apply(("autoheal.backoff.initial", "5m"), ("autoheal.stop.timeout", "30s"));
+
+        Assert.Equal(Global with { StopTimeout = TimeSpan.FromSeconds(30) }, policy);
+        var problem = Assert.Single(problems);
+        Assert.Equal("autoheal.backoff.initial", problem.Label);
+        Assert.Contains("would never quarantine a container that keeps failing (5 heals take at least 1200s, longer than the window of 600s)", problem.Problem);
+        Assert.True(policy.CanQuarantine);
+    }
+
+    [Theory]
+    [InlineData("autoheal.max_restarts.window", "1s")] // shorter than a restart takes: it never fills
+    [InlineData("autoheal.max_restarts.window", "9m")]
+    [InlineData("autoheal.quarantine.probation", "1s")] // released at once, counted afresh: for ever
+    [InlineData("autoheal.quarantine.probation", "5m")]
+    public void A_label_can_make_quarantine_stricter_but_never_weaker_than_the_global_window(string label, string value)
+    {
+        var (policy, problems) = Apply((label, value), ("autoheal.max_restarts", "1"));
+
+        var problem = Assert.Single(problems);
+        Assert.Equal((label, value), (problem.Label, problem.Value));
+        Assert.Contains("may not be shorter than the global window of 600s", problem.Problem);
+        Assert.Equal((1, Global.MaxRestartsWindow, Global.QuarantineProbation), (policy.MaxRestarts, policy.MaxRestartsWindow, policy.QuarantineProbation));
+    }
+
+    [Fact]
+    public void A_longer_window_and_probation_are_stricter_and_taken()
+    {
+        var (policy, problems) = Apply(("autoheal.max_restarts.window", "1h"), ("autoheal.quarantine.probation", "2h"));
+
+        Assert.Empty(problems);
+        Assert.Equal((TimeSpan.FromHours(1), TimeSpan.FromHours(2)), (policy.MaxRestartsWindow, policy.QuarantineProbation));
+    }
+
+    [Fact]
+    public void Apply_accepts_a_slower_quarantine_that_is_still_reachable()
+    {
+        var (policy, problems) = Apply(("autoheal.max_restarts", "1000"), ("autoheal.max_restarts.window", "168h"));
+
+        Assert.Empty(problems);
+        Assert.Equal((1000, TimeSpan.FromDays(7)), (policy.MaxRestarts, policy.MaxRestartsWindow));
+        Assert.True(policy.CanQuarantine);
     }
 }

@@ -23,6 +23,16 @@ public sealed class ProbeLabelsTests
     }
 
     [Fact]
+    public void A_short_interval_without_a_timeout_of_its_own_times_out_within_the_interval()
+    {
+        var (spec, problems) = ProbeLabels.Parse(Labels(
+            ("autoheal.check.type", "exec"), ("autoheal.check.command", "true"), ("autoheal.check.interval", "1s")));
+
+        Assert.Empty(problems);
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), (spec!.Interval, spec.Timeout));
+    }
+
+    [Fact]
     public void Parse_without_a_type_label_defines_no_check()
     {
         Assert.Equal((null, 0), (ProbeLabels.Parse(Labels(("autoheal", "true"))).Spec, ProbeLabels.Parse(Labels()).Problems.Count));
@@ -31,10 +41,17 @@ public sealed class ProbeLabelsTests
     [Theory]
     [InlineData("autoheal.check.type", "ping")]
     [InlineData("autoheal.check.port", "http")]
+    [InlineData("autoheal.check.port", "70000")]
     [InlineData("autoheal.check.interval", "soon")]
+    [InlineData("autoheal.check.interval", "200ms")] // a check's interval is at least a second, as through the API
+    [InlineData("autoheal.check.interval", "2d")]
+    [InlineData("autoheal.check.timeout", "2h")]
+    [InlineData("autoheal.check.timeout", "10s")] // longer than the interval (5s)
+    [InlineData("autoheal.check.retries", "101")]
+    [InlineData("autoheal.check.start_period", "2d")]
     public void Parse_names_the_bad_label_and_defines_no_check(string label, string value)
     {
-        var labels = Labels(("autoheal.check.type", "tcp"), ("autoheal.check.host", "127.0.0.1"), ("autoheal.check.port", "5432"));
+        var labels = Labels(("autoheal.check.type", "tcp"), ("autoheal.check.host", "127.0.0.1"), ("autoheal.check.port", "5432"), ("autoheal.check.interval", "5s"));
         labels[label] = value;
 
         var (spec, problems) = ProbeLabels.Parse(labels);
@@ -49,5 +66,20 @@ public sealed class ProbeLabelsTests
         var spec = new ProbeSpec { Kind = ProbeKind.Http, Url = "http://admin:pw@127.0.0.1:8080/health?token=s3cret" };
 
         Assert.Equal("http GET http://127.0.0.1:8080/health", spec.Describe());
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    [InlineData("PUT")]
+    public void Parse_allows_a_label_to_read_only(string method)
+    {
+        var (spec, problems) = ProbeLabels.Parse(Labels(
+            ("autoheal.check.type", "http"), ("autoheal.check.url", "http://127.0.0.1:8080/"), ("autoheal.check.method", method)));
+
+        Assert.Null(spec);
+        var problem = Assert.Single(problems);
+        Assert.Equal("autoheal.check.method", problem.Label);
+        Assert.StartsWith("must be GET or HEAD", problem.Problem);
     }
 }

@@ -287,6 +287,32 @@ public sealed class FakeContainerRuntime(TimeProvider time, string host) : ICont
         return Task.FromResult(true);
     }
 
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> EngineTimeAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        return EngineTimeFailure is { } failure ? Task.FromException<DateTimeOffset?>(failure) : Task.FromResult<DateTimeOffset?>(time.GetUtcNow() + EngineAhead);
+    }
+
+    /// <summary>When set, what <see cref="EngineTimeAsync"/> throws (a socket proxy that refuses <c>/info</c>, say).</summary>
+    public Exception? EngineTimeFailure { get; set; }
+
+    /// <summary>How far <see cref="EngineTimeAsync"/> answers ahead of the clock (on top of the clock's own).</summary>
+    public TimeSpan EngineAhead { get; set; }
+
+    /// <summary>What <see cref="LoopbackListenersAsync"/> answers: the ports a container listens on, by name; null: cannot tell.</summary>
+    public Dictionary<string, IReadOnlySet<int>?> Listeners { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public bool? SharesEngineLoopback() => SharesLoopback;
+
+    /// <summary>What <see cref="SharesEngineLoopback"/> answers (by default: yes, as AutoHeal on the engine's host).</summary>
+    public bool? SharesLoopback { get; set; } = true;
+
+    /// <inheritdoc />
+    public Task<IReadOnlySet<int>?> LoopbackListenersAsync(ContainerInfo container, CancellationToken cancellationToken) =>
+        Task.FromResult(Listeners.TryGetValue(container.Name, out var ports) ? ports : null);
+
     private ContainerInfo? Find(string idOrName)
     {
         lock (_lock)

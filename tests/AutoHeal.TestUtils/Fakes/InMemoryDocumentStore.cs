@@ -63,4 +63,22 @@ public sealed class InMemoryDocumentStore : IDocumentStore
             return Task.FromResult<string?>(version);
         }
     }
+
+    /// <summary>Documents set aside, by name: what they held.</summary>
+    public Dictionary<string, string> SetAside { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task<bool> SetDocumentAsideAsync(string name, string? version, string why, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_documents.TryGetValue(name, out var d) && (version is null || d.Version == version))
+            {
+                SetAside[name] = d.Json;
+                _documents.Remove(name);
+            }
+        }
+
+        return Task.FromResult(true);
+    }
 }
