@@ -62,6 +62,24 @@ public sealed class ActorGuardians(IActorProxyFactory proxies, ILogger<ActorGuar
         return states;
     }
 
+    /// <summary>
+    /// How long an actor call may take here: above <c>actorCall</c> in resiliency.yaml (180 s), so the sidecar's timeout
+    /// is the one that applies (the SDK's own default, HttpClient's 100 s, would give up first, and a redelivery would
+    /// then run a second turn beside the first).
+    /// </summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(200);
+
+    private readonly ActorProxyOptions? _options = proxies is ActorProxyFactory factory
+        ? new ActorProxyOptions
+        {
+            RequestTimeout = CallTimeout,
+            UseJsonSerialization = factory.DefaultOptions.UseJsonSerialization,
+            JsonSerializerOptions = factory.DefaultOptions.JsonSerializerOptions,
+            DaprApiToken = factory.DefaultOptions.DaprApiToken,
+            HttpEndpoint = factory.DefaultOptions.HttpEndpoint,
+        }
+        : null;
+
     private IContainerActor Proxy(ContainerKey key) =>
-        proxies.CreateActorProxy<IContainerActor>(DaprIds.Actor(key), DaprNames.ContainerActorType);
+        proxies.CreateActorProxy<IContainerActor>(DaprIds.Actor(key), DaprNames.ContainerActorType, _options);
 }

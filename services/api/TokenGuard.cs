@@ -17,6 +17,8 @@ public sealed class TokenGuard(ApiToken token, DashboardCaller dashboard) : IDis
     /// <summary>The window of <see cref="FailuresAllowed"/>.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
+    private readonly Lock[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
+
     private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(address =>
         RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
         {
@@ -33,20 +35,24 @@ public sealed class TokenGuard(ApiToken token, DashboardCaller dashboard) : IDis
         var address = dashboard.SessionOf(headers[DashboardCaller.KeyHeader], headers[DashboardCaller.SessionHeader]) is { } tab
             ? $"dashboard tab {tab}"
             : context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (_failures.GetStatistics(address)?.CurrentAvailablePermits is 0)
+        // One check at a time per address (striped): calls sent at once cannot all pass the count before any is counted.
+        lock (_stripes[(uint)StringComparer.Ordinal.GetHashCode(address) % (uint)_stripes.Length])
         {
-            return TooMany(context);
-        }
+            if (_failures.GetStatistics(address)?.CurrentAvailablePermits is 0)
+            {
+                return TooMany(context);
+            }
 
-        if (token.Accepts(context.Request))
-        {
-            return null;
-        }
+            if (token.Accepts(context.Request))
+            {
+                return null;
+            }
 
-        using var lease = _failures.AttemptAcquire(address);
-        if (!lease.IsAcquired)
-        {
-            return TooMany(context);
+            using var lease = _failures.AttemptAcquire(address);
+            if (!lease.IsAcquired)
+            {
+                return TooMany(context);
+            }
         }
 
         context.Response.Headers.WWWAuthenticate = "Bearer";

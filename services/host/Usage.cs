@@ -12,12 +12,13 @@ internal static class Usage
     /// <summary>The text for <paramref name="args"/> when they ask for help or the version; null otherwise (start).</summary>
     public static string? For(string[] args)
     {
-        if (args.Any(a => a is "--help" or "-h" or "-?" or "help"))
+        // Options, or a first word: never the value of a setting (--AutoHeal:Docker:HostName version).
+        if (args.Any(a => a is "--help" or "-h" or "-?") || args is ["help", ..])
         {
             return Help;
         }
 
-        return args.Any(a => a is "--version" or "-v" or "version") ? $"autoheal {Version}" : null;
+        return args.Any(a => a is "--version") || args is ["version", ..] ? $"autoheal {Version}" : null;
     }
 
     private static string Help => $"""

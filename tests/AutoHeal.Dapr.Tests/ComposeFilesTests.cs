@@ -157,7 +157,7 @@ public sealed class ComposeFilesTests
         // One message at a time; one a dead sidecar held is reclaimed, but only long after the retries of a message end
         // (a message being retried is never redelivered behind later ones); few held in a sidecar; streams bounded.
         Assert.Equal("1", pubsub.GetValueOrDefault("concurrency"));
-        Assert.Equal("10m", pubsub.GetValueOrDefault("processingTimeout"));
+        Assert.Equal("90m", pubsub.GetValueOrDefault("processingTimeout"));
         Assert.Equal("4", pubsub.GetValueOrDefault("queueDepth"));
         Assert.Equal("20000", pubsub.GetValueOrDefault("maxLenApprox"));
     }

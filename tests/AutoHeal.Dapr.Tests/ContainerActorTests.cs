@@ -235,7 +235,7 @@ public sealed class ContainerActorTests
         await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
         await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
         await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
-        actor.Timers.SchedulerDown = new InvalidOperationException("scheduler not ready");
+        actor.Timers.SchedulerDown = new TaskCanceledException("the sidecar did not answer within 100 s"); // a time-out, too, is no reason to throw after the save
 
         await actor.TellAsync(container.Input(new Crash(1), null)); // the second failure: quarantined, released by a wake-up in an hour
 
@@ -248,6 +248,31 @@ public sealed class ContainerActorTests
         var wake = Assert.Single(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder);
         Assert.Equal(TimeSpan.FromHours(1), wake.DueTime);
         Assert.DoesNotContain(ContainerActor.RepairTimer, actor.Timers.Timers);
+    }
+
+    [Fact]
+    public async Task An_actor_activated_again_registers_what_the_last_activation_could_not_the_heals_watchdog_and_the_quarantines_end()
+    {
+        var clock = new FakeTimeProvider(T0);
+        var settings = new FixedSettingsSource(HealPolicy.Default with { MaxRestarts = 1, QuarantineProbation = TimeSpan.FromHours(1) });
+        await using var actor = new ActorGuardianRig(Web, clock, settings);
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+        await actor.TellAsync(container.Input(new Crash(1), null));
+        var job = actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!;
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
+        actor.Timers.SchedulerDown = new InvalidOperationException("scheduler not ready");
+        await actor.TellAsync(container.Input(new Crash(1), null)); // quarantined; its wake-up could not be registered
+
+        // The healer restarts (or the actor moves) before the scheduler is back: that activation's memory is gone.
+        actor.Timers.SchedulerDown = null;
+        var again = new ContainerActor(actor.Host, new GuardianTurn(settings, actor.Sink, clock), actor.Workflows, clock, actor.State);
+        await ActivateAsync(again);
+
+        var wake = Assert.Single(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder);
+        Assert.Equal(TimeSpan.FromHours(1), wake.DueTime);
     }
 
     [Fact]

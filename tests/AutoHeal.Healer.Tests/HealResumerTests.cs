@@ -114,11 +114,11 @@ public sealed class HealResumerTests
             await first.StopAsync(); // AutoHeal stops while Docker restarts the container
         }
 
-        // Docker finished the restart a second after the crash, by its own clock (an hour behind AutoHeal's).
-        await using var second = await HealerHarness.StartAsync(dataDir: folder.Path, now: HealerHarness.Start + TimeSpan.FromSeconds(30), engineAhead: behind);
-        second.Runtime.Add(second.Runtime.Running(HealerHarness.IdOf("web"), "web") with { StartedAt = HealerHarness.Start + behind + TimeSpan.FromSeconds(1) });
-
-        await second.ResumeAsync();
+        // Docker finished the restart a second after the crash, by its own clock (an hour behind AutoHeal's). The start
+        // resumes the saved heal.
+        await using var second = await HealerHarness.StartAsync(
+            dataDir: folder.Path, now: HealerHarness.Start + TimeSpan.FromSeconds(30), engineAhead: behind,
+            engine: e => e.Add(e.Running(HealerHarness.IdOf("web"), "web") with { StartedAt = HealerHarness.Start + behind + TimeSpan.FromSeconds(1) }));
 
         await second.WaitForEventAsync("web", EventKind.Healed);
         await Eventually.StaysTrueAsync(() => second.Runtime.Restarts.Count == 0, "no second restart");

@@ -58,14 +58,16 @@ internal sealed class HealerHarness : IAsyncDisposable
     /// <param name="now">The fake clock's start.</param>
     /// <param name="guardianStore">What the guardians save to, over the store (a test's failing one); the store itself otherwise.</param>
     /// <param name="engineAhead">How far the engine's clock (start times, event times) runs ahead of AutoHeal's; negative: behind.</param>
+    /// <param name="engine">What the fake engine holds before the healer starts (the start resumes saved heals at once).</param>
     public static async Task<HealerHarness> StartAsync(
         HealPolicy? policy = null, int maxConcurrentRestarts = 4, string? dataDir = null, DateTimeOffset? now = null,
-        Func<SqliteStore, IGuardianStore>? guardianStore = null, TimeSpan engineAhead = default)
+        Func<SqliteStore, IGuardianStore>? guardianStore = null, TimeSpan engineAhead = default, Action<FakeContainerRuntime>? engine = null)
     {
         var owned = dataDir is null ? new TempFolder() : null;
         var clock = new ObservedClock(now ?? Start);
         var engineClock = new EngineClock(clock, engineAhead);
         var runtime = new FakeContainerRuntime(engineClock, HostName);
+        engine?.Invoke(runtime);
         var settings = new FixedSettingsSource(policy) { MaxConcurrentRestarts = maxConcurrentRestarts };
         var sink = new RecordingEventSink();
         var store = await SqliteStore.OpenAsync(dataDir ?? owned!.Path, retention: 10_000, CancellationToken.None);

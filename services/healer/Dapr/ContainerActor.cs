@@ -147,7 +147,11 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
 
     async Task IGuardianHome.WakeAtAsync(ContainerKey key, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        if (!await TryWakeAtAsync(at))
+        if (await TryWakeAtAsync(at))
+        {
+            _wakeUnsure = null; // an older one still to repair would replace this one
+        }
+        else
         {
             _wakeUnsure = at; // the state is saved: the wake-up is registered again at the next call or timer
             await StartRepairTimerAsync();
@@ -162,8 +166,9 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
             await RegisterReminderAsync(WakeReminder, null, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // Anything, a time-out included (the turn's own token is never cancelled): the state is saved already.
             Log.ReminderFailed(Logger, Id.ToString(), WakeReminder, ex);
             return false;
         }
@@ -176,7 +181,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
             await RegisterReminderAsync(name, null, due, EnsureHealRetry);
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             Log.WatchdogFailed(Logger, Id.ToString(), jobId, ex);
             return false;
@@ -189,7 +194,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
         {
             await RegisterTimerAsync(RepairTimer, nameof(RepairFromTimerAsync), null, EnsureHealRetry, EnsureHealRetry);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             Log.ReminderFailed(Logger, Id.ToString(), RepairTimer, ex); // the next call repairs
         }
@@ -222,7 +227,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
                 await EnsureHealAsync();
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             _healUnsure = true;
             Log.WorkflowCheckFailed(Logger, Id.ToString(), "(saved)", ex); // next time
@@ -237,13 +242,34 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
     /// </summary>
     protected override async Task OnActivateAsync()
     {
+        // What an earlier activation could not make durable (the scheduler was down, then the actor moved or the
+        // healer restarted) is known from the saved state alone: a heal under way wants its watchdog, a quarantine
+        // with an end its wake-up.
+        GuardianState? saved;
         try
         {
-            await EnsureHealAsync();
+            saved = await GetGuardianAsync();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
-            Log.WorkflowCheckFailed(Logger, Id.ToString(), "(saved)", ex);
+            Log.WorkflowCheckFailed(Logger, Id.ToString(), "(saved)", ex); // the state store: the calls fail too, and are retried
+            return;
+        }
+
+        if (saved?.ActiveHeal is not null)
+        {
+            _healUnsure = true;
+            await RepairAsync();
+            if (_healUnsure)
+            {
+                await StartRepairTimerAsync();
+            }
+        }
+
+        if (saved?.Quarantine is { Until: { } until } && !await TryWakeAtAsync(until))
+        {
+            _wakeUnsure = until;
+            await StartRepairTimerAsync();
         }
     }
 
