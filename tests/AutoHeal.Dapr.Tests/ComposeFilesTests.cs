@@ -201,6 +201,8 @@ public sealed class ComposeFilesTests
             Assert.DoesNotContain("--components-path", command); // deprecated
             Assert.Contains("./components:/components:ro", SurfaceCompose.List(services[sidecar], "volumes"));
             Assert.Equal($"service:{app}", SurfaceCompose.Scalar(services[sidecar], "network_mode"));
+            // Never healed by AutoHeal, even with include_all: a restarted role would strand its sidecar (compose#6626).
+            Assert.All(new[] { app, sidecar }, s => Assert.Equal("true", SurfaceCompose.Map(services[s], "labels").GetValueOrDefault("autoheal.self")));
             Assert.Equal(["--roles", roles], SurfaceCompose.List(services[app], "command"));
         }
 

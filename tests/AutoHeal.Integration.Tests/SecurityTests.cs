@@ -95,6 +95,23 @@ public sealed class SecurityTests(EngineFixture engine) : WithOwnAutoHeal(engine
     }
 
     [Fact]
+    public async Task A_container_of_autoheals_own_compose_stack_is_never_healed_even_with_include_all()
+    {
+        await RestartWithAsync(new Dictionary<string, string> { ["AutoHeal:Monitor:IncludeAll"] = "true" });
+        var sidecar = Docker.Name("sec-self-dapr");
+        await Docker.StartAsync(sidecar, DockerCli.CrashOnTrigger, "--label", "autoheal.self=true");
+
+        var listed = await Eventually.ValueAsync(async () => (await Api.ListContainersAsync()).FirstOrDefault(c => c.Name == sidecar), Soon, "listed");
+        Assert.Equal((false, "one of AutoHeal's own containers (label autoheal.self=true)"), (listed.Monitored, listed.MonitoredReason));
+        await Api.SelectAsync(new SelectRequest([sidecar], true)); // not even an operator's choice
+        Assert.False((await Api.GetContainerAsync(sidecar)).Container.Monitored);
+
+        await DockerCli.TriggerCrashAsync(sidecar);
+        await Eventually.HoldsAsync(async () => (await Api.GetContainerAsync(sidecar)).Container.Status == "exited", Soon, "AutoHeal to see it exited");
+        Assert.Empty(await EventsAsync(sidecar, "heal_scheduled"));
+    }
+
+    [Fact]
     public async Task An_exec_check_from_the_api_never_runs_in_a_privileged_container_without_its_consent()
     {
         var privileged = Docker.Name("sec-priv");

@@ -26,6 +26,13 @@ public sealed record SelectionVerdict(bool Monitored, string Reason);
 public static class Selector
 {
     /// <summary>
+    /// The label of AutoHeal's own containers in its compose files (every role and its Dapr sidecar): never healed, even
+    /// with <c>include_all</c>. Restarting a role's container would strand the sidecar in its namespace
+    /// (docker/compose#6626), and an operator restarting one by hand restarts the pair.
+    /// </summary>
+    public const string SelfLabel = "autoheal.self";
+
+    /// <summary>
     /// Decides for one container. <paramref name="choice"/> is an operator's stored choice (UI/API),
     /// which overrides labels; nothing overrides AutoHeal's rule never to heal its own container.
     /// </summary>
@@ -36,6 +43,11 @@ public static class Selector
         if (isSelf)
         {
             return new(false, "AutoHeal's own container");
+        }
+
+        if (labels.TryGetValue(SelfLabel, out var self) && string.Equals(self.Trim(), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return new(false, $"one of AutoHeal's own containers (label {SelfLabel}=true)");
         }
 
         if (choice is { } chosen)

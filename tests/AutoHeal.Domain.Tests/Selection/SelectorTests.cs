@@ -196,4 +196,15 @@ public sealed class SelectorTests
 
         Assert.Equal(new SelectionVerdict(false, "AutoHeal's own container"), verdict);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(true)] // an operator's choice does not override it either
+    public void Evaluate_never_monitors_the_containers_of_autoheals_own_roles_and_sidecars(bool? choice)
+    {
+        var verdict = Selector.Evaluate("autoheal-healer-dapr-1", Labels(("autoheal.self", "true"), ("autoheal", "true")), new SelectionRules { IncludeAll = true }, choice);
+
+        Assert.Equal(new SelectionVerdict(false, "one of AutoHeal's own containers (label autoheal.self=true)"), verdict);
+        Assert.True(Selector.Evaluate("web", Labels(("autoheal.self", "no")), new SelectionRules { IncludeAll = true }).Monitored);
+    }
 }
