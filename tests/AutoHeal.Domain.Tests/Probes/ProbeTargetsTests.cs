@@ -12,7 +12,7 @@ public sealed class ProbeTargetsTests
         Name = "web",
         ImageId = "sha256:i",
         NetworkMode = "bridge",
-        Addresses = ["172.17.0.5", "fd00::5"],
+        Addresses = ["127.0.0.5", "::ffff:127.0.0.5"], // loopback stand-ins for its own addresses: no test names another
         LoopbackPorts = [8080],
     };
 
@@ -35,13 +35,13 @@ public sealed class ProbeTargetsTests
         var problem = await CheckAsync(Http("http://127.0.0.1:3500/v1.0/invoke/autoheal-watcher-local/method/containers/db/logs"), publishing, loopbackIsHost: false);
 
         Assert.Contains("loopback is AutoHeal's, not the host's", problem!.Problem);
-        Assert.Contains("172.17.0.5", problem.Problem); // where to point it instead
-        Assert.Null(await CheckAsync(Http("http://172.17.0.5:80/"), publishing, loopbackIsHost: false));
+        Assert.Contains("127.0.0.5", problem.Problem); // where to point it instead
+        Assert.Null(await CheckAsync(Http("http://127.0.0.5:80/"), publishing, loopbackIsHost: false));
     }
 
     [Theory]
-    [InlineData("http://172.17.0.5:9000/health")] // its own address, any port
-    [InlineData("http://[fd00::5]/health")]
+    [InlineData("http://127.0.0.5:9000/health")] // its own address, any port
+    [InlineData("http://[::ffff:127.0.0.5]/health")]
     [InlineData("http://127.0.0.1:8080/health")] // a port it publishes on the host
     [InlineData("http://localhost:8080/")]
     [InlineData("http://[::1]:8080/")]
@@ -51,9 +51,9 @@ public sealed class ProbeTargetsTests
     }
 
     [Theory]
-    [InlineData("http://172.17.0.6:8080/", "must point at the container itself")] // a neighbour
-    [InlineData("http://10.0.0.5:2375/containers/other/kill", "must point at the container itself")] // a socket proxy
-    [InlineData("http://docker-proxy:2375/", "must point at the container itself")] // a name could resolve anywhere
+    [InlineData("http://neighbour:8080/", "must point at the container itself")] // a neighbour
+    [InlineData("http://docker-proxy:2375/containers/other/kill", "must point at the container itself")] // a socket proxy
+    [InlineData("http://db.example:5432/", "must point at the container itself")] // a name could resolve anywhere
     [InlineData("http://127.0.0.1:3500/v1.0/invoke/autoheal-watcher-local/method/watcher/restart", "port 3500 on loopback is not one the container publishes")] // the Dapr sidecar
     [InlineData("http://127.0.0.1:8081/", "port 8081 on loopback is not one the container publishes")]
     public async Task A_check_aimed_anywhere_else_is_refused_naming_the_label(string url, string why)
