@@ -124,7 +124,7 @@ internal static class AutoHealHost
         app.MapSubscribeHandler();
         if (roles.Watcher)
         {
-            app.MapWatcherEndpoints(settings.AppApiToken);
+            app.MapWatcherEndpoints();
         }
 
         if (roles.Healer)

@@ -22,7 +22,7 @@ public sealed class CombinedRolesTests
                 builder.Services.AddSingleton<IWatcherClients>(watchers);
                 builder.AddDaprApiCatalog([SurfaceWatcher.HostName]); // as AddDaprRolesAsync does for the api role, after the watcher
             },
-            app => app.MapWatcherEndpoints(appToken: null));
+            app => app.MapWatcherEndpoints());
         var self = new WatcherClient(host.Client, $"test://{DaprNames.WatcherAppId(SurfaceWatcher.HostName)}");
         watchers[SurfaceWatcher.HostName] = self;
 

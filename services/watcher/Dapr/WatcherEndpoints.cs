@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using AutoHeal.Contracts.Dapr;
 using AutoHeal.Core.Heals;
 using AutoHeal.Domain.Containers;
@@ -14,21 +12,15 @@ namespace AutoHeal.Watcher.Dapr;
 /// <summary>
 /// What a watcher serves to the healers and the API by Dapr service invocation, the only way to its
 /// Docker engine from other roles: its snapshot, and its <see cref="LocalHealHost"/> (the host's restart
-/// slots, inspect, restart-if-unchanged, logs) over HTTP. When <c>APP_API_TOKEN</c> is set, calls must carry
-/// it (Dapr's sidecar adds it), so nothing but the sidecar reaches the engine through these routes.
+/// slots, inspect, restart-if-unchanged, logs) over HTTP. On Dapr, calls must carry <c>APP_API_TOKEN</c>
+/// (Dapr's sidecar adds it), so nothing but the sidecar reaches the engine through these routes.
 /// </summary>
 public static class WatcherEndpoints
 {
-    /// <summary>Maps <see cref="WatcherRoutes"/>.</summary>
-    public static IEndpointRouteBuilder MapWatcherEndpoints(this IEndpointRouteBuilder app, string? appToken)
+    /// <summary>Maps <see cref="WatcherRoutes"/> (guarded, with every other sidecar route, by <c>AutoHeal.Dapr.SidecarOnly</c>).</summary>
+    public static IEndpointRouteBuilder MapWatcherEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(WatcherRoutes.Prefix).ExcludeFromDescription();
-        group.AddEndpointFilter(async (ctx, next) =>
-            appToken is { Length: > 0 } expected
-            && !(ctx.HttpContext.Request.Headers.TryGetValue(WatcherRoutes.AppTokenHeader, out var given)
-                && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.ToString()), Encoding.UTF8.GetBytes(expected)))
-                ? Results.Problem($"calls to the watcher need the {WatcherRoutes.AppTokenHeader} header (APP_API_TOKEN)", statusCode: 401)
-                : await next(ctx));
 
         // This host's own catalog and engine status (a process that is also the API has the watchers' ones as the ports).
         group.MapGet("/snapshot", (HostIdentity host, [FromServices] ContainerCatalog catalog, [FromServices] EngineStatus engine) =>

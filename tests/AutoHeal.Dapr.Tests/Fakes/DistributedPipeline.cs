@@ -106,7 +106,7 @@ public sealed class DistributedPipeline : IAsyncLifetime
         // The watcher role, as SurfaceWatcher composes it, with this pipeline's settings and pub/sub.
         _watcher = await SurfaceHost.StartAsync(
             builder => SurfaceWatcher.Compose(builder, _engine.Runtime, _engine.Store, Settings, _watcherEvents, PubSub),
-            app => app.MapWatcherEndpoints(appToken: null));
+            app => app.MapWatcherEndpoints());
         watchers[HostName] = new WatcherClient(_watcher.Client, $"dapr://{DaprNames.WatcherAppId(HostName)}");
 
         await WaitUntilEventsFlowAsync();

@@ -24,7 +24,15 @@ internal static class SurfaceWatcher
     public static Task<SurfaceHost> StartAsync(IContainerRuntime runtime, IDocumentStore documents, SurfaceSignalBus bus, string? appToken = null) =>
         SurfaceHost.StartAsync(
             builder => Compose(builder, runtime, documents, new FixedSettingsSource(), new RecordingEventSink(), bus),
-            app => app.MapWatcherEndpoints(appToken));
+            app =>
+            {
+                if (appToken is not null)
+                {
+                    app.UseSidecarOnly(appToken); // as AutoHealHost.MapDaprRoles does
+                }
+
+                app.MapWatcherEndpoints();
+            });
 
     /// <summary>
     /// The services of <c>autoheal --roles watcher</c> (as <c>AddDaprRolesAsync</c> composes them), less the Dapr

@@ -51,7 +51,7 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
             requests.Add($"{context.Request.Method} {context.Request.Path}");
             await next(context);
         });
-        app.MapWatcherEndpoints(appToken: null);
+        app.MapWatcherEndpoints();
         await app.StartAsync();
         return new WorkflowWatcherServer(host, app, requests); // the test client exists once the server runs
     }
