@@ -169,6 +169,31 @@ public sealed class ContainerActorTests
         Assert.Contains(actor.Timers.Active, r => r.Name == ContainerActor.EnsureHealReminder);
     }
 
+    /// <summary>One heal allowed, then quarantine for an hour: a quarantine with an end, which a wake-up reminder ends.</summary>
+    private static readonly FixedSettingsSource QuarantinedForAnHour =
+        new(HealPolicy.Default with { MaxRestarts = 1, QuarantineProbation = TimeSpan.FromHours(1) });
+
+    /// <summary>The scheduler (reminders, workflow starts) fails with <paramref name="failure"/>; null: it is back.</summary>
+    private static void SchedulerDown(ActorGuardianRig actor, Exception? failure)
+    {
+        actor.Timers.SchedulerDown = failure;
+        actor.Workflows.StartFailure = failure;
+    }
+
+    /// <summary>One heal, then (the scheduler failing with <paramref name="failure"/>) the second failure, which quarantines.</summary>
+    private static async Task QuarantineWhileTheSchedulerIsDownAsync(ActorGuardianRig actor, TimeProvider clock, Exception failure)
+    {
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+        await actor.TellAsync(container.Input(new Crash(1), null));
+        var job = actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!;
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
+        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
+        actor.Timers.SchedulerDown = failure;
+        await actor.TellAsync(container.Input(new Crash(1), null)); // quarantined; its wake-up cannot be registered
+    }
+
     [Fact]
     public async Task A_heal_decided_while_the_scheduler_is_down_gets_its_workflow_once_it_is_back_the_turn_never_throws()
     {
@@ -178,9 +203,7 @@ public sealed class ContainerActorTests
         await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource());
         var container = new ContainerModel(clock);
         await actor.TellAsync(container.Input(new Observe(), null));
-        var down = new InvalidOperationException("rpc error: code = Unavailable desc = scheduler not ready");
-        actor.Timers.SchedulerDown = down;
-        actor.Workflows.StartFailure = down;
+        SchedulerDown(actor, new InvalidOperationException("rpc error: code = Unavailable desc = scheduler not ready"));
 
         await actor.TellAsync(container.Input(new Crash(1), null)); // does not throw
 
@@ -192,8 +215,7 @@ public sealed class ContainerActorTests
         await actor.Actor.RepairFromTimerAsync();
         Assert.Empty(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
 
-        actor.Timers.SchedulerDown = null;
-        actor.Workflows.StartFailure = null;
+        SchedulerDown(actor, null);
         await actor.Actor.RepairFromTimerAsync();
 
         var ensured = Assert.Single(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
@@ -209,14 +231,11 @@ public sealed class ContainerActorTests
         await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource());
         var container = new ContainerModel(clock);
         await actor.TellAsync(container.Input(new Observe(), null));
-        var down = new InvalidOperationException("scheduler not ready");
-        actor.Timers.SchedulerDown = down;
-        actor.Workflows.StartFailure = down;
+        SchedulerDown(actor, new InvalidOperationException("scheduler not ready"));
         var crash = container.Input(new Crash(1), null);
         await actor.TellAsync(crash);
 
-        actor.Timers.SchedulerDown = null;
-        actor.Workflows.StartFailure = null;
+        SchedulerDown(actor, null);
         await actor.TellAsync(crash); // the same signal again (a redelivery)
 
         Assert.Single(actor.Workflows.Of(RecordingHealWorkflows.Ensure));
@@ -227,17 +246,9 @@ public sealed class ContainerActorTests
     public async Task A_wake_up_that_cannot_be_registered_is_registered_once_the_scheduler_is_back()
     {
         var clock = new FakeTimeProvider(T0);
-        await using var actor = new ActorGuardianRig(Web, clock, new FixedSettingsSource(HealPolicy.Default with { MaxRestarts = 1, QuarantineProbation = TimeSpan.FromHours(1) }));
-        var container = new ContainerModel(clock);
-        await actor.TellAsync(container.Input(new Observe(), null));
-        await actor.TellAsync(container.Input(new Crash(1), null));
-        var job = actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!;
-        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
-        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
-        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
-        actor.Timers.SchedulerDown = new TaskCanceledException("the sidecar did not answer within 100 s"); // a time-out, too, is no reason to throw after the save
-
-        await actor.TellAsync(container.Input(new Crash(1), null)); // the second failure: quarantined, released by a wake-up in an hour
+        await using var actor = new ActorGuardianRig(Web, clock, QuarantinedForAnHour);
+        // A time-out, too, is no reason to throw after the save.
+        await QuarantineWhileTheSchedulerIsDownAsync(actor, clock, new TaskCanceledException("the sidecar did not answer within 100 s"));
 
         Assert.NotNull(actor.State.Read<GuardianState>(ContainerActor.StateName)!.Quarantine);
         Assert.DoesNotContain(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder);
@@ -254,21 +265,12 @@ public sealed class ContainerActorTests
     public async Task An_actor_activated_again_registers_what_the_last_activation_could_not_the_heals_watchdog_and_the_quarantines_end()
     {
         var clock = new FakeTimeProvider(T0);
-        var settings = new FixedSettingsSource(HealPolicy.Default with { MaxRestarts = 1, QuarantineProbation = TimeSpan.FromHours(1) });
-        await using var actor = new ActorGuardianRig(Web, clock, settings);
-        var container = new ContainerModel(clock);
-        await actor.TellAsync(container.Input(new Observe(), null));
-        await actor.TellAsync(container.Input(new Crash(1), null));
-        var job = actor.State.Read<GuardianState>(ContainerActor.StateName)!.ActiveHeal!;
-        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.BeginRestart));
-        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Restarted) { ContainerStartedAt = clock.GetUtcNow() });
-        await actor.TellAsync(new HealReport(Web, job.Id, HealStep.Healed) { Detail = "healed" });
-        actor.Timers.SchedulerDown = new InvalidOperationException("scheduler not ready");
-        await actor.TellAsync(container.Input(new Crash(1), null)); // quarantined; its wake-up could not be registered
+        await using var actor = new ActorGuardianRig(Web, clock, QuarantinedForAnHour);
+        await QuarantineWhileTheSchedulerIsDownAsync(actor, clock, new InvalidOperationException("scheduler not ready"));
 
         // The healer restarts (or the actor moves) before the scheduler is back: that activation's memory is gone.
         actor.Timers.SchedulerDown = null;
-        var again = new ContainerActor(actor.Host, new GuardianTurn(settings, actor.Sink, clock), actor.Workflows, clock, actor.State);
+        var again = new ContainerActor(actor.Host, new GuardianTurn(QuarantinedForAnHour, actor.Sink, clock), actor.Workflows, clock, actor.State);
         await ActivateAsync(again);
 
         var wake = Assert.Single(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder);
