@@ -9,6 +9,9 @@ namespace AutoHeal.Api;
 /// <summary>Registers and maps the REST API, its docs and /metrics.</summary>
 public static class ApiModule
 {
+    /// <summary>The product version, as <c>GET /api/status</c> reports it (without the build's commit).</summary>
+    public static string Version => StatusEndpoints.Version;
+
     /// <summary>The largest request body accepted.</summary>
     public const long MaxBodyBytes = ApiJson.MaxBodyBytes;
 

@@ -1,13 +1,10 @@
-using System.Reflection;
-
 namespace AutoHeal.Host;
 
 /// <summary><c>autoheal --help</c> and <c>--version</c>: printed, and nothing started.</summary>
 internal static class Usage
 {
-    /// <summary>The product version (without the build's commit).</summary>
-    public static readonly string Version =
-        typeof(Usage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    /// <summary>The product version (the API's, as <c>/api/status</c> reports it).</summary>
+    public static string Version => Api.ApiModule.Version;
 
     /// <summary>The text for <paramref name="args"/> when they ask for help or the version; null otherwise (start).</summary>
     public static string? For(string[] args)
