@@ -165,7 +165,7 @@ internal static partial class HealthCheckEndpoints
 
         var errors = HealthCheckValidation.Validate(check!);
         var container = errors.Count == 0 ? await lookup.FindAsync(check!.ContainerId!, ct) : null;
-        if (errors.Count == 0 && container is null && !ContainerName().IsMatch(check!.ContainerId!))
+        if (errors.Count == 0 && container is null && !DocumentProblems.IsContainerName(check!.ContainerId!))
         {
             errors["container_id"] = [$"no container '{check.ContainerId}', and it is not a name a container could take ([a-zA-Z0-9][a-zA-Z0-9_.-]*)"];
         }
@@ -187,9 +187,6 @@ internal static partial class HealthCheckEndpoints
 
     /// <summary>What an answer says of a check whose container does not exist (yet).</summary>
     public static string Waiting(string name) => $"no container '{name}' yet: the check applies when one of that name appears";
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$")]
-    private static partial System.Text.RegularExpressions.Regex ContainerName();
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HealthCheckStore s, CancellationToken ct) =>
         await s.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id);

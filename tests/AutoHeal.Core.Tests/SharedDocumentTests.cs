@@ -33,7 +33,7 @@ public sealed class SharedDocumentTests
     [Fact]
     public async Task A_stored_value_this_process_refuses_is_not_put_in_force_but_set_aside_and_the_next_write_starts_afresh()
     {
-        using var a = Document(accept: list => !list.Contains("poison"));
+        using var a = Document(problem: list => list.Contains("poison") ? "names: poison" : null);
         await a.UpdateAsync(_ => ["good"], None);
         _store.Put("names", """["poison"]"""); // out of bounds for this version (or written by someone with the store's password)
 
@@ -84,7 +84,7 @@ public sealed class SharedDocumentTests
         Assert.Equal(["one", "two"], b.Value);
     }
 
-    private SharedDocument<List<string>> Document(Func<List<string>, bool>? accept = null) => new(_store, "names", Json, accept);
+    private SharedDocument<List<string>> Document(Func<List<string>, string?>? problem = null) => new(_store, "names", Json, problem);
 
     private List<string>? Stored() => _store.Raw("names") is { } raw ? JsonSerializer.Deserialize<List<string>>(raw, Json) : null;
 }

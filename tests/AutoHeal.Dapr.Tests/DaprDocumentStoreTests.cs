@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using AutoHeal.Contracts.Api;
 using AutoHeal.Core.Probes;
 using AutoHeal.Core.Settings;
@@ -204,6 +205,60 @@ public sealed class DaprDocumentStoreTests
         Assert.Equal(["db", "web"], (await b.ListAsync(None)).Select(c => c.ContainerId).Order());
         Assert.True(await b.DeleteAsync(stored.Single(c => c.ContainerId == "web").Id!, None));
         Assert.Equal(["db"], JsonSerializer.Deserialize<List<HealthCheckDefinition>>(StoredDocument("healthchecks"), AutoHealApiClient.Json)!.Select(c => c.ContainerId));
+    }
+
+    [Theory]
+    [InlineData("""[{"container_id":"web","check_type":"exec","exec_command":"kill 1","interval_seconds":0,"timeout_seconds":5,"retries":3}]""", "healthchecks[0].interval_seconds")]
+    [InlineData("""[{"container_id":"web","check_type":"tcp","tcp_host":"127.0.0.1","tcp_port":80},{"container_id":"web","check_type":"exec","exec_command":"true"}]""", "healthchecks[1].container_id")]
+    [InlineData("""[{"container_id":"../web","check_type":"tcp","tcp_host":"127.0.0.1","tcp_port":80}]""", "healthchecks[0].container_id")]
+    [InlineData("""[null]""", "healthchecks[0]")]
+    public async Task Check_definitions_read_back_from_the_store_are_checked_as_the_api_checks_them_and_refused_ones_change_nothing(string written, string field)
+    {
+        // Whoever can write the state store (a local user of a Redis without a password, say) writes the definitions.
+        using var running = new HealthCheckStore(new DaprDocumentStore(_state), TimeProvider.System);
+        await running.SaveAsync(Check("db"), "db", None);
+        var other = new DaprDocumentStore(_state);
+        await other.WriteDocumentAsync("healthchecks", written, (await other.ReadDocumentAsync("healthchecks", None)).Version, None);
+
+        await running.ReloadAsync(None);
+        var log = new LinesLogger();
+        using var starting = new HealthCheckStore(new DaprDocumentStore(_state, log), TimeProvider.System);
+
+        Assert.Equal(["db"], (await running.ByContainerNameAsync(None)).Keys); // the process running keeps what it had
+        Assert.Empty(await starting.ByContainerNameAsync(None)); // one starting runs none of them...
+        Assert.Contains(log.Lines, l => l.Contains($"({field}", StringComparison.Ordinal)); // ...and says which field it refused
+        Assert.Equal(written, StoredDocument("healthchecks")); // left for the operator to see
+    }
+
+    [Fact]
+    public async Task Selections_read_back_from_the_store_must_name_containers()
+    {
+        await SeedAsync();
+        var other = new DaprDocumentStore(_state);
+        var current = await other.ReadDocumentAsync("selections", None);
+        await other.WriteDocumentAsync("selections", """{"seed/old":true,"no host at all":false}""", current.Version, None);
+        var log = new LinesLogger();
+
+        using var starting = new SettingsService(new DaprDocumentStore(_state, log));
+        await starting.InitializeAsync(new AutoHealConfig(), None);
+
+        Assert.Contains(log.Lines, l => l.Contains("(selections['no host at all']", StringComparison.Ordinal));
+        Assert.Null(starting.ChoiceFor(new ContainerKey("seed", "old"))); // none of the choices in force: the labels decide
+    }
+
+    /// <summary>The lines logged, formatted.</summary>
+    private sealed class LinesLogger : ILogger
+    {
+        private readonly Recorded<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => _lines.Items;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Add(formatter(state, exception));
     }
 
     private static HealthCheckDefinition Check(string container) => new()

@@ -25,6 +25,23 @@ public sealed class DaprHealWorkflowsTests
         Assert.Equal([("host-1", "host-1/web#3")], hosts.Left);
     }
 
+    [Fact]
+    public async Task A_heal_workflow_is_created_with_a_start_time_so_starting_it_does_not_wait_for_a_worker_to_pick_it_up()
+    {
+        // No workflow worker is connected to this runtime: an instance created without a start time never leaves
+        // PENDING, and its create call does not return until the caller gives up (15 s, the actor's turn held meanwhile).
+        var (client, runtime) = PendingForeverRuntime.Create();
+        var workflows = new DaprHealWorkflows(client, new SlotRecordingHosts());
+        var job = Job("host-1/web#3");
+        var ensured = Job("host-1/web#4");
+
+        await workflows.StartAsync(job, CancellationToken.None);
+        Assert.True(await workflows.EnsureAsync(ensured, CancellationToken.None)); // none found: created, and it will report
+
+        // Each created at once, starting when its failure was seen: a retried create is the same create to the runtime.
+        Assert.Equal([(DaprIds.Workflow(job.Id), job.DetectedAt), (DaprIds.Workflow(ensured.Id), ensured.DetectedAt)], runtime.Created);
+    }
+
     [Theory]
     [InlineData(DaprNames.HealWorkflow, WorkflowRuntimeStatus.Running, true)]
     [InlineData(DaprNames.HealWorkflow, WorkflowRuntimeStatus.Pending, true)]
@@ -38,6 +55,64 @@ public sealed class DaprHealWorkflowsTests
     public void Only_an_instance_of_this_version_still_under_way_will_report(string name, WorkflowRuntimeStatus status, bool willReport)
     {
         Assert.Equal(willReport, DaprHealWorkflows.WillReport(name, status));
+    }
+
+    private static HealJob Job(string id) => new()
+    {
+        Id = id,
+        Key = Web,
+        ContainerId = "abc",
+        Reason = FailureKind.Crash,
+        Detail = "exited with 1",
+        Attempt = 1,
+        DetectedAt = new DateTimeOffset(2026, 12, 1, 10, 0, int.Parse(id[^1..], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero),
+        DueAt = new DateTimeOffset(2026, 12, 1, 10, 1, 0, TimeSpan.Zero),
+        StopTimeout = TimeSpan.FromSeconds(10),
+        VerifyTimeout = TimeSpan.FromSeconds(60),
+        ExpectHealthy = false,
+    };
+
+    /// <summary>
+    /// The workflow runtime's create as durabletask-go's <c>grpcExecutor.StartInstance</c> answers it with no worker
+    /// connected: with a scheduled start time, once the instance is created; without one, only once the instance
+    /// leaves PENDING, which here it never does (the call waits until it is cancelled). No instance exists before.
+    /// </summary>
+    public class PendingForeverRuntime : System.Reflection.DispatchProxy
+    {
+        private readonly Recorded<(string InstanceId, DateTimeOffset StartAt)> _created = new();
+
+        public IReadOnlyList<(string InstanceId, DateTimeOffset StartAt)> Created => _created.Items;
+
+        public static (IDaprWorkflowClient Client, PendingForeverRuntime Runtime) Create()
+        {
+            var client = Create<IDaprWorkflowClient, PendingForeverRuntime>();
+            return (client, (PendingForeverRuntime)(object)client);
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            switch (targetMethod?.Name)
+            {
+                case nameof(IDaprWorkflowClient.GetWorkflowStateAsync):
+                    return Task.FromResult<WorkflowState>(null!);
+                case nameof(IDaprWorkflowClient.ScheduleNewWorkflowAsync) when args is [string, string id, _, var startAt, CancellationToken token]:
+                    if (startAt is not DateTimeOffset at)
+                    {
+                        return WaitForStartAsync(token);
+                    }
+
+                    _created.Add((id, at));
+                    return Task.FromResult(id);
+                default:
+                    throw new InvalidOperationException($"{targetMethod?.Name} is not asked of the workflow client here");
+            }
+        }
+
+        private static async Task<string> WaitForStartAsync(CancellationToken token)
+        {
+            await Task.Delay(Timeout.Infinite, token);
+            throw new InvalidOperationException("unreachable");
+        }
     }
 
     private sealed class SlotRecordingHosts : IHealHosts, IHealHost

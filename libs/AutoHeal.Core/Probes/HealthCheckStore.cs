@@ -9,7 +9,7 @@ public sealed class HealthCheckStore(IDocumentStore store, TimeProvider time) : 
 {
     internal const string Document = "healthchecks";
 
-    private readonly SharedDocument<List<HealthCheckDefinition>> _document = new(store, Document, AutoHealApiClient.Json);
+    private readonly SharedDocument<List<HealthCheckDefinition>> _document = new(store, Document, AutoHealApiClient.Json, DocumentProblems.InHealthChecks);
     private readonly SemaphoreSlim _firstLoad = new(1, 1);
     private volatile bool _loaded;
     private volatile Indexed? _specs;

@@ -24,8 +24,8 @@ public sealed class SettingsService : ISettingsSource, IDisposable
     /// <summary>The settings kept in <paramref name="store"/>.</summary>
     public SettingsService(IDocumentStore store)
     {
-        _config = new(store, ConfigDocument, AutoHealApiClient.Json, c => ConfigLimits.Validate(c).Count == 0);
-        _choices = new(store, SelectionsDocument, AutoHealApiClient.Json);
+        _config = new(store, ConfigDocument, AutoHealApiClient.Json, c => DocumentProblems.First(ConfigLimits.Validate(c)));
+        _choices = new(store, SelectionsDocument, AutoHealApiClient.Json, DocumentProblems.InSelections);
     }
 
     /// <inheritdoc />

@@ -6,7 +6,8 @@ namespace AutoHeal.Core.Settings;
 /// One JSON document of the store as this process holds it: the value in force and the store's version
 /// of it. A change is written against that version; when another process wrote first, the document is
 /// read again and the change applied to the newer value. A stored value this process cannot accept (it
-/// does not parse, or <paramref name="accept"/> refuses it) is never put in force. Found at start, it is set
+/// does not parse, or <paramref name="problem"/> finds one) is never put in force: what is read back from a store
+/// is checked exactly like what the API accepts, since whoever can write the store need not be AutoHeal. Found at start, it is set
 /// aside in the store (kept for the operator, <see cref="IDocumentStore.SetDocumentAsideAsync"/>) so the process
 /// starts with the rest. Found later (another process wrote it: a newer version, say), its version is not taken
 /// either: a write based on the older value then conflicts, rather than overwrite what this process could not read.
@@ -15,8 +16,8 @@ namespace AutoHeal.Core.Settings;
 /// <param name="store">Where the document is kept.</param>
 /// <param name="name">Its name in the store.</param>
 /// <param name="json">How it is written and read.</param>
-/// <param name="accept">Whether a value read from the store may be put in force; any parsed value by default.</param>
-public sealed class SharedDocument<T>(IDocumentStore store, string name, JsonSerializerOptions json, Func<T, bool>? accept = null)
+/// <param name="problem">Why a value read from the store may not be put in force, naming the field; null when it may (any parsed value by default).</param>
+public sealed class SharedDocument<T>(IDocumentStore store, string name, JsonSerializerOptions json, Func<T, string?>? problem = null)
     : IDisposable
     where T : class
 {
@@ -132,8 +133,8 @@ public sealed class SharedDocument<T>(IDocumentStore store, string name, JsonSer
                 case null:
                     why = "it is empty";
                     return null;
-                case { } value when accept is not null && !accept(value):
-                    why = "its values are out of bounds";
+                case { } value when problem?.Invoke(value) is { } refused:
+                    why = refused;
                     return null;
                 case { } value:
                     return value;

@@ -32,7 +32,7 @@ internal sealed class DaprHealWorkflows(IDaprWorkflowClient client, IHealHosts h
     public async Task StartAsync(HealJob job, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
-        await client.ScheduleNewWorkflowAsync(DaprNames.HealWorkflow, DaprIds.Workflow(job.Id), job, null, timeout.Token);
+        await ScheduleAsync(job, timeout.Token);
     }
 
     public async Task<bool> EnsureAsync(HealJob job, CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ internal sealed class DaprHealWorkflows(IDaprWorkflowClient client, IHealHosts h
         var state = await client.GetWorkflowStateAsync(DaprIds.Workflow(job.Id), false, timeout.Token);
         if (state is null || !state.Exists)
         {
-            await client.ScheduleNewWorkflowAsync(DaprNames.HealWorkflow, DaprIds.Workflow(job.Id), job, null, timeout.Token);
+            await ScheduleAsync(job, timeout.Token);
             return true;
         }
 
@@ -70,6 +70,23 @@ internal sealed class DaprHealWorkflows(IDaprWorkflowClient client, IHealHosts h
             await hosts.For(key.Host).LeaveSlotAsync(jobId, timeout.Token);
         }
     }
+
+    /// <summary>
+    /// Creates the job's instance with a start time, <see cref="StartAt"/>: the runtime then answers once the instance
+    /// is created and its start reminder set. Without one it waits until the instance leaves PENDING (durabletask-go's
+    /// <c>grpcExecutor.StartInstance</c>: <c>WaitForInstanceStart</c> unless <c>ScheduledStartTimestamp</c> is set), which
+    /// takes as long as the workflow worker needs to pick it up, or for ever while none is connected: the actor's turn,
+    /// and every signal queued behind it on the subscription, would wait with it.
+    /// </summary>
+    private Task<string> ScheduleAsync(HealJob job, CancellationToken cancellationToken) =>
+        client.ScheduleNewWorkflowAsync(DaprNames.HealWorkflow, DaprIds.Workflow(job.Id), job, StartAt(job), cancellationToken);
+
+    /// <summary>
+    /// The start time the job's instance is created with: when its failure was seen, a time already past, so the
+    /// instance starts at once. Fixed by the job, so a create that is tried again is the same create to the runtime
+    /// (<c>isSameLogicalStart</c> in dapr's <c>orchestrator/create.go</c> compares it), not a second instance.
+    /// </summary>
+    internal static DateTimeOffset StartAt(HealJob job) => job.DetectedAt;
 
     /// <summary>
     /// Whether an instance of <paramref name="name"/> in <paramref name="status"/> will still report to its guardian:

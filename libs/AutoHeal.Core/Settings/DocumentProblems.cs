@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AutoHeal.Contracts.Api;
+
+namespace AutoHeal.Core.Settings;
+
+/// <summary>
+/// Why a shared document read back from the store may not be put in force, naming the field: the same checks the
+/// API makes of what it is sent. Whoever can write the store (a local user of an unprotected Redis, another tool)
+/// need not be AutoHeal.
+/// </summary>
+public static partial class DocumentProblems
+{
+    /// <summary>The first of a validator's problems, as <c>field: message</c>; null when there is none.</summary>
+    public static string? First(IReadOnlyDictionary<string, string[]> errors) =>
+        errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {string.Join("; ", e.Value)}").FirstOrDefault();
+
+    /// <summary>The check definitions: each valid as <c>POST /api/healthchecks</c> requires, for a container name, one per container.</summary>
+    public static string? InHealthChecks(List<HealthCheckDefinition> checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < checks.Count; i++)
+        {
+            var at = string.Create(CultureInfo.InvariantCulture, $"healthchecks[{i}]");
+            if (checks[i] is not { } check)
+            {
+                return $"{at}: null";
+            }
+
+            if (First(HealthCheckValidation.Validate(check)) is { } problem)
+            {
+                return $"{at}.{problem}";
+            }
+
+            if (!IsContainerName(check.ContainerId!))
+            {
+                return $"{at}.container_id: '{check.ContainerId}' is not a container name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)";
+            }
+
+            if (!seen.Add(check.ContainerId!))
+            {
+                return $"{at}.container_id: a second check for '{check.ContainerId}' (one per container)";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The operators' selections: each key a container's <c>host/name</c>.</summary>
+    public static string? InSelections(Dictionary<string, bool> selections)
+    {
+        ArgumentNullException.ThrowIfNull(selections);
+        return selections.Keys.FirstOrDefault(k => !SelectionKey().IsMatch(k)) is { } bad
+            ? $"selections['{bad}']: not a container's host/name"
+            : null;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a name Docker lets a container take.</summary>
+    public static bool IsContainerName(string name) => ContainerName().IsMatch(name);
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$")]
+    private static partial Regex ContainerName();
+
+    [GeneratedRegex("^[^/\\s]{1,255}/[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$")]
+    private static partial Regex SelectionKey();
+}
