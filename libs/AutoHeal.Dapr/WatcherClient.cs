@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -13,20 +14,32 @@ public interface IWatcherClients
 
 /// <summary>
 /// Watchers reached by Dapr service invocation (app id <c>autoheal-watcher-host</c>): the heal side of
-/// every host (<see cref="IHealHosts"/>) and the API's view of them.
+/// every host (<see cref="IHealHosts"/>) and the API's view of them. Each call carries the caller's proof
+/// (<see cref="SidecarOnly.CallerProof"/>) that it holds <c>APP_API_TOKEN</c>, without which no watcher answers.
 /// </summary>
-public sealed class DaprWatchers : IWatcherClients, IHealHosts, IDisposable
+public sealed class DaprWatchers(IConfiguration configuration) : IWatcherClients, IHealHosts, IDisposable
 {
     private readonly ConcurrentDictionary<string, WatcherClient> _clients = new(StringComparer.Ordinal);
+    private readonly string? _proof = configuration["APP_API_TOKEN"] is { Length: > 0 } token ? SidecarOnly.CallerProof(token) : null;
+
+    // Named here: the SDK's CreateInvokeHttpClient sends no DAPR_API_TOKEN unless it is given one (its null overrides
+    // the environment's), and a sidecar run with a token refuses calls without it.
+    private readonly string _sidecar = global::Dapr.DaprDefaults.GetDefaultHttpEndpoint(configuration);
+    private readonly string _sidecarToken = global::Dapr.DaprDefaults.GetDefaultDaprApiToken(configuration);
 
     /// <inheritdoc />
     public WatcherClient For(string host) =>
         _clients.GetOrAdd(host, h =>
         {
             var appId = DaprNames.WatcherAppId(h);
-            var http = DaprClient.CreateInvokeHttpClient(appId);
+            var http = DaprClient.CreateInvokeHttpClient(appId, _sidecar, _sidecarToken.Length > 0 ? _sidecarToken : null);
             // Above the resiliency policy's 120 s for calls to watchers: a restart waits for Docker's stop timeout.
             http.Timeout = TimeSpan.FromSeconds(130);
+            if (_proof is not null)
+            {
+                http.DefaultRequestHeaders.Add(WatcherRoutes.CallerHeader, _proof);
+            }
+
             return new WatcherClient(http, $"dapr://{appId}");
         });
 

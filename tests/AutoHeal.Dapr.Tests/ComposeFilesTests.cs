@@ -12,8 +12,13 @@ public sealed class ComposeFilesTests
     private static readonly string Root = SurfaceAutoHealBinary.RepoRoot();
 
     // Example values only: the compose files refuse to start without them.
-    private const string CentralEnvironment = "AUTOHEAL_API_TOKEN=example-api-token-0123456789 AUTOHEAL_APP_API_TOKEN=example-app-api-token-0123456789";
-    private const string WatcherEnvironment = "AUTOHEAL_CENTRAL=192.0.2.10 AUTOHEAL_HOST=example AUTOHEAL_HOST_IP=192.0.2.20 AUTOHEAL_APP_API_TOKEN=example-app-api-token-0123456789";
+    private const string Secrets = "AUTOHEAL_APP_API_TOKEN=example-app-api-token-0123456789 AUTOHEAL_DAPR_API_TOKEN=example-dapr-api-token-0123456789 AUTOHEAL_REDIS_PASSWORD=example-redis-password-0123456789";
+    private const string CentralEnvironment = "AUTOHEAL_API_TOKEN=example-api-token-0123456789 " + Secrets;
+    private const string ConsulToken = "AUTOHEAL_CONSUL_TOKEN=example-consul-token-0123456789";
+    private const string WatcherEnvironment = "AUTOHEAL_CENTRAL=192.0.2.10 AUTOHEAL_HOST=example AUTOHEAL_HOST_IP=192.0.2.20 " + Secrets + " " + ConsulToken;
+
+    /// <summary>The secrets each role and sidecar gets, from the compose variable of each, with no default.</summary>
+    private static readonly (string Variable, string Source)[] RoleSecrets = [("APP_API_TOKEN", "AUTOHEAL_APP_API_TOKEN"), ("DAPR_API_TOKEN", "AUTOHEAL_DAPR_API_TOKEN")];
 
     /// <summary>The compose files, and the environment each needs.</summary>
     public static TheoryData<string, string> ComposeFiles => new()
@@ -29,10 +34,15 @@ public sealed class ComposeFilesTests
         { "docker-compose.yml", "AUTOHEAL_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_API_TOKEN") },
         { "docker-compose.yml", "AUTOHEAL_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_API_TOKEN") + " AUTOHEAL_API_TOKEN=" },
         { "docker-compose.yml", "AUTOHEAL_APP_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_APP_API_TOKEN") },
+        { "docker-compose.yml", "AUTOHEAL_DAPR_API_TOKEN", Without(CentralEnvironment, "AUTOHEAL_DAPR_API_TOKEN") },
+        { "docker-compose.yml", "AUTOHEAL_REDIS_PASSWORD", Without(CentralEnvironment, "AUTOHEAL_REDIS_PASSWORD") },
         { "deploy/docker-compose.watcher.yml", "AUTOHEAL_CENTRAL", Without(WatcherEnvironment, "AUTOHEAL_CENTRAL") },
         { "deploy/docker-compose.watcher.yml", "AUTOHEAL_HOST", Without(WatcherEnvironment, "AUTOHEAL_HOST") },
         { "deploy/docker-compose.watcher.yml", "AUTOHEAL_HOST_IP", Without(WatcherEnvironment, "AUTOHEAL_HOST_IP") },
         { "deploy/docker-compose.watcher.yml", "AUTOHEAL_APP_API_TOKEN", Without(WatcherEnvironment, "AUTOHEAL_APP_API_TOKEN") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_DAPR_API_TOKEN", Without(WatcherEnvironment, "AUTOHEAL_DAPR_API_TOKEN") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_REDIS_PASSWORD", Without(WatcherEnvironment, "AUTOHEAL_REDIS_PASSWORD") },
+        { "deploy/docker-compose.watcher.yml", "AUTOHEAL_CONSUL_TOKEN", Without(WatcherEnvironment, "AUTOHEAL_CONSUL_TOKEN") },
     };
 
     [SkippableTheory]
@@ -44,6 +54,28 @@ public sealed class ComposeFilesTests
         SkipWithoutDockerCompose(result);
 
         Assert.True(result!.Value.Code == 0, $"docker-compose -f {file} config -q ({environment}) failed:\n{result.Value.Stderr}{result.Value.Stdout}");
+    }
+
+    [SkippableFact]
+    public async Task With_the_consul_overlay_every_sidecar_resolves_app_ids_through_consul_and_consul_wants_its_token()
+    {
+        var files = (string[])["-f", "docker-compose.yml", "-f", "deploy/docker-compose.consul.yml"];
+        var merged = await SurfaceCompose.DockerComposeAsync(Root, Environment(CentralEnvironment + " " + ConsulToken), [.. files, "config"]);
+        SkipWithoutDockerCompose(merged);
+        var refused = await SurfaceCompose.DockerComposeAsync(Root, Environment(CentralEnvironment), [.. files, "config", "-q"]);
+
+        Assert.True(merged!.Value.Code == 0, merged.Value.Stderr);
+        var services = SurfaceCompose.Services(merged.Value.Stdout);
+        Assert.Contains("consul", services.Keys);
+        foreach (var sidecar in (string[])["watcher-dapr", "healer-dapr", "api-dapr", "ui-dapr"])
+        {
+            // The overlay's Configuration replaces the single-host one at the same path.
+            Assert.Contains(Path.Combine(Root, "deploy/dapr/consul") + ":/config:ro", SurfaceCompose.List(services[sidecar], "volumes"));
+            Assert.Equal("consul:8500", SurfaceCompose.Map(services[sidecar], "environment").GetValueOrDefault("AUTOHEAL_CONSUL_ADDRESS"));
+        }
+
+        Assert.NotEqual(0, refused!.Value.Code);
+        Assert.Contains("set AUTOHEAL_CONSUL_TOKEN", refused.Value.Stderr + refused.Value.Stdout, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -82,15 +114,29 @@ public sealed class ComposeFilesTests
                 Assert.True(apiToken.StartsWith("${AUTOHEAL_API_TOKEN:?", StringComparison.Ordinal), $"{file}: {name}: AutoHeal__Api__Token {apiToken}, want ${{AUTOHEAL_API_TOKEN:?...}} (no default)");
             }
 
-            var appToken = environment.GetValueOrDefault("APP_API_TOKEN");
-            if (name is "redis" or "placement" or "scheduler")
+            foreach (var (variable, source) in RoleSecrets)
             {
-                Assert.True(appToken is null, $"{file}: {name}: APP_API_TOKEN is for the roles and their sidecars");
+                var value = environment.GetValueOrDefault(variable);
+                if (name is "redis" or "placement" or "scheduler")
+                {
+                    Assert.True(value is null, $"{file}: {name}: {variable} is for the roles and their sidecars");
+                }
+                else
+                {
+                    // Every role guards the routes its sidecar calls with APP_API_TOKEN; every sidecar serves only its role, which sends DAPR_API_TOKEN.
+                    Assert.True(value?.StartsWith("${" + source + ":?", StringComparison.Ordinal) == true, $"{file}: {name}: {variable} {value ?? "<missing>"}, want ${{{source}:?...}} (no default)");
+                }
+            }
+
+            // Redis's password: for Redis itself and the sidecars (the components read it, envRef), never for a role.
+            var password = environment.GetValueOrDefault("AUTOHEAL_REDIS_PASSWORD");
+            if (name == "redis" || name.EndsWith("-dapr", StringComparison.Ordinal))
+            {
+                Assert.True(password?.StartsWith("${AUTOHEAL_REDIS_PASSWORD:?", StringComparison.Ordinal) == true, $"{file}: {name}: AUTOHEAL_REDIS_PASSWORD {password ?? "<missing>"}");
             }
             else
             {
-                // Every role guards the routes its sidecar calls (subscriptions, actors, the watcher's) with it.
-                Assert.True(appToken?.StartsWith("${AUTOHEAL_APP_API_TOKEN:?", StringComparison.Ordinal) == true, $"{file}: {name}: APP_API_TOKEN {appToken ?? "<missing>"}, want ${{AUTOHEAL_APP_API_TOKEN:?...}} (no default)");
+                Assert.True(password is null, $"{file}: {name}: AUTOHEAL_REDIS_PASSWORD is for Redis and the sidecars");
             }
         }
 
@@ -120,7 +166,8 @@ public sealed class ComposeFilesTests
 
         // The extra watcher's sidecar port: on the address it advertises, which is mandatory.
         var watcher = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, "deploy/docker-compose.watcher.yml")));
-        var published = Assert.Single(SurfaceCompose.List(watcher["watcher"], "ports"));
+        Assert.Empty(SurfaceCompose.List(watcher["watcher"], "ports"));
+        var published = Assert.Single(SurfaceCompose.List(watcher["watcher-dapr"], "ports"));
         Assert.StartsWith("${AUTOHEAL_HOST_IP:?", published, StringComparison.Ordinal);
         Assert.EndsWith(":50002:50002", published, StringComparison.Ordinal);
         Assert.StartsWith("${AUTOHEAL_HOST_IP:?", SurfaceCompose.Map(watcher["watcher-dapr"], "environment").GetValueOrDefault("DAPR_HOST_IP"), StringComparison.Ordinal);
@@ -129,19 +176,23 @@ public sealed class ComposeFilesTests
     [Theory]
     [InlineData("components")]
     [InlineData("deploy/components-remote")]
-    public void The_components_carry_the_names_the_code_uses_and_one_actor_state_store(string folder)
+    public void The_components_carry_the_names_the_code_uses_and_one_actor_state_store_of_its_own(string folder)
     {
         var pubsub = Read(folder, "pubsub.yaml");
         var state = Read(folder, "statestore.yaml");
+        var actors = Read(folder, "actorstore.yaml");
 
         Assert.Equal(("Component", DaprNames.PubSub, "pubsub.redis"), SurfaceCompose.Resource(pubsub));
         Assert.Equal(("Component", DaprNames.StateStore, "state.redis"), SurfaceCompose.Resource(state));
-        Assert.Equal("true", SurfaceCompose.ComponentMetadata(state).GetValueOrDefault("actorStateStore"));
-        Assert.False(SurfaceCompose.ComponentMetadata(pubsub).ContainsKey("actorStateStore"));
+        Assert.Equal(("Component", DaprNames.ActorStateStore, "state.redis"), SurfaceCompose.Resource(actors));
+        // The actors' and workflows' state in a component of its own: the documents' breaker never fails their saves.
         var actorStores = Directory.GetFiles(Path.Combine(Root, folder), "*.yaml")
-            .Count(f => SurfaceCompose.ComponentMetadata(File.ReadAllText(f)).GetValueOrDefault("actorStateStore") == "true");
-        Assert.Equal(1, actorStores);
-        Assert.All(new[] { pubsub, state }, c => Assert.False(string.IsNullOrEmpty(SurfaceCompose.ComponentMetadata(c).GetValueOrDefault("redisHost"))));
+            .Where(f => SurfaceCompose.ComponentMetadata(File.ReadAllText(f)).GetValueOrDefault("actorStateStore") == "true")
+            .Select(Path.GetFileName);
+        Assert.Equal(["actorstore.yaml"], actorStores);
+        Assert.All(new[] { pubsub, state, actors }, c => Assert.False(string.IsNullOrEmpty(SurfaceCompose.ComponentMetadata(c).GetValueOrDefault("redisHost"))));
+        // Redis's password from the sidecar's environment (envRef: no value in the file).
+        Assert.All(new[] { pubsub, state, actors }, c => Assert.Matches(@"- name: redisPassword\n\s+envRef: AUTOHEAL_REDIS_PASSWORD\n", c.Replace("\r", "", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -172,11 +223,12 @@ public sealed class ComposeFilesTests
         Assert.Equal("Resiliency", SurfaceCompose.Resource(resiliency).Kind);
         Assert.Equal([DaprNames.ContainerActorType], SurfaceCompose.Keys(resiliency, "targets", "actors"));
         Assert.Equal([DaprNames.WatcherAppId("local")], SurfaceCompose.Keys(resiliency, "targets", "apps"));
-        Assert.Equal(new[] { DaprNames.PubSub, DaprNames.StateStore }.Order(), SurfaceCompose.Keys(resiliency, "targets", "components").Order());
+        Assert.Equal(new[] { DaprNames.PubSub, DaprNames.StateStore, DaprNames.ActorStateStore }.Order(), SurfaceCompose.Keys(resiliency, "targets", "components").Order());
+        Assert.Equal(["retry", "timeout"], SurfaceCompose.Keys(resiliency, "targets", "components", DaprNames.ActorStateStore, "outbound").Order()); // no breaker
     }
 
     [Fact]
-    public void Every_sidecar_in_the_compose_file_reaches_placement_scheduler_and_the_components_under_its_apps_id()
+    public void Every_sidecar_in_the_compose_file_reaches_placement_scheduler_the_components_and_its_app_by_name_under_its_apps_id()
     {
         var services = SurfaceCompose.Services(File.ReadAllText(Path.Combine(Root, "docker-compose.yml")));
         var expected = new Dictionary<string, (string App, string AppId, string Roles)>
@@ -199,9 +251,16 @@ public sealed class ComposeFilesTests
             Assert.True(Flag("--placement-host-address") == "placement:50005", $"{sidecar}: --placement-host-address {Flag("--placement-host-address")}");
             Assert.True(Flag("--scheduler-host-address") == "scheduler:50006", $"{sidecar}: --scheduler-host-address {Flag("--scheduler-host-address")}");
             Assert.DoesNotContain("--components-path", command); // deprecated
+            Assert.True(Flag("--config") == "/config/config.yaml", $"{sidecar}: --config {Flag("--config")}");
             Assert.Contains("./components:/components:ro", SurfaceCompose.List(services[sidecar], "volumes"));
-            Assert.Equal($"service:{app}", SurfaceCompose.Scalar(services[sidecar], "network_mode"));
-            // Never healed by AutoHeal, even with include_all: a restarted role would strand its sidecar (compose#6626).
+            Assert.Contains("./deploy/dapr:/config:ro", SurfaceCompose.List(services[sidecar], "volumes"));
+            // Each by the other's service name, in namespaces of their own: either restarts without stranding the other (compose#6626).
+            Assert.True(Flag("--app-channel-address") == app, $"{sidecar}: --app-channel-address {Flag("--app-channel-address")}, want {app}");
+            var appEnvironment = SurfaceCompose.Map(services[app], "environment");
+            Assert.Equal($"http://{sidecar}:3500", appEnvironment.GetValueOrDefault("DAPR_HTTP_ENDPOINT"));
+            Assert.Equal($"http://{sidecar}:50001", appEnvironment.GetValueOrDefault("DAPR_GRPC_ENDPOINT"));
+            Assert.All(new[] { app, sidecar }, s => Assert.Null(SurfaceCompose.Scalar(services[s], "network_mode")));
+            // Never healed by AutoHeal, even with include_all: Docker's restart policy restarts them.
             Assert.All(new[] { app, sidecar }, s => Assert.Equal("true", SurfaceCompose.Map(services[s], "labels").GetValueOrDefault("autoheal.self")));
             Assert.Equal(["--roles", roles], SurfaceCompose.List(services[app], "command"));
         }
@@ -235,8 +294,27 @@ public sealed class ComposeFilesTests
         Assert.Equal("central-host:50005", Flag("--placement-host-address"));
         Assert.Equal("central-host:50006", Flag("--scheduler-host-address"));
         Assert.Equal("/components", Flag("--resources-path"));
+        Assert.Equal("watcher", Flag("--app-channel-address"));
+        Assert.Equal("/config/config.yaml", Flag("--config"));
         Assert.Contains("./components-remote:/components:ro", SurfaceCompose.List(services["watcher-dapr"], "volumes"));
+        Assert.Contains("./dapr/consul:/config:ro", SurfaceCompose.List(services["watcher-dapr"], "volumes")); // found across hosts through Consul
+        Assert.Equal("central-host:8500", SurfaceCompose.Map(services["watcher-dapr"], "environment").GetValueOrDefault("AUTOHEAL_CONSUL_ADDRESS"));
+        Assert.Equal("http://watcher-dapr:3500", SurfaceCompose.Map(services["watcher"], "environment").GetValueOrDefault("DAPR_HTTP_ENDPOINT"));
+        Assert.All(services, s => Assert.Null(SurfaceCompose.Scalar(s.Value, "network_mode")));
         Assert.Equal(["--roles", "watcher"], SurfaceCompose.List(services["watcher"], "command"));
+    }
+
+    [Fact]
+    public void Every_dapr_image_and_the_end_to_end_script_default_to_the_one_runtime_the_readme_names()
+    {
+        // Dapr 1.19.1: the runtime release of the 1.19 SDK (later 1.17 and 1.18 patches fixed lost activity results,
+        // lost scheduler reminders and workflows stuck RUNNING). Placement, scheduler and every sidecar must agree.
+        var texts = new[] { "docker-compose.yml", "deploy/docker-compose.watcher.yml", "scripts/dapr-e2e" }.Select(f => File.ReadAllText(Path.Combine(Root, f)));
+        var defaults = texts.SelectMany(t => System.Text.RegularExpressions.Regex.Matches(t, @"DAPR_VERSION:-([0-9.]+)\}").Select(m => m.Groups[1].Value)).ToList();
+
+        Assert.True(defaults.Count >= 5, $"found {defaults.Count} defaults"); // the sidecars, placement, scheduler, the extra watcher's, the script's
+        Assert.All(defaults, v => Assert.Equal("1.19.1", v));
+        Assert.Contains("runtime 1.19.1 by default", File.ReadAllText(Path.Combine(Root, "README.md")), StringComparison.Ordinal);
     }
 
     private static string Read(string folder, string file) => File.ReadAllText(Path.Combine(Root, folder, file));
@@ -245,7 +323,8 @@ public sealed class ComposeFilesTests
     private static Dictionary<string, string?> Environment(string assignments)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in (string[])["AUTOHEAL_CENTRAL", "AUTOHEAL_HOST", "AUTOHEAL_HOST_IP", "AUTOHEAL_HOSTS", "AUTOHEAL_API_TOKEN", "AUTOHEAL_APP_API_TOKEN", "AUTOHEAL_PUBLISH_ADDRESS", "DAPR_VERSION", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME"])
+        foreach (var name in (string[])["AUTOHEAL_CENTRAL", "AUTOHEAL_HOST", "AUTOHEAL_HOST_IP", "AUTOHEAL_HOSTS", "AUTOHEAL_API_TOKEN", "AUTOHEAL_APP_API_TOKEN",
+                     "AUTOHEAL_DAPR_API_TOKEN", "AUTOHEAL_REDIS_PASSWORD", "AUTOHEAL_CONSUL_TOKEN", "AUTOHEAL_PUBLISH_ADDRESS", "DAPR_VERSION", "CONSUL_VERSION", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME"])
         {
             env[name] = null;
         }

@@ -328,6 +328,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
     {
         var http = host.App.GetTestClient();
         http.DefaultRequestHeaders.Add(WatcherRoutes.AppTokenHeader, token);
+        http.DefaultRequestHeaders.Add(WatcherRoutes.CallerHeader, SidecarOnly.CallerProof(token)); // as the healer's DaprWatchers sends it
         return new WatcherClient(http, "test://guarded");
     }
 

@@ -9,8 +9,14 @@ public static class DaprNames
     /// <summary>The pub/sub component (<c>components/pubsub.yaml</c>).</summary>
     public const string PubSub = "autoheal-pubsub";
 
-    /// <summary>The state store component (<c>components/statestore.yaml</c>); it is also the actor state store.</summary>
+    /// <summary>The state store component of the shared documents (<c>components/statestore.yaml</c>).</summary>
     public const string StateStore = "autoheal-state";
+
+    /// <summary>
+    /// The actor state store component (<c>components/actorstore.yaml</c>): the guardians' and the workflows' state. The
+    /// code never names it (the runtime uses the one component marked <c>actorStateStore</c>); the resiliency policy does.
+    /// </summary>
+    public const string ActorStateStore = "autoheal-actor-state";
 
     /// <summary>Watchers publish every container signal here (CloudEvents; data is a <c>ContainerSignal</c>).</summary>
     public const string SignalsTopic = "container-signals";
@@ -89,6 +95,12 @@ public static class WatcherRoutes
 
     /// <summary>The header Dapr puts on calls from the sidecar when <c>APP_API_TOKEN</c> is set.</summary>
     public const string AppTokenHeader = "dapr-api-token";
+
+    /// <summary>
+    /// The header by which the healer and the API prove to a watcher that they hold <c>APP_API_TOKEN</c>, through every
+    /// sidecar between them (Dapr forwards a call's headers): a watcher serves no call without it.
+    /// </summary>
+    public const string CallerHeader = "autoheal-caller";
 }
 
 /// <summary>The JSON of everything distributed mode sends over Dapr: the API's (snake_case, enums as strings).</summary>
