@@ -15,8 +15,9 @@ namespace AutoHeal.Dapr;
 /// The watcher's routes, which restart containers, need more: its sidecar adds the token to whatever it forwards, and
 /// a watcher on another Docker host takes invocations on its internal gRPC port (50002) from the network, so a
 /// stranger reaching that port would get the token added for them. A call to <c>/watcher</c> must also carry
-/// <see cref="WatcherRoutes.CallerHeader"/>, a proof derived from the token (<see cref="CallerProof"/>) that only the
-/// healer and the API, which hold it, send (<see cref="DaprWatchers"/>); the token itself never travels between hosts.
+/// <see cref="WatcherRoutes.CallerHeader"/>, a proof derived from the token (<see cref="CallerProof"/>) that the healer
+/// and the API send (<see cref="DaprWatchers"/>); the token itself never travels between hosts. The proof is one fixed
+/// value, a bearer secret like the others: whoever can read the traffic between hosts can replay it.
 /// </para>
 /// </summary>
 public static class SidecarOnly

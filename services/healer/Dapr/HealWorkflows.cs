@@ -82,11 +82,11 @@ internal sealed class DaprHealWorkflows(IDaprWorkflowClient client, IHealHosts h
         client.ScheduleNewWorkflowAsync(DaprNames.HealWorkflow, DaprIds.Workflow(job.Id), job, StartAt(job), cancellationToken);
 
     /// <summary>
-    /// The start time the job's instance is created with: when its failure was seen, a time already past, so the
-    /// instance starts at once. Fixed by the job, so a create that is tried again is the same create to the runtime
-    /// (<c>isSameLogicalStart</c> in dapr's <c>orchestrator/create.go</c> compares it), not a second instance.
+    /// The start time the job's instance is created with: an hour before its failure was seen, so that it is past even
+    /// by a scheduler whose clock is behind the healer's (a start time still to come would delay the heal by the
+    /// difference), and the instance starts at once. Fixed by the job, so a create tried again carries the same start.
     /// </summary>
-    internal static DateTimeOffset StartAt(HealJob job) => job.DetectedAt;
+    internal static DateTimeOffset StartAt(HealJob job) => job.DetectedAt - TimeSpan.FromHours(1);
 
     /// <summary>
     /// Whether an instance of <paramref name="name"/> in <paramref name="status"/> will still report to its guardian:
