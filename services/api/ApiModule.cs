@@ -33,6 +33,8 @@ public static class ApiModule
             sp.GetRequiredService<IContainerCatalog>(), sp.GetRequiredService<IHealHosts>(),
             sp.GetService<HostIdentity>() is { } local ? [local.Name] : [], sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ApiClock>();
+        services.AddSingleton<HoldNudger>();
+        services.AddHostedService<MaintenanceClock>();
         services.AddSingleton<WebhookNotifier>();
         if (webhooksFromEventSink)
         {
@@ -96,6 +98,7 @@ public static class ApiModule
         app.MapGroup("/api")
             .MapStatusEndpoints()
             .MapContainerEndpoints()
+            .MapHoldEndpoints()
             .MapConfigEndpoints()
             .MapHealthCheckEndpoints()
             .MapEventEndpoints()

@@ -18,12 +18,13 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Ok<List<ContainerView>>> ListAsync(
-        IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
+        IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, TimeProvider time, CancellationToken ct)
     {
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
+        var now = time.GetUtcNow();
         var views = catalog.Containers
             .OrderBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Key)))
+            .Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Key), now))
             .ToList();
         return TypedResults.Ok(views);
     }
@@ -48,7 +49,7 @@ internal static class ContainerEndpoints
         var history = await store.ReadEventsAsync(new EventQuery { Container = c.Name, Limit = take + 1, BeforeId = before }, ct);
         var page = history.Take(take).ToList();
         var check = (await checks.ListAsync(ct)).FirstOrDefault(k => k.ContainerId == c.Name);
-        var view = Views.Container(catalog, settings, c, state);
+        var view = Views.Container(catalog, settings, c, state, time.GetUtcNow());
         return TypedResults.Ok(Views.Detail(view, c, state, settings.Policy, time.GetUtcNow(), check, page) with
         {
             HistoryNextBefore = history.Count > take ? page[^1].Id : null,
@@ -59,7 +60,7 @@ internal static class ContainerEndpoints
     private const int HistoryPage = 50;
 
     private static async Task<Results<Ok<List<ContainerView>>, ValidationProblem, ProblemHttpResult>> SelectAsync(
-        HttpRequest request, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, CancellationToken ct)
+        HttpRequest request, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, TimeProvider time, CancellationToken ct)
     {
         var (node, error) = await ApiJson.ReadNodeAsync(request, ct);
         if (error is not null)
@@ -95,7 +96,8 @@ internal static class ContainerEndpoints
         var targets = found.Select(c => c!).DistinctBy(c => c.Id).ToList();
         await settings.SelectAsync(targets.Select(c => c.Key), body.Enabled, ct);
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
-        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Key))).ToList());
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(targets.Select(c => Views.Container(catalog, settings, c, states.GetValueOrDefault(c.Key), now)).ToList());
     }
 
     private static async Task<Results<Accepted<RestartAccepted>, ProblemHttpResult>> RestartAsync(
@@ -118,7 +120,7 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Results<Ok<ContainerView>, ProblemHttpResult>> UnquarantineAsync(
-        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, CancellationToken ct)
+        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, TimeProvider time, CancellationToken ct)
     {
         if (await lookup.FindAsync(id, ct) is not { } c)
         {
@@ -132,7 +134,7 @@ internal static class ContainerEndpoints
         }
 
         var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Release) { By = "the API" }, ct);
-        return TypedResults.Ok(Views.Container(catalog, settings, c, result.State));
+        return TypedResults.Ok(Views.Container(catalog, settings, c, result.State, time.GetUtcNow()));
     }
 
     private static ProblemHttpResult NotFound(string id) =>

@@ -14,6 +14,12 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Kind} not delivered after {Attempts} attempts: {Error}")]
     public static partial void WebhookGaveUp(ILogger logger, string webhook, string kind, int attempts, string error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: not told that the holds changed (it wakes at the hold's end anyway)")]
+    public static partial void NudgeFailed(ILogger logger, string container, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the end of maintenance could not be saved yet ({Error}); trying again")]
+    public static partial void MaintenanceEndFailed(ILogger logger, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "the watcher of {Host} does not answer: {Error}")]
     public static partial void WatcherUnreachable(ILogger logger, string host, string error);
 }

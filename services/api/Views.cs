@@ -10,9 +10,11 @@ internal static class Views
 {
     public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
-    public static ContainerView Container(IContainerCatalog catalog, ISettingsSource settings, ContainerInfo c, GuardianState? g)
+    public static ContainerView Container(IContainerCatalog catalog, ISettingsSource settings, ContainerInfo c, GuardianState? g, DateTimeOffset now)
     {
         var verdict = catalog.Select(c);
+        // Maintenance or the API's snooze, and a label's snooze on top, as its guardian sees them.
+        var hold = PolicyLabels.Apply(HealPolicy.Default with { Hold = settings.HoldFor(c.Key, now) }, c.Labels, now).Policy.Hold;
         // A guardian speaks for this container if it followed it here: same id, or same image (a re-create).
         var current = g is not null && (g.ContainerId == c.Id || g.ImageId == c.ImageId) ? g : null;
         return new ContainerView
@@ -33,6 +35,7 @@ internal static class Views
             RestartCount = current?.TotalHeals ?? 0,
             DockerRestartCount = c.RestartCount,
             LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) : null,
+            Hold = hold is { } held && held.Until > now ? new HoldView(held.Until, held.Why) : null,
         };
     }
 

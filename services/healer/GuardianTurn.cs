@@ -45,7 +45,9 @@ internal sealed class GuardianTurn(ISettingsSource settings, IEventSink sink, Ti
         }
 
         var before = stored ?? GuardianState.New(input.Key);
-        var result = Guardian.Decide(before, input, settings.Policy, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var policy = settings.Policy with { Hold = settings.HoldFor(input.Key, now) };
+        var result = Guardian.Decide(before, input, policy, now);
         result = result with { Events = await home.SaveAsync(result.State, result.Events, cancellationToken) };
         if (result.Events.Count > 0)
         {

@@ -246,6 +246,29 @@ public sealed class DaprDocumentStoreTests
         Assert.Null(starting.ChoiceFor(new ContainerKey("seed", "old"))); // none of the choices in force: the labels decide
     }
 
+    [Fact]
+    public async Task Maintenance_and_a_snooze_set_in_the_apis_process_hold_the_healers_heals_back_after_its_reload()
+    {
+        var (api, _) = await ProcessAsync();
+        var (healer, changed) = await ProcessAsync();
+        var now = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var web = new ContainerKey("local", "web");
+        var db = new ContainerKey("local", "db");
+
+        await api.SetMaintenanceAsync(new MaintenanceHold(now, now.AddMinutes(30), "db upgrade"), now, None);
+        await api.SnoozeAsync(db, new SnoozeHold(now.AddHours(2), "deploy"), now, None);
+        Assert.Null(healer.HoldFor(web, now)); // not read yet
+        await healer.ReloadAsync(None); // what the shared-documents refresher does every few seconds
+
+        Assert.Equal(new HoldBack(now.AddMinutes(30), "maintenance (db upgrade)"), healer.HoldFor(web, now));
+        Assert.Equal(new HoldBack(now.AddHours(2), "snoozed (deploy)"), healer.HoldFor(db, now)); // the later-ending hold
+        Assert.Null(healer.HoldFor(web, now.AddMinutes(30))); // over at its time
+        Assert.Equal(1, changed());
+        Assert.True(await api.EndMaintenanceAsync(api.Maintenance!, now, None));
+        await healer.ReloadAsync(None);
+        Assert.Null(healer.HoldFor(web, now));
+    }
+
     /// <summary>The lines logged, formatted.</summary>
     private sealed class LinesLogger : ILogger
     {

@@ -59,7 +59,36 @@ public sealed record ContainerView
     public required int DockerRestartCount { get; init; }
     /// <summary>The last heal.</summary>
     public LastHealView? LastHeal { get; init; }
+    /// <summary>Automatic heals held back now (maintenance, a snooze), until when and why; null when none is.</summary>
+    public HoldView? Hold { get; init; }
 }
+
+/// <summary>Automatic heals held back until <see cref="Until"/>: <see cref="Why"/> says by what (maintenance, a snooze by the API or a label).</summary>
+public sealed record HoldView(DateTimeOffset Until, string Why);
+
+/// <summary>
+/// <c>POST /api/maintenance</c>: hold back every automatic heal for <see cref="DurationSeconds"/>; <c>POST
+/// /api/containers/{id}/snooze</c>: one container's.
+/// </summary>
+public sealed record HoldRequest(int? DurationSeconds, string? Reason);
+
+/// <summary><c>GET /api/maintenance</c>: whether host-wide maintenance is on, since when, until when and why.</summary>
+public sealed record MaintenanceView(bool Active, DateTimeOffset? StartedAt, DateTimeOffset? Until, string? Reason);
+
+/// <summary>The shared document of holds (<c>holds</c>): maintenance, and the containers snoozed, by <c>host/name</c>.</summary>
+public sealed record HoldsDocument
+{
+    /// <summary>Host-wide maintenance, when on.</summary>
+    public MaintenanceHold? Maintenance { get; init; }
+    /// <summary>Containers snoozed through the API, by <c>host/name</c>.</summary>
+    public Dictionary<string, SnoozeHold> Snoozes { get; init; } = [];
+}
+
+/// <summary>Maintenance: from <see cref="StartedAt"/> to <see cref="Until"/>, for <see cref="Reason"/>.</summary>
+public sealed record MaintenanceHold(DateTimeOffset StartedAt, DateTimeOffset Until, string Reason);
+
+/// <summary>A container snoozed until <see cref="Until"/>, for <see cref="Reason"/>.</summary>
+public sealed record SnoozeHold(DateTimeOffset Until, string Reason);
 
 /// <summary>A heal under way.</summary>
 public sealed record HealJobView(string Id, string Reason, string Detail, int Attempt, string Stage, DateTimeOffset DetectedAt, DateTimeOffset DueAt);

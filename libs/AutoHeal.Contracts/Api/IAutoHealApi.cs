@@ -38,6 +38,26 @@ public interface IAutoHealApi
     [Post("/api/containers/{id}/unquarantine")]
     Task<ContainerView> UnquarantineAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Snoozes a container: its automatic heals wait until the snooze ends.</summary>
+    [Post("/api/containers/{id}/snooze")]
+    Task<ContainerView> SnoozeAsync(string id, [Body] HoldRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a container's snooze (one set through the API; a label's stays).</summary>
+    [Delete("/api/containers/{id}/snooze")]
+    Task<ContainerView> EndSnoozeAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether host-wide maintenance is on.</summary>
+    [Get("/api/maintenance")]
+    Task<MaintenanceView> GetMaintenanceAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Starts (or extends) maintenance: no automatic heals until it ends.</summary>
+    [Post("/api/maintenance")]
+    Task<MaintenanceView> StartMaintenanceAsync([Body] HoldRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends maintenance now: containers still failing are healed at once.</summary>
+    [Delete("/api/maintenance")]
+    Task<MaintenanceView> EndMaintenanceAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The configuration in force.</summary>
     [Get("/api/config")]
     Task<AutoHealConfig> GetConfigAsync(CancellationToken cancellationToken = default);

@@ -56,6 +56,44 @@ public static partial class DocumentProblems
             : null;
     }
 
+    /// <summary>The holds: maintenance with a start before its end, snoozes of containers' <c>host/name</c>, reasons of at most 200 characters.</summary>
+    public static string? InHolds(HoldsDocument holds)
+    {
+        ArgumentNullException.ThrowIfNull(holds);
+        if (holds.Maintenance is { } m)
+        {
+            if (m.Until <= m.StartedAt || m.Until - m.StartedAt > TimeSpan.FromSeconds(SettingsService.MaxHoldSeconds))
+            {
+                return $"holds.maintenance.until: must be after started_at, by at most {SettingsService.MaxHoldSeconds} seconds";
+            }
+
+            if (m.Reason is null || m.Reason.Length > 200)
+            {
+                return "holds.maintenance.reason: at most 200 characters";
+            }
+        }
+
+        if (holds.Snoozes is null)
+        {
+            return "holds.snoozes: must be an object";
+        }
+
+        foreach (var (key, snooze) in holds.Snoozes)
+        {
+            if (!SelectionKey().IsMatch(key))
+            {
+                return $"holds.snoozes['{key}']: not a container's host/name";
+            }
+
+            if (snooze?.Reason is not { Length: <= 200 })
+            {
+                return $"holds.snoozes['{key}'].reason: at most 200 characters";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether <paramref name="name"/> is a name Docker lets a container take.</summary>
     public static bool IsContainerName(string name) => ContainerName().IsMatch(name);
 

@@ -6,26 +6,32 @@ using AutoHeal.Domain.Selection;
 namespace AutoHeal.Core.Settings;
 
 /// <summary>
-/// The live settings: the configuration and the operators' selections, two shared documents in the
-/// store, swapped atomically, so readers always see one whole configuration and writers never interleave.
-/// Once changed through the API, the stored configuration wins over appsettings at the next start.
+/// The live settings: the configuration, the operators' selections and their holds on healing (maintenance, snoozes),
+/// three shared documents in the store, swapped atomically, so readers always see one whole configuration and writers
+/// never interleave. Once changed through the API, the stored configuration wins over appsettings at the next start.
 /// </summary>
 public sealed class SettingsService : ISettingsSource, IDisposable
 {
     internal const string ConfigDocument = "config";
     internal const string SelectionsDocument = "selections";
+    internal const string HoldsDocumentName = "holds";
+
+    /// <summary>The longest maintenance or snooze the API accepts, in seconds (7 days).</summary>
+    public const int MaxHoldSeconds = 7 * 24 * 3600;
 
     private readonly SharedDocument<AutoHealConfig> _config;
     private readonly SharedDocument<Dictionary<string, bool>> _choices;
+    private readonly SharedDocument<HoldsDocument> _holds;
     private readonly Lock _swap = new();
     private AutoHealConfig _initial = new();
-    private volatile Snapshot _now = Snapshot.From(new AutoHealConfig(), new Dictionary<string, bool>());
+    private volatile Snapshot _now = Snapshot.From(new AutoHealConfig(), new Dictionary<string, bool>(), new HoldsDocument());
 
     /// <summary>The settings kept in <paramref name="store"/>.</summary>
     public SettingsService(IDocumentStore store)
     {
         _config = new(store, ConfigDocument, AutoHealApiClient.Json, c => DocumentProblems.First(ConfigLimits.Validate(c)));
         _choices = new(store, SelectionsDocument, AutoHealApiClient.Json, DocumentProblems.InSelections);
+        _holds = new(store, HoldsDocumentName, AutoHealApiClient.Json, DocumentProblems.InHolds);
     }
 
     /// <inheritdoc />
@@ -93,6 +99,7 @@ public sealed class SettingsService : ISettingsSource, IDisposable
         _initial = initial;
         await _config.LoadAsync(cancellationToken);
         await _choices.LoadAsync(cancellationToken);
+        await _holds.LoadAsync(cancellationToken);
         FromStore = _config.Value is not null;
         Swap();
     }
@@ -105,7 +112,8 @@ public sealed class SettingsService : ISettingsSource, IDisposable
     {
         var config = await _config.LoadAsync(cancellationToken);
         var choices = await _choices.LoadAsync(cancellationToken);
-        if (config || choices)
+        var holds = await _holds.LoadAsync(cancellationToken);
+        if (config || choices || holds)
         {
             Swap();
             Changed?.Invoke(this, EventArgs.Empty);
@@ -134,6 +142,72 @@ public sealed class SettingsService : ISettingsSource, IDisposable
         Swap();
         Changed?.Invoke(this, EventArgs.Empty);
         return (_now.Config, []);
+    }
+
+    /// <summary>Host-wide maintenance as stored (it may have ended by its time already: see <see cref="InMaintenance"/>).</summary>
+    public MaintenanceHold? Maintenance => _now.Holds.Maintenance;
+
+    /// <summary>Whether host-wide maintenance is on at <paramref name="now"/>.</summary>
+    public bool InMaintenance(DateTimeOffset now) => _now.Holds.Maintenance is { } m && m.StartedAt <= now && now < m.Until;
+
+    /// <inheritdoc />
+    public HoldBack? HoldFor(ContainerKey key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var holds = _now.Holds;
+        var maintenance = InMaintenance(now) ? new HoldBack(holds.Maintenance!.Until, $"maintenance ({holds.Maintenance.Reason})") : null;
+        var snooze = holds.Snoozes.TryGetValue(key.ToString(), out var s) && s.Until > now ? new HoldBack(s.Until, $"snoozed ({s.Reason})") : null;
+        return HoldBack.Longer(maintenance, snooze);
+    }
+
+    /// <summary>Starts (or replaces) maintenance with <paramref name="maintenance"/>; snoozes that ended are dropped.</summary>
+    public Task SetMaintenanceAsync(MaintenanceHold maintenance, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeHoldsAsync(h => h with { Maintenance = maintenance }, now, cancellationToken);
+
+    /// <summary>
+    /// Ends <paramref name="expected"/>, unless another maintenance replaced it meanwhile (started again in this process or
+    /// another): whether it did.
+    /// </summary>
+    public async Task<bool> EndMaintenanceAsync(MaintenanceHold expected, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ended = false;
+        await ChangeHoldsAsync(h =>
+        {
+            ended = h.Maintenance == expected;
+            return ended ? h with { Maintenance = null } : h;
+        }, now, cancellationToken);
+        return ended;
+    }
+
+    /// <summary>Snoozes a container until <paramref name="snooze"/>'s end, or ends its snooze (null).</summary>
+    public Task SnoozeAsync(ContainerKey key, SnoozeHold? snooze, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return ChangeHoldsAsync(h =>
+        {
+            var snoozes = new Dictionary<string, SnoozeHold>(h.Snoozes, StringComparer.Ordinal);
+            if (snooze is null)
+            {
+                snoozes.Remove(key.ToString());
+            }
+            else
+            {
+                snoozes[key.ToString()] = snooze;
+            }
+
+            return h with { Snoozes = snoozes };
+        }, now, cancellationToken);
+    }
+
+    private async Task ChangeHoldsAsync(Func<HoldsDocument, HoldsDocument> change, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await _holds.UpdateAsync(current =>
+        {
+            var next = change(current ?? new HoldsDocument());
+            return next with { Snoozes = next.Snoozes.Where(s => s.Value.Until > now).ToDictionary(StringComparer.Ordinal) };
+        }, cancellationToken);
+        Swap();
+        Changed?.Invoke(this, EventArgs.Empty);
     }
 
     /// <summary>Sets (true/false) or clears (null) the operators' choice for containers.</summary>
@@ -166,6 +240,7 @@ public sealed class SettingsService : ISettingsSource, IDisposable
     {
         _config.Dispose();
         _choices.Dispose();
+        _holds.Dispose();
     }
 
     // Both documents are read inside the lock, so the last swap always holds the latest of each.
@@ -173,14 +248,14 @@ public sealed class SettingsService : ISettingsSource, IDisposable
     {
         lock (_swap)
         {
-            _now = Snapshot.From(_config.Value ?? _initial, _choices.Value ?? []);
+            _now = Snapshot.From(_config.Value ?? _initial, _choices.Value ?? [], _holds.Value ?? new HoldsDocument());
         }
     }
 
-    private sealed record Snapshot(AutoHealConfig Config, HealPolicy Policy, SelectionRules Rules, IReadOnlyDictionary<string, bool> Choices)
+    private sealed record Snapshot(AutoHealConfig Config, HealPolicy Policy, SelectionRules Rules, IReadOnlyDictionary<string, bool> Choices, HoldsDocument Holds)
     {
-        public static Snapshot From(AutoHealConfig c, IReadOnlyDictionary<string, bool> choices) =>
-            new(c, ConfigMapping.ToPolicy(c.Restart), ConfigMapping.ToRules(c.Monitor), choices);
+        public static Snapshot From(AutoHealConfig c, IReadOnlyDictionary<string, bool> choices, HoldsDocument holds) =>
+            new(c, ConfigMapping.ToPolicy(c.Restart), ConfigMapping.ToRules(c.Monitor), choices, holds);
     }
 }
 

@@ -32,6 +32,14 @@ public enum EventKind
     EngineUp,
     /// <summary>Something stored could not be read (a guardian, an event, a shared document): it was set aside, kept for the operator, and AutoHeal went on without it.</summary>
     DataSetAside,
+    /// <summary>Host-wide maintenance began (or was extended): no automatic heals until it ends.</summary>
+    MaintenanceStarted,
+    /// <summary>Maintenance ended (by its time, or by an operator): containers still failing are healed.</summary>
+    MaintenanceEnded,
+    /// <summary>A container was snoozed: its automatic heals wait until the snooze ends.</summary>
+    Snoozed,
+    /// <summary>A container's snooze was ended by an operator.</summary>
+    SnoozeEnded,
 }
 
 /// <summary>The event kinds in words, for the API's list of them (and so the dashboard's and the docs').</summary>
@@ -53,6 +61,10 @@ public static class EventKinds
         EventKind.EngineDown => "the Docker engine cannot be reached",
         EventKind.EngineUp => "the Docker engine is reachable again",
         EventKind.DataSetAside => "something stored could not be read: set aside, kept for the operator, and AutoHeal went on without it",
+        EventKind.MaintenanceStarted => "host-wide maintenance began (or was extended): failures are recorded, not healed, until it ends",
+        EventKind.MaintenanceEnded => "maintenance ended, by its time or by an operator: containers still failing are healed now",
+        EventKind.Snoozed => "a container was snoozed: its automatic heals wait until the snooze ends",
+        EventKind.SnoozeEnded => "a container's snooze was ended by an operator: if it is still failing, it is healed now",
         _ => kind.ToString(),
     };
 }

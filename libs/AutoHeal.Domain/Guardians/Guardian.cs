@@ -34,6 +34,8 @@ public static class Guardian
                 {
                     d.Release("released after its probation time");
                 }
+
+                d.Reconsider();
                 break;
         }
 
@@ -46,7 +48,7 @@ public static class Guardian
         // looks at how long the container had been stable before this input.
         private readonly DateTimeOffset? _stableBefore = state.StableSince;
         private IReadOnlyDictionary<string, string> _policyLabels = state.Labels;
-        private HealPolicy _policy = PolicyLabels.Apply(global, state.Labels).Policy;
+        private HealPolicy _policy = PolicyLabels.Apply(global, state.Labels, now).Policy;
         private readonly List<Decision> _decisions = [];
         private readonly List<AutoHealEvent> _events = [];
         private bool _accepted = true;
@@ -70,7 +72,7 @@ public static class Guardian
             var f = s.Facts;
             if (!SameLabels(_policyLabels, f.Labels))
             {
-                var (resolved, problems) = PolicyLabels.Apply(global, f.Labels);
+                var (resolved, problems) = PolicyLabels.Apply(global, f.Labels, now);
                 _policy = resolved;
                 _policyLabels = f.Labels;
                 if (!SameLabels(State.Labels, f.Labels))
@@ -445,18 +447,86 @@ public static class Guardian
 
             State = State with { Quarantine = null, RecentHeals = [], HealsInIncident = 0 };
             Emit(EventKind.Released, why);
-            if (State.Phase == GuardianPhase.Watching && State.Monitored)
+            HealIfStillFailing("when released");
+        }
+
+        /// <summary>
+        /// A wake-up, or the holds changed (maintenance or a snooze began or ended): a heal waiting for its due time is
+        /// held back while a hold lasts, and a failure held back is healed once none does.
+        /// </summary>
+        public void Reconsider()
+        {
+            if (!State.Monitored || State.Quarantine is not null)
+            {
+                return;
+            }
+
+            if (Held() is { } hold)
+            {
+                if (State.ActiveHeal is { Stage: HealStage.Waiting } job && job.Reason != FailureKind.Manual)
+                {
+                    // Not yet restarting: it waits for the hold's end like any failure seen during it.
+                    _decisions.Add(new CancelHeal(job.Id, hold.Why));
+                    Emit(EventKind.HealCancelled, $"heal held back: {hold.Why} until {hold.Until:u}; healed then if still failing", job);
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching };
+                    HoldUntil(hold);
+                }
+                else if (State.ActiveHeal is null && State.HeldUntil is not null)
+                {
+                    // Woken while it lasts: the hold moved (a snooze extended), or the wake-up came a moment early. Wake at its end.
+                    HoldUntil(hold);
+                }
+
+                return;
+            }
+
+            if (State.HeldUntil is not null)
+            {
+                State = State with { HeldUntil = null };
+                HealIfStillFailing("when the hold ended");
+            }
+        }
+
+        private void HealIfStillFailing(string when)
+        {
+            if (State.Phase == GuardianPhase.Watching && State.Monitored && State.ActiveHeal is null)
             {
                 switch (State.Condition)
                 {
                     case Condition.Crashed:
-                        ScheduleHeal(FailureKind.Crash, "still crashed when released");
+                        HealOrHold(FailureKind.Crash, $"still crashed {when}");
                         break;
                     case Condition.Unhealthy:
-                        ScheduleHeal(FailureKind.Unhealthy, "still unhealthy when released");
+                        HealOrHold(FailureKind.Unhealthy, $"still unhealthy {when}");
                         break;
                 }
             }
+        }
+
+        /// <summary>The hold in force now, if any: maintenance or a snooze (<see cref="HealPolicy.Hold"/>), the later-ending one.</summary>
+        private HoldBack? Held() => _policy.Hold is { } h && h.Until > now ? h : null;
+
+        /// <summary>Heals, unless heals are held back: then it waits for the hold's end, said once per hold.</summary>
+        private void HealOrHold(FailureKind kind, string detail)
+        {
+            if (Held() is not { } hold)
+            {
+                State = State with { HeldUntil = null };
+                ScheduleHeal(kind, detail);
+                return;
+            }
+
+            if (State.HeldUntil != hold.Until)
+            {
+                Skip($"{detail}; not healed now: {hold.Why} until {hold.Until:u}; healed then if still failing");
+                HoldUntil(hold);
+            }
+        }
+
+        private void HoldUntil(HoldBack hold)
+        {
+            State = State with { HeldUntil = hold.Until };
+            _decisions.Add(new WakeAt(hold.Until));
         }
 
         /// <summary>A failure of the container: heal it, or say why not.</summary>
@@ -491,7 +561,7 @@ public static class Guardian
                 return;
             }
 
-            ScheduleHeal(kind, detail);
+            HealOrHold(kind, detail);
         }
 
         private void ScheduleHeal(FailureKind kind, string detail)

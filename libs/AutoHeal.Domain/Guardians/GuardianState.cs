@@ -134,6 +134,8 @@ public sealed record GuardianState
     public Quarantine? Quarantine { get; init; }
     /// <summary>The heal under way, when there is one.</summary>
     public HealJob? ActiveHeal { get; init; }
+    /// <summary>A failure seen while heals were held back (maintenance, a snooze), which ends then: healed then if still failing.</summary>
+    public DateTimeOffset? HeldUntil { get; init; }
     /// <summary>Engine time of a stop or kill request not yet followed by a start.</summary>
     public DateTimeOffset? StopRequestedAt { get; init; }
     /// <summary>Engine time of the latest start: events from before it are late and ignored.</summary>

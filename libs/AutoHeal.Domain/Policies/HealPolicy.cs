@@ -11,6 +11,16 @@ public enum HealMode
     Health,
 }
 
+/// <summary>
+/// Automatic heals held back until <paramref name="Until"/>, and why: host-wide maintenance, or the container snoozed.
+/// Failures meanwhile are recorded, not healed; a container still failing when the hold ends is healed then.
+/// </summary>
+public sealed record HoldBack(DateTimeOffset Until, string Why)
+{
+    /// <summary>The later-ending of two holds (either may be null).</summary>
+    public static HoldBack? Longer(HoldBack? a, HoldBack? b) => a is null ? b : b is null ? a : b.Until > a.Until ? b : a;
+}
+
 /// <summary>How one container is healed. Defaults follow Kubernetes' CrashLoopBackOff and systemd's start limits.</summary>
 public sealed record HealPolicy
 {
@@ -41,6 +51,8 @@ public sealed record HealPolicy
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>How long after a stop or kill request a container's exit still counts as deliberate.</summary>
     public TimeSpan StopIntentWindow { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>Automatic heals held back until a time (maintenance, a snooze); null when none is.</summary>
+    public HoldBack? Hold { get; init; }
 
     /// <summary>
     /// The wait before heal number <paramref name="healsSoFar"/> + 1 of one incident:

@@ -33,21 +33,48 @@ public static class PolicyLabels
         ["autoheal.stop.timeout"] = "restart.stop_timeout_seconds",
     };
 
+    /// <summary>The label that snoozes a container's automatic heals until an RFC 3339 time, for deploy scripts.</summary>
+    public const string SnoozeUntil = "autoheal.snooze_until";
+
+    /// <summary>The furthest a label may snooze a container, from the time it is read (<c>autoheal=false</c> is for good).</summary>
+    public static readonly TimeSpan MaxLabelSnooze = TimeSpan.FromDays(7);
+
     /// <summary>The labels that decide how soon a container that keeps failing is quarantined.</summary>
     private static readonly string[] QuarantineLabels =
         ["autoheal.cooldown", "autoheal.backoff.initial", "autoheal.backoff.multiplier", "autoheal.backoff.max", "autoheal.max_restarts", "autoheal.max_restarts.window"];
 
     /// <summary>Every label this class reads, for the docs and for error messages.</summary>
-    public static readonly IReadOnlyList<string> Known = [.. Fields.Keys];
+    public static readonly IReadOnlyList<string> Known = [.. Fields.Keys, SnoozeUntil];
 
-    /// <summary>Applies the container's labels to the global policy.</summary>
+    /// <summary>
+    /// Applies the container's labels to the global policy; with <paramref name="now"/>, a snooze further ahead than
+    /// <see cref="MaxLabelSnooze"/> is refused.
+    /// </summary>
     public static (HealPolicy Policy, IReadOnlyList<LabelProblem> Problems) Apply(
-        HealPolicy global, IReadOnlyDictionary<string, string> labels)
+        HealPolicy global, IReadOnlyDictionary<string, string> labels, DateTimeOffset? now = null)
     {
         var policy = global;
         List<LabelProblem>? problems = null;
         foreach (var (label, raw) in labels)
         {
+            if (label == SnoozeUntil)
+            {
+                if (TryParseTime(raw, out var until) && now is { } at && until - at > MaxLabelSnooze)
+                {
+                    (problems ??= []).Add(new LabelProblem(label, raw, $"may snooze at most {MaxLabelSnooze.TotalDays:0} days ahead (autoheal=false stops healing for good)"));
+                }
+                else if (TryParseTime(raw, out until))
+                {
+                    policy = policy with { Hold = HoldBack.Longer(policy.Hold, new HoldBack(until, $"snoozed by its label {SnoozeUntil}")) };
+                }
+                else
+                {
+                    (problems ??= []).Add(new LabelProblem(label, raw, "must be an RFC 3339 time with its offset, such as 2026-12-01T18:30:00Z"));
+                }
+
+                continue;
+            }
+
             if (!label.StartsWith(Prefix, StringComparison.Ordinal) || !Fields.TryGetValue(label, out var field))
             {
                 continue;
@@ -141,6 +168,15 @@ public static class PolicyLabels
         "autoheal.stop.timeout" => p with { StopTimeout = d },
         _ => p,
     };
+
+    /// <summary>Parses an RFC 3339 time with its offset (<c>2026-12-01T18:30:00Z</c>, <c>...+01:00</c>).</summary>
+    public static bool TryParseTime(string value, out DateTimeOffset at)
+    {
+        var v = value.Trim();
+        // An offset is required: a time without one means a different instant on every host.
+        var hasOffset = v.EndsWith('Z') || v.EndsWith('z') || (v.Length > 6 && v[^6] is '+' or '-' && v[^3] == ':');
+        return DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.None, out at) && hasOffset && v.Contains('T', StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>Parses <c>both</c>, <c>on-failure</c> or <c>health</c>.</summary>
     public static bool TryParseMode(string value, out HealMode mode)

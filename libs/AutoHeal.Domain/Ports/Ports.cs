@@ -72,6 +72,12 @@ public interface ISettingsSource
     /// <summary>An operator's stored choice for a container (true/false), or null to follow the rules.</summary>
     bool? ChoiceFor(ContainerKey key);
 
+    /// <summary>
+    /// What holds the container's automatic heals back at <paramref name="now"/>: host-wide maintenance, or a snooze
+    /// through the API (the later-ending); null when nothing does. A label's snooze comes on top (<see cref="Policies.PolicyLabels"/>).
+    /// </summary>
+    Policies.HoldBack? HoldFor(ContainerKey key, DateTimeOffset now);
+
     /// <summary>Raised after any change.</summary>
     event EventHandler? Changed;
 }

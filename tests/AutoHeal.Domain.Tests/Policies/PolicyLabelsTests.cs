@@ -49,7 +49,8 @@ public sealed class PolicyLabelsTests
     [Fact]
     public void Known_lists_every_label_it_reads()
     {
-        Assert.Equal(11, PolicyLabels.Known.Count);
+        Assert.Equal(12, PolicyLabels.Known.Count);
+        Assert.Contains(PolicyLabels.SnoozeUntil, PolicyLabels.Known);
         Assert.All(PolicyLabels.Known, l => Assert.StartsWith(PolicyLabels.Prefix, l));
     }
 

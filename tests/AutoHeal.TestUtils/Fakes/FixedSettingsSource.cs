@@ -16,6 +16,7 @@ public sealed class FixedSettingsSource(HealPolicy? policy = null, SelectionRule
     private SelectionRules _selection = selection ?? new SelectionRules();
     private TimeSpan _sweepInterval = TimeSpan.FromSeconds(10);
     private int _maxConcurrentRestarts = 4;
+    private HoldBack? _maintenance;
 
     /// <inheritdoc />
     public event EventHandler? Changed;
@@ -56,6 +57,16 @@ public sealed class FixedSettingsSource(HealPolicy? policy = null, SelectionRule
             return _choices.TryGetValue(key, out var on) ? on : null;
         }
     }
+
+    /// <summary>Host-wide maintenance, as a test sets it (null: none).</summary>
+    public HoldBack? Maintenance
+    {
+        get => _maintenance;
+        set => Set(ref _maintenance, value);
+    }
+
+    /// <inheritdoc />
+    public HoldBack? HoldFor(ContainerKey key, DateTimeOffset now) => _maintenance is { } m && m.Until > now ? m : null;
 
     /// <summary>Records an operator's choice for a container (null: follow the rules again).</summary>
     public void Choose(ContainerKey key, bool? monitored)

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Refit;
+
+namespace AutoHeal.Integration.Tests;
+
+/// <summary>
+/// Holding heals back on the real engine: maintenance started over the API, a snooze by the API and by a label. A
+/// failure meanwhile is recorded (AutoHeal's own skipped event is the positive sign that it decided), not healed; the
+/// container is healed at once when the hold ends.
+/// </summary>
+public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(20);
+
+    // Runs until a test touches /tmp/crash, then exits with code 9; after a restart it runs again.
+    private const string CrashOnTrigger = DockerCli.CrashOnTrigger;
+
+    [Fact]
+    public async Task A_crash_during_maintenance_is_recorded_not_healed_and_healed_at_once_when_maintenance_ends()
+    {
+        var name = Docker.Name("maint");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+
+        var started = await Api.StartMaintenanceAsync(new HoldRequest(1800, "db upgrade"));
+        await DockerCli.TriggerCrashAsync(name);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be recorded and held");
+
+        Assert.True(started.Active);
+        Assert.Equal("db upgrade", started.Reason);
+        Assert.Equal("exited", await DockerCli.StateAsync(name));
+        Assert.Equal(0, await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Restarting));
+        var skipped = (await EventLog.ReadAsync(Autoheal.DataDir, name)).Single(e => e.Kind == EventKind.Skipped);
+        Assert.Contains("maintenance (db upgrade)", skipped.Message, StringComparison.Ordinal);
+        var listed = (await Api.ListContainersAsync()).Single(c => c.Name == name);
+        Assert.Equal("maintenance (db upgrade)", listed.Hold?.Why);
+        Assert.True((await Api.GetMaintenanceAsync()).Active);
+        Assert.Equal(1, await HostEventsAsync(EventKind.MaintenanceStarted));
+
+        var ended = await Api.EndMaintenanceAsync();
+
+        Assert.False(ended.Active);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Healed) == 1, Soon, "the crash to be healed once maintenance ended");
+        Assert.Equal("running", await DockerCli.StateAsync(name));
+        Assert.Equal(1, await HostEventsAsync(EventKind.MaintenanceEnded));
+        Assert.Contains("when the hold ended", (await EventLog.ReadAsync(Autoheal.DataDir, name)).Single(e => e.Kind == EventKind.HealScheduled).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Maintenance_that_runs_out_ends_by_itself_and_the_failure_it_held_is_healed()
+    {
+        var name = Docker.Name("maint-timed");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+
+        await Api.StartMaintenanceAsync(new HoldRequest(3, null));
+        await DockerCli.TriggerCrashAsync(name);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be held");
+
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Healed) == 1, Soon, "the crash to be healed at the maintenance's end");
+        await Eventually.HoldsAsync(async () => await HostEventsAsync(EventKind.MaintenanceEnded) == 1, Soon, "the end of maintenance to be said");
+        Assert.False((await Api.GetMaintenanceAsync()).Active);
+    }
+
+    [Fact]
+    public async Task A_snoozed_container_is_held_back_alone_and_healed_when_its_snooze_is_ended()
+    {
+        var snoozed = Docker.Name("snoozed");
+        var other = Docker.Name("not-snoozed");
+        await Docker.StartAsync(snoozed, CrashOnTrigger, Autoheal.OptIn);
+        await Docker.StartAsync(other, CrashOnTrigger, Autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Count(c => c.Name == snoozed || c.Name == other) == 2, Soon, "both listed");
+
+        var view = await Api.SnoozeAsync(snoozed, new HoldRequest(600, "deploy"));
+        await DockerCli.TriggerCrashAsync(snoozed);
+        await DockerCli.TriggerCrashAsync(other);
+
+        Assert.Equal("snoozed (deploy)", view.Hold?.Why);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, other, EventKind.Healed) == 1, Soon, "the other container to be healed");
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, snoozed, EventKind.Skipped) == 1, Soon, "the snoozed crash to be held");
+        Assert.Equal("exited", await DockerCli.StateAsync(snoozed));
+        Assert.Equal(1, await EventLog.CountAsync(Autoheal.DataDir, snoozed, EventKind.Snoozed));
+
+        var after = await Api.EndSnoozeAsync(snoozed);
+
+        Assert.Null(after.Hold);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, snoozed, EventKind.Healed) == 1, Soon, "the snoozed container to be healed once its snooze ended");
+        var again = await Assert.ThrowsAnyAsync<ApiException>(() => Api.EndSnoozeAsync(snoozed));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_snooze_label_from_a_deploy_script_holds_heals_back_until_its_time()
+    {
+        var name = Docker.Name("label-snooze");
+        var until = DateTimeOffset.UtcNow.AddSeconds(4).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        await Docker.StartAsync(name, CrashOnTrigger, [.. Autoheal.OptIn, "--label", $"autoheal.snooze_until={until}"]);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+
+        await DockerCli.TriggerCrashAsync(name);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be held by the label");
+
+        Assert.Contains("snoozed by its label autoheal.snooze_until", (await EventLog.ReadAsync(Autoheal.DataDir, name)).Single(e => e.Kind == EventKind.Skipped).Message, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Healed) == 1, Soon, "the crash to be healed at the label's time");
+    }
+
+    [Theory]
+    [InlineData("""{"duration_seconds": 0}""", "duration_seconds")]
+    [InlineData("""{"duration_seconds": 604801}""", "duration_seconds")]
+    [InlineData("""{"reason": "no duration"}""", "duration_seconds")]
+    [InlineData("""{"duration_seconds": 60, "until": "2030-01-01T00:00:00Z"}""", "until")]
+    public async Task A_bad_maintenance_request_names_its_field_and_changes_nothing(string body, string field)
+    {
+        using var http = new HttpClient { BaseAddress = Autoheal.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Autoheal.Token);
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        using var answer = await http.PostAsync(new Uri("/api/maintenance", UriKind.Relative), content);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.Contains(field, await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False((await Api.GetMaintenanceAsync()).Active);
+    }
+
+    private async Task<int> HostEventsAsync(EventKind kind) => (await EventLog.ReadAsync(Autoheal.DataDir)).Count(e => e.Kind == kind && e.Key is null);
+}
