@@ -50,6 +50,20 @@ public sealed class WebhookTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     }
 
     [Fact]
+    public async Task Maintenance_started_and_ended_reach_a_webhook()
+    {
+        await Api.PutConfigAsync(new { notifications = new { webhooks = new[] { new { name = "ops", url = _receiver.Url("ops"), format = "slack" } } } });
+
+        await Api.StartMaintenanceAsync(new HoldRequest(600, "db upgrade"));
+        await Api.EndMaintenanceAsync();
+
+        await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Delivered.Count(p => p == "/ops") == 2), Soon, "two deliveries");
+        var texts = _receiver.Requests.Where(r => r.Ok).Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("text").GetString()).ToList();
+        Assert.Contains(texts, t => t!.Contains("maintenance_started", StringComparison.Ordinal) || t.Contains("maintenance until", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t!.Contains("ended by the API", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task What_a_container_says_reaches_chat_escaped_so_it_can_neither_ping_nor_disguise_a_link()
     {
         await RestartWithAsync(QuarantineAfter(1));

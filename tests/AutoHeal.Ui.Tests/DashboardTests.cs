@@ -147,6 +147,53 @@ public sealed class DashboardTests(DashboardFixture f)
     }
 
     [Fact]
+    public async Task Maintenance_started_on_the_dashboard_shows_on_every_page_until_it_is_ended_and_a_container_is_snoozed_on_its_page()
+    {
+        var name = f.Docker.Name("held");
+        await using var removal = DockerCli.RemoveAtEnd(name);
+        var containers = await ContainersPageWatchingAsync(name);
+        try
+        {
+            var page = await f.SignedInPageAsync();
+            var form = page.Locator("form[data-form='maintenance']");
+            await form.GetByLabel("Minutes").FillAsync("10");
+            await form.GetByLabel("Reason").FillAsync("ui upgrade");
+            await form.GetByRole(AriaRole.Button, new() { Name = "Start maintenance" }).ClickAsync();
+
+            var banner = page.Locator("[data-banner='maintenance']");
+            await Expect(banner).ToContainTextAsync("ui upgrade", new() { Timeout = 5_000 });
+            Assert.True((await Api.GetMaintenanceAsync()).Active);
+            await Expect(containers.Locator("[data-banner='maintenance']")).ToContainTextAsync("ui upgrade", new() { Timeout = 5_000 }); // the other tab too
+            await Expect(Cell(containers, name, "quarantine")).ToContainTextAsync("held");
+
+            await banner.GetByRole(AriaRole.Button, new() { Name = "End maintenance" }).ClickAsync();
+            await Expect(banner).ToHaveCountAsync(0, new() { Timeout = 5_000 });
+            Assert.False((await Api.GetMaintenanceAsync()).Active);
+
+            var details = await f.SignedInPageAsync($"containers/{name}");
+            var snooze = details.Locator("form[data-form='snooze']");
+            await snooze.GetByLabel("Minutes").FillAsync("0");
+            await snooze.GetByRole(AriaRole.Button, new() { Name = "Snooze" }).ClickAsync();
+            await Expect(snooze.GetByRole(AriaRole.Alert)).ToContainTextAsync("between 1 and 10080"); // refused next to the field, nothing sent
+            await snooze.GetByLabel("Minutes").FillAsync("15");
+            await snooze.GetByLabel("Reason").FillAsync("deploy");
+            await snooze.GetByRole(AriaRole.Button, new() { Name = "Snooze" }).ClickAsync();
+            await Expect(details.Locator("[data-fact='hold']")).ToContainTextAsync("snoozed (deploy)", new() { Timeout = 5_000 });
+            Assert.Equal("snoozed (deploy)", (await Api.GetContainerAsync(name)).Container.Hold?.Why);
+
+            await details.GetByRole(AriaRole.Button, new() { Name = "End snooze" }).ClickAsync();
+            await Expect(details.Locator("[data-fact='hold']")).ToHaveTextAsync("no", new() { Timeout = 5_000 });
+            await page.Context.CloseAsync();
+            await details.Context.CloseAsync();
+            await containers.Context.CloseAsync();
+        }
+        finally
+        {
+            await Api.EndMaintenanceAsync(); // the fixture's AutoHeal is shared by the other tests
+        }
+    }
+
+    [Fact]
     public async Task A_container_disabled_in_the_ui_stays_down_after_a_crash()
     {
         var name = f.Docker.Name("off");
