@@ -16,7 +16,7 @@ internal static class AutoHealMetrics
     private static readonly Gauge Monitored = Metrics.CreateGauge("autoheal_containers_monitored", "Containers AutoHeal looks after.");
     private static readonly Gauge Quarantined = Metrics.CreateGauge("autoheal_containers_quarantined", "Containers in quarantine (no automatic heals).");
     private static readonly Gauge DockerUp = Metrics.CreateGauge("autoheal_docker_up", "1 when the Docker engine answers, else 0.");
-    private static readonly Gauge Maintenance = Metrics.CreateGauge("autoheal_maintenance", "1 while host-wide maintenance holds automatic heals back, else 0.");
+    private static readonly Gauge Maintenance = Metrics.CreateGauge("autoheal_maintenance", "1 while host-wide maintenance (started through the API, or a scheduled window) holds automatic heals back, else 0.");
 
     /// <summary>Runs the static set-up before any metric is created.</summary>
     public static void Configure() => Monitored.Set(0);
@@ -33,7 +33,7 @@ internal static class AutoHealMetrics
             Monitored.Set(catalog.Containers.Count(c => catalog.Select(c).Monitored));
             Quarantined.Set((await Views.PresentGuardiansAsync(catalog, guardians, ct)).Values.Count(s => s.Quarantine is not null));
             DockerUp.Set(engine.Current.Reachable ? 1 : 0);
-            Maintenance.Set(settings.InMaintenance(time.GetUtcNow()) ? 1 : 0);
+            Maintenance.Set(settings.MaintenanceAt(time.GetUtcNow()).Active ? 1 : 0);
         });
     }
 }

@@ -20,7 +20,7 @@ internal static class HoldEndpoints
         maintenance.MapPost("/", StartAsync).AcceptsJson<HoldRequest>().Produces<MaintenanceView>().ProducesValidationProblem().WithName("StartMaintenance")
             .WithSummary("Hold every automatic heal back for duration_seconds (1 to 604800), with a reason: failures are recorded, not healed, until it ends; then those still failing are healed at once. Starting it again replaces the end time. Manual restarts still work.");
         maintenance.MapDelete("/", EndAsync).WithName("EndMaintenance")
-            .WithSummary("End maintenance now: containers still failing are healed at once (through the normal policy).");
+            .WithSummary("End maintenance started through the API now: containers still failing are healed at once (through the normal policy). A scheduled window (maintenance.windows) ends only with its time or a configuration change; the answer says whether one still holds.");
 
         var containers = api.MapGroup("/containers").WithTags("Containers");
         containers.MapPost("/{id}/snooze", SnoozeAsync).AcceptsJson<HoldRequest>().Produces<ContainerView>().ProducesValidationProblem().ProducesProblem(404).WithName("SnoozeContainer")
@@ -145,10 +145,7 @@ internal static class HoldEndpoints
         return errors.Count > 0 ? (null, ApiJson.Problems(errors)) : (hold, null);
     }
 
-    private static MaintenanceView View(SettingsService settings, DateTimeOffset now) =>
-        settings.InMaintenance(now) && settings.Maintenance is { } m
-            ? new MaintenanceView(true, m.StartedAt, m.Until, m.Reason)
-            : new MaintenanceView(false, null, null, null);
+    private static MaintenanceView View(SettingsService settings, DateTimeOffset now) => settings.MaintenanceAt(now);
 
     private static string Reason(HoldRequest hold, string fallback) => string.IsNullOrWhiteSpace(hold.Reason) ? fallback : hold.Reason.Trim();
 
@@ -191,13 +188,17 @@ internal sealed class HoldNudger(IContainerCatalog catalog, IGuardians guardians
 }
 
 /// <summary>
-/// Ends maintenance at its time: clears it from the shared document and says so (<see cref="EventKind.MaintenanceEnded"/>).
-/// The guardians of containers whose failures it held back wake by themselves at that time.
+/// Ends maintenance started through the API at its time (clears it from the shared document), and says when a scheduled
+/// host-wide window begins and ends (<see cref="EventKind.MaintenanceStarted"/>, <see cref="EventKind.MaintenanceEnded"/>);
+/// at a window's start it tells the guardians with a heal waiting, which then wait for its end. The guardians of
+/// containers whose failures a hold kept back wake by themselves at its end.
 /// </summary>
-internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder events, TimeProvider time, ILogger<MaintenanceClock> logger) : BackgroundService
+internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder events, HoldNudger nudger, TimeProvider time, ILogger<MaintenanceClock> logger) : BackgroundService
 {
     /// <summary>How often it looks.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private (DateTimeOffset Start, DateTimeOffset End, string What)? _window;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -206,18 +207,9 @@ internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder 
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = time.GetUtcNow();
-                if (settings.Maintenance is not { } m || m.Until > now)
-                {
-                    continue;
-                }
-
                 try
                 {
-                    if (await settings.EndMaintenanceAsync(m, now, stoppingToken))
-                    {
-                        await events.RecordAsync([new AutoHealEvent { At = now, Kind = EventKind.MaintenanceEnded, Message = $"maintenance ({m.Reason}) ended at its time: containers still failing are healed now" }], stoppingToken);
-                    }
+                    await TickAsync(time.GetUtcNow(), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -230,4 +222,31 @@ internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder 
             // stopping
         }
     }
+
+    private async Task TickAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        if (settings.Maintenance is { } m && m.Until <= now && await settings.EndMaintenanceAsync(m, now, ct))
+        {
+            await RecordAsync(now, EventKind.MaintenanceEnded, $"maintenance ({m.Reason}) ended at its time: containers still failing are healed now", ct);
+        }
+
+        var window = MaintenanceWindows.For(settings.Config.Maintenance.Windows, null, now) is { } w
+            ? (w.Start, w.End, MaintenanceWindows.Describe(w.Window))
+            : ((DateTimeOffset Start, DateTimeOffset End, string What)?)null;
+        if (_window is { } was && (window is null || window.Value.Start != was.Start))
+        {
+            _window = null;
+            await RecordAsync(now, EventKind.MaintenanceEnded, $"maintenance ({was.What}) ended at its time: containers still failing are healed now", ct);
+        }
+
+        if (window is { } began && _window is null)
+        {
+            _window = began;
+            await RecordAsync(now, EventKind.MaintenanceStarted, $"maintenance ({began.What}) until {began.End.ToString("u", CultureInfo.InvariantCulture)}: automatic heals held back, manual restarts still work", ct);
+            await nudger.NudgeAllAsync(ct);
+        }
+    }
+
+    private Task RecordAsync(DateTimeOffset now, EventKind kind, string message, CancellationToken ct) =>
+        events.RecordAsync([new AutoHealEvent { At = now, Kind = kind, Message = message }], ct);
 }

@@ -63,6 +63,30 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     }
 
     [Fact]
+    public async Task A_scheduled_window_created_a_few_seconds_ahead_holds_back_a_crash_by_itself_and_the_crash_is_healed_after_it()
+    {
+        var name = Docker.Name("window");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+        var start = DateTimeOffset.UtcNow.AddSeconds(3);
+        var cron = string.Create(CultureInfo.InvariantCulture, $"{start.Second} {start.Minute} {start.Hour} * * *"); // seconds first: once a day, from 3 s from now
+
+        var saved = await Api.PutConfigAsync(new { maintenance = new { windows = new[] { new { cron, time_zone = "UTC", duration_seconds = 5, reason = "test window" } } } });
+        await Eventually.HoldsAsync(async () => (await Api.GetMaintenanceAsync()).Active, Soon, "the window to begin");
+        await DockerCli.TriggerCrashAsync(name);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be held by the window");
+
+        Assert.Equal(cron, Assert.Single(saved.Maintenance.Windows).Cron);
+        Assert.True((await Api.GetMaintenanceAsync()).Scheduled);
+        Assert.Contains("maintenance (scheduled window: test window)", (await EventLog.ReadAsync(Autoheal.DataDir, name)).Single(e => e.Kind == EventKind.Skipped).Message, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Healed) == 1, Soon, "the crash to be healed after the window");
+        await Eventually.HoldsAsync(async () => await HostEventsAsync(EventKind.MaintenanceEnded) == 1, Soon, "the window's end to be said");
+        Assert.Equal(1, await HostEventsAsync(EventKind.MaintenanceStarted));
+        var exported = await (await Api.ExportConfigAsync()).Content.ReadAsStringAsync();
+        Assert.Contains(cron, exported, StringComparison.Ordinal); // exported (and imported) with the rest
+    }
+
+    [Fact]
     public async Task A_snoozed_container_is_held_back_alone_and_healed_when_its_snooze_is_ended()
     {
         var snoozed = Docker.Name("snoozed");
@@ -109,6 +133,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     [InlineData("""{"duration_seconds": 604801}""", "duration_seconds")]
     [InlineData("""{"reason": "no duration"}""", "duration_seconds")]
     [InlineData("""{"duration_seconds": 60, "until": "2030-01-01T00:00:00Z"}""", "until")]
+    [InlineData("""{"duration_seconds": 60, "reason": "line\nbreak"}""", "reason")]
     public async Task A_bad_maintenance_request_names_its_field_and_changes_nothing(string body, string field)
     {
         using var http = new HttpClient { BaseAddress = Autoheal.BaseAddress };

@@ -72,8 +72,11 @@ public sealed record HoldView(DateTimeOffset Until, string Why);
 /// </summary>
 public sealed record HoldRequest(int? DurationSeconds, string? Reason);
 
-/// <summary><c>GET /api/maintenance</c>: whether host-wide maintenance is on, since when, until when and why.</summary>
-public sealed record MaintenanceView(bool Active, DateTimeOffset? StartedAt, DateTimeOffset? Until, string? Reason);
+/// <summary>
+/// <c>GET /api/maintenance</c>: whether host-wide maintenance is on, since when, until when and why; <see cref="Scheduled"/>
+/// when it is a window of the configuration (<c>maintenance.windows</c>), which only a configuration change ends.
+/// </summary>
+public sealed record MaintenanceView(bool Active, DateTimeOffset? StartedAt, DateTimeOffset? Until, string? Reason, bool Scheduled = false);
 
 /// <summary>The shared document of holds (<c>holds</c>): maintenance, and the containers snoozed, by <c>host/name</c>.</summary>
 public sealed record HoldsDocument

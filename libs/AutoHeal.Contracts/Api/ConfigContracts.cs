@@ -9,6 +9,34 @@ public sealed record AutoHealConfig
     public RestartConfig Restart { get; init; } = new();
     /// <summary>Who hears about what.</summary>
     public NotificationsConfig Notifications { get; init; } = new();
+    /// <summary>Scheduled maintenance windows.</summary>
+    public MaintenanceConfig Maintenance { get; init; } = new();
+}
+
+/// <summary><c>maintenance</c>: windows during which automatic heals are held back, every time their cron expression fires.</summary>
+public sealed record MaintenanceConfig
+{
+    /// <summary>The windows (at most 50).</summary>
+    public IReadOnlyList<MaintenanceWindowConfig> Windows { get; init; } = [];
+}
+
+/// <summary>
+/// One scheduled window: from each time <see cref="Cron"/> fires (in <see cref="TimeZone"/>) for
+/// <see cref="DurationSeconds"/>, automatic heals of the containers whose names match <see cref="Containers"/> (all when
+/// empty) are held back, as during maintenance started through the API.
+/// </summary>
+public sealed record MaintenanceWindowConfig
+{
+    /// <summary>A cron expression: five fields (minute hour day month weekday), or six with seconds first.</summary>
+    public string? Cron { get; init; }
+    /// <summary>An IANA time zone (<c>Europe/Berlin</c>); null or empty: the host's.</summary>
+    public string? TimeZone { get; init; }
+    /// <summary>How long each window lasts, 1 to 604800 seconds.</summary>
+    public double DurationSeconds { get; init; } = 3600;
+    /// <summary>Container name patterns (<c>*</c>, <c>?</c>); empty for every container (host-wide).</summary>
+    public IReadOnlyList<string> Containers { get; init; } = [];
+    /// <summary>What it is for, at most 200 characters (shown with the hold).</summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary><c>notifications</c>: webhooks told about heals, failures, quarantines and the engine.</summary>
@@ -189,7 +217,58 @@ public static class ConfigLimits
         }
 
         ValidateNotifications(config.Notifications, errors);
+        ValidateMaintenance(config.Maintenance, errors);
         return errors;
+
+        static void ValidateMaintenance(MaintenanceConfig? m, Dictionary<string, string[]> errors)
+        {
+            if (m?.Windows is not { } windows)
+            {
+                errors["maintenance.windows"] = ["maintenance.windows must be a list (use [] for none)"];
+                return;
+            }
+
+            if (windows.Count > 50)
+            {
+                errors["maintenance.windows"] = ["maintenance.windows has more than 50 entries"];
+                return;
+            }
+
+            for (var i = 0; i < windows.Count; i++)
+            {
+                var at = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"maintenance.windows[{i}]");
+                if (windows[i] is not { } w)
+                {
+                    errors[at] = [$"{at} must be an object"];
+                    continue;
+                }
+
+                if (MaintenanceWindows.ParseCron(w.Cron) is null)
+                {
+                    errors[$"{at}.cron"] = [$"{at}.cron must be a cron expression of five fields (minute hour day month weekday) or six (seconds first), was '{w.Cron}'"];
+                }
+
+                if (!MaintenanceWindows.TryFindZone(w.TimeZone, out _))
+                {
+                    errors[$"{at}.time_zone"] = [$"{at}.time_zone must be an IANA time zone such as Europe/Berlin, or empty for the host's (was '{w.TimeZone}')"];
+                }
+
+                if (double.IsNaN(w.DurationSeconds) || w.DurationSeconds < 1 || w.DurationSeconds > MaintenanceWindows.MaxDurationSeconds)
+                {
+                    errors[$"{at}.duration_seconds"] = [$"{at}.duration_seconds must be between 1 and {MaintenanceWindows.MaxDurationSeconds} (was {w.DurationSeconds})"];
+                }
+
+                if (w.Containers is null || w.Containers.Count > 500 || w.Containers.Any(string.IsNullOrWhiteSpace))
+                {
+                    errors[$"{at}.containers"] = [$"{at}.containers must be a list of at most 500 name patterns, none empty (use [] for every container)"];
+                }
+
+                if (w.Reason is { Length: > 200 })
+                {
+                    errors[$"{at}.reason"] = [$"{at}.reason must be at most 200 characters"];
+                }
+            }
+        }
 
         static void ValidateNotifications(NotificationsConfig? n, Dictionary<string, string[]> errors)
         {

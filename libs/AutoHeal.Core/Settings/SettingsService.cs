@@ -147,8 +147,24 @@ public sealed class SettingsService : ISettingsSource, IDisposable
     /// <summary>Host-wide maintenance as stored (it may have ended by its time already: see <see cref="InMaintenance"/>).</summary>
     public MaintenanceHold? Maintenance => _now.Holds.Maintenance;
 
-    /// <summary>Whether host-wide maintenance is on at <paramref name="now"/>.</summary>
+    /// <summary>Whether host-wide maintenance started through the API is on at <paramref name="now"/>.</summary>
     public bool InMaintenance(DateTimeOffset now) => _now.Holds.Maintenance is { } m && m.StartedAt <= now && now < m.Until;
+
+    /// <summary>
+    /// Host-wide maintenance at <paramref name="now"/>: started through the API, or a scheduled window for every container
+    /// (<c>maintenance.windows</c> without container patterns), the one that ends last.
+    /// </summary>
+    public MaintenanceView MaintenanceAt(DateTimeOffset now)
+    {
+        var byApi = InMaintenance(now) ? _now.Holds.Maintenance : null;
+        var window = MaintenanceWindows.For(_now.Config.Maintenance.Windows, null, now);
+        if (window is { } w && (byApi is null || w.End > byApi.Until))
+        {
+            return new MaintenanceView(true, w.Start, w.End, MaintenanceWindows.Describe(w.Window), Scheduled: true);
+        }
+
+        return byApi is { } m ? new MaintenanceView(true, m.StartedAt, m.Until, m.Reason) : new MaintenanceView(false, null, null, null);
+    }
 
     /// <inheritdoc />
     public HoldBack? HoldFor(ContainerKey key, DateTimeOffset now)
@@ -156,8 +172,11 @@ public sealed class SettingsService : ISettingsSource, IDisposable
         ArgumentNullException.ThrowIfNull(key);
         var holds = _now.Holds;
         var maintenance = InMaintenance(now) ? new HoldBack(holds.Maintenance!.Until, $"maintenance ({holds.Maintenance.Reason})") : null;
+        var window = MaintenanceWindows.For(_now.Config.Maintenance.Windows, key.Name, now) is { } w
+            ? new HoldBack(w.End, $"maintenance ({MaintenanceWindows.Describe(w.Window)})")
+            : null;
         var snooze = holds.Snoozes.TryGetValue(key.ToString(), out var s) && s.Until > now ? new HoldBack(s.Until, $"snoozed ({s.Reason})") : null;
-        return HoldBack.Longer(maintenance, snooze);
+        return HoldBack.Longer(HoldBack.Longer(maintenance, window), snooze);
     }
 
     /// <summary>Starts (or replaces) maintenance with <paramref name="maintenance"/>; snoozes that ended are dropped.</summary>
