@@ -40,8 +40,11 @@ internal static class HoldEndpoints
         }
 
         var now = time.GetUtcNow();
-        var started = settings.InMaintenance(now) ? settings.Maintenance!.StartedAt : now;
         var until = now.AddSeconds(hold!.DurationSeconds!.Value);
+        // Extended: since its start, while the whole stays within the longest hold; else counted from now.
+        var started = settings.InMaintenance(now) && until - settings.Maintenance!.StartedAt <= TimeSpan.FromSeconds(SettingsService.MaxHoldSeconds)
+            ? settings.Maintenance.StartedAt
+            : now;
         var reason = Reason(hold, "maintenance");
         await settings.SetMaintenanceAsync(new MaintenanceHold(started, until, reason), now, ct);
         await events.RecordAsync([new AutoHealEvent { At = now, Kind = EventKind.MaintenanceStarted, Message = $"maintenance until {Time(until)} ({reason}): automatic heals held back, manual restarts still work" }], ct);
@@ -98,7 +101,7 @@ internal static class HoldEndpoints
         }
 
         var now = time.GetUtcNow();
-        if (settings.HoldFor(c.Key, now) is not { } before || !before.Why.StartsWith("snoozed", StringComparison.Ordinal))
+        if (settings.SnoozeFor(c.Key, now) is null)
         {
             return TypedResults.Problem($"{c.Name} is not snoozed through the API (a label's snooze ends with its time or its label).",
                 statusCode: StatusCodes.Status409Conflict, title: "Nothing to end.");
@@ -112,7 +115,7 @@ internal static class HoldEndpoints
     private static async Task<ContainerView> NudgedViewAsync(
         ContainerInfo c, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, HoldNudger nudger, DateTimeOffset now, CancellationToken ct)
     {
-        await nudger.NudgeAsync([c.Key], ct);
+        await nudger.NudgeOneAsync(c.Key, ct);
         return Views.Container(catalog, settings, c, await guardians.GetAsync(c.Key, ct), now);
     }
 
@@ -162,10 +165,45 @@ internal static class HoldEndpoints
 /// Tells the guardians a hold concerns that the holds changed (a <see cref="Wake"/>): those with a heal waiting for its
 /// backoff, or a failure held back. Guardians with nothing to reconsider are not called (on Dapr each is an actor call).
 /// </summary>
-internal sealed class HoldNudger(IContainerCatalog catalog, IGuardians guardians, ILogger<HoldNudger> logger)
+internal sealed class HoldNudger(IContainerCatalog catalog, IGuardians guardians, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<HoldNudger> logger)
 {
-    /// <summary>Every container the engines have now.</summary>
-    public Task NudgeAllAsync(CancellationToken ct) => NudgeAsync(catalog.Containers.Select(c => c.Key).ToHashSet(), ct);
+    /// <summary>
+    /// How long after a change the guardians are told again: on Dapr the healer reads the shared documents every 5
+    /// seconds, so a guardian told at once may still see the holds as they were.
+    /// </summary>
+    public static readonly TimeSpan Again = TimeSpan.FromSeconds(6);
+
+    /// <summary>Every container the engines have now: at once, and again after <see cref="Again"/>.</summary>
+    public async Task NudgeAllAsync(CancellationToken ct)
+    {
+        await NudgeAsync(catalog.Containers.Select(c => c.Key).ToHashSet(), ct);
+        _ = AgainAsync(null);
+    }
+
+    /// <summary>One container: at once, and again after <see cref="Again"/>.</summary>
+    public async Task NudgeOneAsync(ContainerKey key, CancellationToken ct)
+    {
+        await NudgeAsync([key], ct);
+        _ = AgainAsync(key);
+    }
+
+    private async Task AgainAsync(ContainerKey? key)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        try
+        {
+            await Task.Delay(Again, time, stopping);
+            await NudgeAsync(key is null ? catalog.Containers.Select(c => c.Key).ToHashSet() : [key], stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        catch (Exception ex)
+        {
+            Log.NudgeFailed(logger, key?.ToString() ?? "(every container)", ex);
+        }
+    }
 
     /// <summary>These containers.</summary>
     public async Task NudgeAsync(IReadOnlyCollection<ContainerKey> keys, CancellationToken ct)
@@ -199,6 +237,7 @@ internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder 
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private (DateTimeOffset Start, DateTimeOffset End, string What)? _window;
+    private string _inForce = "";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -243,6 +282,14 @@ internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder 
         {
             _window = began;
             await RecordAsync(now, EventKind.MaintenanceStarted, $"maintenance ({began.What}) until {began.End.ToString("u", CultureInfo.InvariantCulture)}: automatic heals held back, manual restarts still work", ct);
+        }
+
+        // Any window begun, ended, changed or removed (those of some containers too): the guardians concerned reconsider.
+        var inForce = string.Join('|', settings.Config.Maintenance.Windows.Select(w =>
+            MaintenanceWindows.Current(w, now) is { } span ? $"{w.Cron}@{span.Start:O}-{span.End:O}:{string.Join(',', w.Containers)}" : ""));
+        if (inForce != _inForce)
+        {
+            _inForce = inForce;
             await nudger.NudgeAllAsync(ct);
         }
     }

@@ -36,6 +36,7 @@ internal static class Views
             DockerRestartCount = c.RestartCount,
             LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) : null,
             Hold = hold is { } held && held.Until > now ? new HoldView(held.Until, held.Why) : null,
+            SnoozedUntil = (settings as SettingsService)?.SnoozeFor(c.Key, now)?.Until,
         };
     }
 

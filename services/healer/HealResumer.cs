@@ -2,7 +2,7 @@ namespace AutoHeal.Healer;
 
 /// <summary>
 /// On start, picks up where the last run stopped: heal jobs resume from their saved stage, and
-/// quarantine probation timers are set again. Nothing is lost and nothing is done twice.
+/// quarantine probation and hold wake-ups are set again. Nothing is lost and nothing is done twice.
 /// </summary>
 internal sealed class HealResumer(
     IGuardianStore store,
@@ -14,7 +14,7 @@ internal sealed class HealResumer(
     {
         var states = await store.LoadAllGuardiansAsync(cancellationToken);
         var jobs = states.Where(s => s.ActiveHeal is not null).Select(s => s.ActiveHeal!).ToList();
-        var wakes = states.Where(s => s.Quarantine?.Until is not null).ToList();
+        var wakes = states.Where(s => WakeOf(s) is not null).ToList();
         if (jobs.Count + wakes.Count > 0)
         {
             Log.Resuming(logger, jobs.Count, wakes.Count);
@@ -27,9 +27,12 @@ internal sealed class HealResumer(
 
         foreach (var s in wakes)
         {
-            guardians.WakeAt(s.Key, s.Quarantine!.Until!.Value);
+            guardians.WakeAt(s.Key, WakeOf(s)!.Value);
         }
     }
+
+    /// <summary>When the guardian wants waking: its quarantine's end, or that of the hold that kept a failure back (never both).</summary>
+    internal static DateTimeOffset? WakeOf(GuardianState s) => s.Quarantine?.Until ?? s.HeldUntil;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -82,6 +82,8 @@ public sealed class MaintenanceWindowsTests
     [InlineData("0 2 * * *", "Mars/Olympus_Mons", 3600, "maintenance.windows[0].time_zone")]
     [InlineData("0 2 * * *", "Europe/Berlin", 0, "maintenance.windows[0].duration_seconds")]
     [InlineData("0 2 * * *", "Europe/Berlin", 604801, "maintenance.windows[0].duration_seconds")]
+    [InlineData("* * * * * *", "UTC", 60, "maintenance.windows[0].duration_seconds")] // a window every second, each a minute long
+    [InlineData("0 2 * * *", "Europe/Berlin", 86400, "maintenance.windows[0].duration_seconds")] // longer than the 23 h of the spring-forward night
     public void A_bad_window_is_refused_naming_its_field(string cron, string zone, double seconds, string field)
     {
         var errors = ConfigLimits.Validate(new AutoHealConfig { Maintenance = new MaintenanceConfig { Windows = [Nightly(cron, zone, seconds)] } });

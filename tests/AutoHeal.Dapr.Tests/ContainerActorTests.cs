@@ -278,6 +278,33 @@ public sealed class ContainerActorTests
     }
 
     [Fact]
+    public async Task A_failure_held_back_by_maintenance_gets_its_wake_up_at_the_holds_end_and_again_on_activation()
+    {
+        var clock = new FakeTimeProvider(T0);
+        var settings = new FixedSettingsSource { Maintenance = new HoldBack(T0.AddMinutes(30), "maintenance (db upgrade)") };
+        await using var actor = new ActorGuardianRig(Web, clock, settings);
+        var container = new ContainerModel(clock);
+        await actor.TellAsync(container.Input(new Observe(), null));
+
+        await actor.TellAsync(container.Input(new Crash(1), null));
+
+        Assert.Empty(actor.Workflows.Calls); // no heal during maintenance
+        Assert.Equal(T0.AddMinutes(30), actor.State.Read<GuardianState>(ContainerActor.StateName)!.HeldUntil);
+        Assert.Equal(TimeSpan.FromMinutes(30), Assert.Single(actor.Timers.Active, r => r.Name == ContainerActor.WakeReminder).DueTime);
+
+        // A new activation (the healer restarted) sets it again from the saved state, in case the last one could not.
+        var registered = actor.Timers.Registered.Count(r => r.Name == ContainerActor.WakeReminder);
+        var again = new ContainerActor(actor.Host, new GuardianTurn(settings, actor.Sink, clock), actor.Workflows, clock, actor.State);
+        await ActivateAsync(again);
+        Assert.Equal(registered + 1, actor.Timers.Registered.Count(r => r.Name == ContainerActor.WakeReminder));
+
+        clock.Advance(TimeSpan.FromMinutes(30));
+        settings.Maintenance = null;
+        await again.ReceiveReminderAsync(ContainerActor.WakeReminder, [], TimeSpan.Zero, TimeSpan.Zero);
+        Assert.Single(actor.Workflows.Of(RecordingHealWorkflows.Start)); // healed at the hold's end
+    }
+
+    [Fact]
     public async Task Every_heal_is_watched_by_a_durable_reminder_until_it_ends()
     {
         var clock = new FakeTimeProvider(T0);

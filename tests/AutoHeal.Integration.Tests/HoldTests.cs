@@ -47,6 +47,30 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     }
 
     [Fact]
+    public async Task Maintenance_extended_and_a_crash_it_holds_survive_a_restart_of_autoheal()
+    {
+        var name = Docker.Name("maint-restart");
+        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+        var first = await Api.StartMaintenanceAsync(new HoldRequest(604800, "first"));
+        var extended = await Api.StartMaintenanceAsync(new HoldRequest(604800, "extended")); // past 7 days from its start
+        await DockerCli.TriggerCrashAsync(name);
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be held");
+
+        await Autoheal.KillAsync();
+        await using var again = Autoheal.OnSameData();
+        await again.StartAsync();
+
+        var after = await again.Api.GetMaintenanceAsync();
+        Assert.True(after.Active); // the document was readable: nothing set aside
+        Assert.Equal("extended", after.Reason);
+        Assert.True(extended.Until > first.Until);
+        Assert.Equal("exited", await DockerCli.StateAsync(name));
+        await again.Api.EndMaintenanceAsync();
+        await Eventually.HoldsAsync(async () => await EventLog.CountAsync(again.DataDir, name, EventKind.Healed) == 1, Soon, "the held crash to be healed after the restart");
+    }
+
+    [Fact]
     public async Task Maintenance_that_runs_out_ends_by_itself_and_the_failure_it_held_is_healed()
     {
         var name = Docker.Name("maint-timed");

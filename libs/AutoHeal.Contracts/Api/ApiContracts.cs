@@ -61,6 +61,8 @@ public sealed record ContainerView
     public LastHealView? LastHeal { get; init; }
     /// <summary>Automatic heals held back now (maintenance, a snooze), until when and why; null when none is.</summary>
     public HoldView? Hold { get; init; }
+    /// <summary>The end of its snooze set through the API (which <c>DELETE .../snooze</c> ends), when it has one.</summary>
+    public DateTimeOffset? SnoozedUntil { get; init; }
 }
 
 /// <summary>Automatic heals held back until <see cref="Until"/>: <see cref="Why"/> says by what (maintenance, a snooze by the API or a label).</summary>

@@ -18,6 +18,12 @@ public sealed record MaintenanceConfig
 {
     /// <summary>The windows (at most 50).</summary>
     public IReadOnlyList<MaintenanceWindowConfig> Windows { get; init; } = [];
+
+    /// <summary>Equal when the windows are, one by one.</summary>
+    public bool Equals(MaintenanceConfig? other) => other is not null && (Windows ?? []).SequenceEqual(other.Windows ?? []);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Windows?.Count ?? 0;
 }
 
 /// <summary>
@@ -37,6 +43,14 @@ public sealed record MaintenanceWindowConfig
     public IReadOnlyList<string> Containers { get; init; } = [];
     /// <summary>What it is for, at most 200 characters (shown with the hold).</summary>
     public string? Reason { get; init; }
+
+    /// <summary>Equal when every setting is, the patterns compared one by one.</summary>
+    public bool Equals(MaintenanceWindowConfig? other) =>
+        other is not null && Cron == other.Cron && TimeZone == other.TimeZone && DurationSeconds.Equals(other.DurationSeconds) && Reason == other.Reason
+        && (Containers ?? []).SequenceEqual(other.Containers ?? [], StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Cron, TimeZone, DurationSeconds, Reason, Containers?.Count);
 }
 
 /// <summary><c>notifications</c>: webhooks told about heals, failures, quarantines and the engine.</summary>
@@ -256,6 +270,10 @@ public static class ConfigLimits
                 if (double.IsNaN(w.DurationSeconds) || w.DurationSeconds < 1 || w.DurationSeconds > MaintenanceWindows.MaxDurationSeconds)
                 {
                     errors[$"{at}.duration_seconds"] = [$"{at}.duration_seconds must be between 1 and {MaintenanceWindows.MaxDurationSeconds} (was {w.DurationSeconds})"];
+                }
+                else if (MaintenanceWindows.ShortestGap(w) is { } gap && gap.TotalSeconds < w.DurationSeconds)
+                {
+                    errors[$"{at}.duration_seconds"] = [$"{at}.duration_seconds ({w.DurationSeconds}) is longer than the {gap.TotalSeconds} s between two of its windows: they would run into each other"];
                 }
 
                 if (w.Containers is null || w.Containers.Count > 500 || w.Containers.Any(string.IsNullOrWhiteSpace))

@@ -30,7 +30,25 @@ public static class MaintenanceWindows
         return CronExpression.TryParse(cron.Trim(), fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out var parsed) ? parsed : null;
     }
 
-    /// <summary>The time zone by its IANA id; null or empty is the host's.</summary>
+    /// <summary>
+    /// The shortest time between two starts of the window over a year of them (at most 400 starts looked at, from a fixed
+    /// point, in its time zone); null when the expression or zone is invalid or it fires fewer than twice. A window may not
+    /// last longer: windows would run into each other (and looking for the one in force stays cheap).
+    /// </summary>
+    public static TimeSpan? ShortestGap(MaintenanceWindowConfig window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        if (ParseCron(window.Cron) is not { } cron || !TryFindZone(window.TimeZone, out var zone))
+        {
+            return null;
+        }
+
+        var from = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var starts = cron.GetOccurrences(from, from.AddYears(1), zone).Take(400).ToList();
+        return starts.Count < 2 ? null : starts.Zip(starts.Skip(1), (a, b) => b - a).Min();
+    }
+
+    /// <summary>The time zone by its IANA id; null or empty is the host's (the container's, when AutoHeal runs in one: usually UTC).</summary>
     public static bool TryFindZone(string? id, out TimeZoneInfo zone)
     {
         if (string.IsNullOrWhiteSpace(id))

@@ -218,12 +218,21 @@ public sealed class SettingsService : ISettingsSource, IDisposable
         }, now, cancellationToken);
     }
 
+    /// <summary>The container's snooze set through the API, while it lasts.</summary>
+    public SnoozeHold? SnoozeFor(ContainerKey key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _now.Holds.Snoozes.TryGetValue(key.ToString(), out var s) && s.Until > now ? s : null;
+    }
+
     private async Task ChangeHoldsAsync(Func<HoldsDocument, HoldsDocument> change, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await _holds.UpdateAsync(current =>
         {
             var next = change(current ?? new HoldsDocument());
-            return next with { Snoozes = next.Snoozes.Where(s => s.Value.Until > now).ToDictionary(StringComparer.Ordinal) };
+            next = next with { Snoozes = next.Snoozes.Where(s => s.Value.Until > now).ToDictionary(StringComparer.Ordinal) };
+            // Written only as it is read back: a document the readers refuse would be set aside, and every hold with it.
+            return DocumentProblems.InHolds(next) is { } problem ? throw new InvalidOperationException($"the holds would not be readable: {problem}") : next;
         }, cancellationToken);
         Swap();
         Changed?.Invoke(this, EventArgs.Empty);

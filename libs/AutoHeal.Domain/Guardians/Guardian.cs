@@ -48,7 +48,7 @@ public static class Guardian
         // looks at how long the container had been stable before this input.
         private readonly DateTimeOffset? _stableBefore = state.StableSince;
         private IReadOnlyDictionary<string, string> _policyLabels = state.Labels;
-        private HealPolicy _policy = PolicyLabels.Apply(global, state.Labels, now).Policy;
+        private HealPolicy _policy = PolicyLabels.Apply(global, state.Labels, state.LastStartedAt ?? now).Policy;
         private readonly List<Decision> _decisions = [];
         private readonly List<AutoHealEvent> _events = [];
         private bool _accepted = true;
@@ -72,7 +72,7 @@ public static class Guardian
             var f = s.Facts;
             if (!SameLabels(_policyLabels, f.Labels))
             {
-                var (resolved, problems) = PolicyLabels.Apply(global, f.Labels, now);
+                var (resolved, problems) = PolicyLabels.Apply(global, f.Labels, f.StartedAt ?? State.LastStartedAt ?? now);
                 _policy = resolved;
                 _policyLabels = f.Labels;
                 if (!SameLabels(State.Labels, f.Labels))
@@ -146,6 +146,10 @@ public static class Guardian
                     break;
                 case SignalKind.Observed:
                     OnObserved(f);
+                    if (State.HeldUntil is not null && Held() is null)
+                    {
+                        Reconsider(); // its hold is over and its wake-up was lost (a restart of AutoHeal, say)
+                    }
                     break;
             }
         }
@@ -357,6 +361,15 @@ public static class Guardian
                 case HealStep.BeginRestart when job.Stage != HealStage.Waiting:
                 case HealStep.Restarted when job.Stage == HealStage.Verifying:
                     break;
+                case HealStep.BeginRestart when job.Reason != FailureKind.Manual && Held() is { } hold:
+                    // A hold this guardian had not been told of when the heal was scheduled (on Dapr the healer reads
+                    // the holds every few seconds): it waits for the hold's end like any failure seen during it.
+                    _accepted = false;
+                    _decisions.Add(new CancelHeal(job.Id, hold.Why));
+                    Emit(EventKind.HealCancelled, $"heal held back: {hold.Why} until {hold.Until:u}; healed then if still failing", job);
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Failing(job.Reason) };
+                    HoldUntil(hold);
+                    break;
                 case HealStep.BeginRestart:
                     var counts = job.Reason != FailureKind.Manual;
                     State = State with
@@ -468,7 +481,7 @@ public static class Guardian
                     // Not yet restarting: it waits for the hold's end like any failure seen during it.
                     _decisions.Add(new CancelHeal(job.Id, hold.Why));
                     Emit(EventKind.HealCancelled, $"heal held back: {hold.Why} until {hold.Until:u}; healed then if still failing", job);
-                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching };
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Failing(job.Reason) };
                     HoldUntil(hold);
                 }
                 else if (State.ActiveHeal is null && State.HeldUntil is not null)
@@ -516,12 +529,16 @@ public static class Guardian
                 return;
             }
 
+            // What it failed with, kept for the hold's end (a failed verification finds the container "running").
+            State = State with { Condition = Failing(kind) };
             if (State.HeldUntil != hold.Until)
             {
                 Skip($"{detail}; not healed now: {hold.Why} until {hold.Until:u}; healed then if still failing");
                 HoldUntil(hold);
             }
         }
+
+        private static Condition Failing(FailureKind kind) => kind == FailureKind.Unhealthy ? Condition.Unhealthy : Condition.Crashed;
 
         private void HoldUntil(HoldBack hold)
         {

@@ -266,7 +266,7 @@ internal sealed class ContainerActor : Actor, IContainerActor, IRemindable, IGua
             }
         }
 
-        if (saved?.Quarantine is { Until: { } until } && !await TryWakeAtAsync(until))
+        if (saved is not null && HealResumer.WakeOf(saved) is { } until && !await TryWakeAtAsync(until))
         {
             _wakeUnsure = until;
             await StartRepairTimerAsync();

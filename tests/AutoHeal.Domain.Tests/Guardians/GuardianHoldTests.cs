@@ -183,7 +183,7 @@ public sealed class GuardianHoldTests
     }
 
     [Fact]
-    public void A_quarantined_container_stays_quarantined_when_a_hold_ends()
+    public void A_container_released_from_quarantine_during_maintenance_is_healed_when_it_ends()
     {
         var story = new Story();
         story.Starts();
@@ -195,13 +195,89 @@ public sealed class GuardianHoldTests
 
         Assert.NotNull(story.State.Quarantine);
         var heals = story.Started.Count;
-        story.Policy = HealPolicy.Default with { Hold = Maintenance(story, 60) };
-        story.Feed(new Wake(Story.Key));
-        story.Policy = HealPolicy.Default;
-        story.AdvanceSeconds(61);
-        story.Feed(new Wake(Story.Key));
+        var hold = Maintenance(story, 60);
+        story.Policy = HealPolicy.Default with { Hold = hold };
 
-        Assert.NotNull(story.State.Quarantine);
-        Assert.Equal(heals, story.Started.Count);
+        story.Feed(new OperatorCommand(Story.Key, OperatorAction.Release) { By = "the API" });
+
+        Assert.Null(story.State.Quarantine);
+        Assert.Equal(heals, story.Started.Count); // released, but still failing: held
+        Assert.Contains(story.Last.Events, e => e.Kind == EventKind.Skipped && e.Message.Contains("still crashed when released", StringComparison.Ordinal));
+        story.AdvanceTo(hold.Until);
+        story.Feed(new Wake(Story.Key));
+        Assert.Equal(heals + 1, story.Started.Count);
+    }
+
+    [Fact]
+    public void A_heal_whose_verification_fails_during_a_hold_is_tried_again_when_the_hold_ends()
+    {
+        var story = new Story();
+        story.Starts();
+        story.Dies(exitCode: 1);
+        story.BeginRestart();
+        story.AdvanceSeconds(1);
+        story.Restarted(); // running again, as far as the engine's start event says
+        var hold = Maintenance(story, 120);
+        story.Policy = HealPolicy.Default with { Hold = hold };
+
+        story.Report(HealStep.VerifyFailed, detail: "not running after 60s");
+
+        Assert.Single(story.Started); // not tried again during the hold
+        Assert.Equal(Condition.Crashed, story.State.Condition); // what it failed with is kept for the hold's end
+        story.AdvanceTo(hold.Until);
+        story.Feed(new Wake(Story.Key));
+        Assert.Equal(2, story.Started.Count);
+    }
+
+    [Fact]
+    public void A_restart_due_during_a_hold_the_guardian_had_not_been_told_of_is_refused_and_held()
+    {
+        // On Dapr the healer reads the holds every few seconds: the heal was scheduled before it knew of this maintenance.
+        var story = new Story();
+        story.Starts();
+        story.Dies(exitCode: 1);
+        var job = story.Job;
+        var hold = Maintenance(story, 300);
+        story.Policy = HealPolicy.Default with { Hold = hold };
+
+        var refused = story.Report(HealStep.BeginRestart);
+
+        Assert.False(refused.Accepted); // the heal runner stops: no restart
+        Assert.Contains(new CancelHeal(job.Id, hold.Why), refused.Decisions);
+        Assert.Null(story.State.ActiveHeal);
+        Assert.Equal(0, story.State.TotalHeals);
+        story.AdvanceTo(hold.Until);
+        story.Feed(new Wake(Story.Key));
+        Assert.Equal(2, story.Started.Count);
+    }
+
+    [Fact]
+    public void A_sweep_after_the_hold_ended_heals_a_failure_whose_wake_up_was_lost()
+    {
+        var story = new Story();
+        story.Starts();
+        var hold = Maintenance(story, 60);
+        story.Policy = HealPolicy.Default with { Hold = hold };
+        story.Dies(exitCode: 1);
+        story.Policy = HealPolicy.Default;
+        story.AdvanceTo(hold.Until.AddSeconds(5)); // AutoHeal restarted meanwhile: its in-memory wake-up is gone
+
+        story.Observed(); // the next reconcile sweep
+
+        Assert.Single(story.Started);
+    }
+
+    [Fact]
+    public void A_snooze_label_is_limited_to_7_days_after_the_container_started_not_after_each_look()
+    {
+        var story = new Story();
+        var until = story.Now.AddDays(9).ToString("O", System.Globalization.CultureInfo.InvariantCulture); // an image's label, say
+        story.Facts = story.Facts with { Labels = new Dictionary<string, string> { ["autoheal.snooze_until"] = until } };
+        story.Starts();
+        story.Advance(TimeSpan.FromDays(3)); // now within 7 days of the label's time, but not of the start
+
+        story.Dies(exitCode: 1);
+
+        Assert.Single(story.Started);
     }
 }
