@@ -35,6 +35,7 @@ public static class ApiModule
         services.AddSingleton<ApiClock>();
         services.AddSingleton<HoldNudger>();
         services.AddHostedService<MaintenanceClock>();
+        services.AddHostedService<HeartbeatSender>();
         services.AddSingleton<WebhookNotifier>();
         if (webhooksFromEventSink)
         {

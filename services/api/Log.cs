@@ -17,6 +17,15 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: not told that the holds changed (it wakes at the hold's end anyway)")]
     public static partial void NudgeFailed(ILogger logger, string container, Exception ex);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "heartbeat to {Target} not sent: {Why} (it is sent again once AutoHeal is healthy)")]
+    public static partial void HeartbeatHeld(ILogger logger, string target, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "heartbeat to {Target} answered {Status}")]
+    public static partial void HeartbeatRefused(ILogger logger, string target, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "heartbeat to {Target} failed: {Error}")]
+    public static partial void HeartbeatFailed(ILogger logger, string target, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "the end of maintenance could not be saved yet ({Error}); trying again")]
     public static partial void MaintenanceEndFailed(ILogger logger, string error);
 

@@ -11,6 +11,20 @@ public sealed record AutoHealConfig
     public NotificationsConfig Notifications { get; init; } = new();
     /// <summary>Scheduled maintenance windows.</summary>
     public MaintenanceConfig Maintenance { get; init; } = new();
+    /// <summary>The dead-man's switch AutoHeal calls while it is healthy.</summary>
+    public HeartbeatConfig Heartbeat { get; init; } = new();
+}
+
+/// <summary>
+/// <c>heartbeat</c>: a URL (healthchecks.io, an Uptime Kuma push monitor, ntfy...) that AutoHeal calls every
+/// <see cref="IntervalSeconds"/> while its <c>/health</c> is good, so that its silence tells someone it stopped or broke.
+/// </summary>
+public sealed record HeartbeatConfig
+{
+    /// <summary>The URL, a secret (masked in reads, exports and logs like webhook URLs); null or empty: no heartbeat.</summary>
+    public string? Url { get; init; }
+    /// <summary>Seconds between two calls, 1 to 86400.</summary>
+    public double IntervalSeconds { get; init; } = 60;
 }
 
 /// <summary><c>maintenance</c>: windows during which automatic heals are held back, every time their cron expression fires.</summary>
@@ -232,6 +246,28 @@ public static class ConfigLimits
 
         ValidateNotifications(config.Notifications, errors);
         ValidateMaintenance(config.Maintenance, errors);
+        if (config.Heartbeat is not { } beat)
+        {
+            errors["heartbeat"] = ["heartbeat must be an object"];
+        }
+        else
+        {
+            if (beat.Url is { Length: > 0 } url && WebhookConfig.IsMasked(url))
+            {
+                errors["heartbeat.url"] = ["heartbeat.url is masked (***) and no stored heartbeat URL matches it: send the whole URL"];
+            }
+            else if (beat.Url is { Length: > 0 } given
+                && (!Uri.TryCreate(given, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || given.Length > 2048))
+            {
+                errors["heartbeat.url"] = ["heartbeat.url must be an absolute http:// or https:// URL (at most 2048 characters), or empty for none"];
+            }
+
+            if (double.IsNaN(beat.IntervalSeconds) || beat.IntervalSeconds < 1 || beat.IntervalSeconds > 86400)
+            {
+                errors["heartbeat.interval_seconds"] = [$"heartbeat.interval_seconds must be between 1 and 86400 (was {beat.IntervalSeconds})"];
+            }
+        }
+
         return errors;
 
         static void ValidateMaintenance(MaintenanceConfig? m, Dictionary<string, string[]> errors)

@@ -46,18 +46,26 @@ public sealed class SettingsService : ISettingsSource, IDisposable
     /// <summary>The configuration as shown and exported: webhook URLs masked.</summary>
     public AutoHealConfig Masked => Mask(_now.Config);
 
-    /// <summary>Hides the webhook URLs' secret parts.</summary>
+    /// <summary>Hides the secret parts of the webhook and heartbeat URLs.</summary>
     public static AutoHealConfig Mask(AutoHealConfig c) => c with
     {
         Notifications = c.Notifications with
         {
             Webhooks = c.Notifications.Webhooks.Select(w => w with { Url = WebhookConfig.Mask(w.Url) }).ToList(),
         },
+        Heartbeat = c.Heartbeat.Url is { Length: > 0 } beat ? c.Heartbeat with { Url = WebhookConfig.Mask(beat) } : c.Heartbeat,
     };
 
     /// <summary>A masked URL (from a read or an export sent back) keeps the stored URL of the webhook with the same name.</summary>
     public static AutoHealConfig Unmask(AutoHealConfig incoming, AutoHealConfig current)
     {
+        // The heartbeat's URL sent back masked (an edited read, an imported export) keeps the stored one.
+        if (incoming.Heartbeat is { Url: { } beat } && WebhookConfig.IsMasked(beat) && current.Heartbeat.Url is { Length: > 0 } known
+            && WebhookConfig.Mask(known) == beat)
+        {
+            incoming = incoming with { Heartbeat = incoming.Heartbeat with { Url = known } };
+        }
+
         if (incoming.Notifications?.Webhooks is not { } hooks)
         {
             return incoming;

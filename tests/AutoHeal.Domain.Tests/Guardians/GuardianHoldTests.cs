@@ -185,15 +185,7 @@ public sealed class GuardianHoldTests
     [Fact]
     public void A_container_released_from_quarantine_during_maintenance_is_healed_when_it_ends()
     {
-        var story = new Story();
-        story.Starts();
-        story.Dies(exitCode: 1);
-        for (var i = 0; i < 5; i++)
-        {
-            story.RunHeal(HealStep.VerifyFailed);
-        }
-
-        Assert.NotNull(story.State.Quarantine);
+        var story = Story.QuarantinedAfterFiveFailedHeals();
         var heals = story.Started.Count;
         var hold = Maintenance(story, 60);
         story.Policy = HealPolicy.Default with { Hold = hold };

@@ -23,20 +23,7 @@ public sealed class GuardianQuarantineTests
         return first;
     }
 
-    /// <summary>A container that crashes and is not brought back by five heals in a row.</summary>
-    private static Story QuarantinedAfterFiveFailedHeals(HealPolicy? policy = null)
-    {
-        var story = new Story(policy);
-        story.Starts();
-        story.Dies(exitCode: 1);
-        for (var i = 0; i < 5; i++)
-        {
-            story.RunHeal(HealStep.VerifyFailed);
-        }
-
-        Assert.NotNull(story.State.Quarantine);
-        return story;
-    }
+    private static Story QuarantinedAfterFiveFailedHeals(HealPolicy? policy = null) => Story.QuarantinedAfterFiveFailedHeals(policy);
 
     [Fact]
     public void Decide_quarantines_the_sixth_failure_within_ten_minutes()

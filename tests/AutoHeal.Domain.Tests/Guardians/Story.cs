@@ -26,6 +26,21 @@ internal sealed class Story
 
     public HealPolicy Policy { get; set; }
 
+    /// <summary>A container that crashes and is not brought back by five heals in a row.</summary>
+    public static Story QuarantinedAfterFiveFailedHeals(HealPolicy? policy = null)
+    {
+        var story = new Story(policy);
+        story.Starts();
+        story.Dies(exitCode: 1);
+        for (var i = 0; i < 5; i++)
+        {
+            story.RunHeal(HealStep.VerifyFailed);
+        }
+
+        Assert.NotNull(story.State.Quarantine);
+        return story;
+    }
+
     public GuardianState State { get; private set; }
 
     /// <summary>What the watcher currently knows of the container; every signal carries it.</summary>
