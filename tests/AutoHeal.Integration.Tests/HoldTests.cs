@@ -77,7 +77,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
         await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
 
-        await Api.StartMaintenanceAsync(new HoldRequest(3, null));
+        await Api.StartMaintenanceAsync(new HoldRequest(6, null)); // long enough for the crash to land inside it on a slow machine
         await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be held");
 
@@ -95,7 +95,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
         var start = DateTimeOffset.UtcNow.AddSeconds(3);
         var cron = string.Create(CultureInfo.InvariantCulture, $"{start.Second} {start.Minute} {start.Hour} * * *"); // seconds first: once a day, from 3 s from now
 
-        var saved = await Api.PutConfigAsync(new { maintenance = new { windows = new[] { new { cron, time_zone = "UTC", duration_seconds = 5, reason = "test window" } } } });
+        var saved = await Api.PutConfigAsync(new { maintenance = new { windows = new[] { new { cron, time_zone = "UTC", duration_seconds = 10, reason = "test window" } } } });
         await Eventually.HoldsAsync(async () => (await Api.GetMaintenanceAsync()).Active, Soon, "the window to begin");
         await DockerCli.TriggerCrashAsync(name);
         await Eventually.HoldsAsync(async () => await EventLog.CountAsync(Autoheal.DataDir, name, EventKind.Skipped) == 1, Soon, "the crash to be held by the window");
@@ -141,7 +141,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task A_snooze_label_from_a_deploy_script_holds_heals_back_until_its_time()
     {
         var name = Docker.Name("label-snooze");
-        var until = DateTimeOffset.UtcNow.AddSeconds(4).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var until = DateTimeOffset.UtcNow.AddSeconds(8).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         await Docker.StartAsync(name, CrashOnTrigger, [.. Autoheal.OptIn, "--label", $"autoheal.snooze_until={until}"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
 
