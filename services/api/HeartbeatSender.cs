@@ -9,7 +9,7 @@ namespace AutoHeal.Api;
 /// is a secret: logs name its host only.
 /// </summary>
 internal sealed class HeartbeatSender(
-    SettingsService settings, IEngineStatus engine, StoreHealth store, TimeProvider time, ILogger<HeartbeatSender> logger) : BackgroundService
+    SettingsService settings, IEngineStatus engine, StoreHealth store, IEnumerable<ILoopHealth> loops, TimeProvider time, ILogger<HeartbeatSender> logger) : BackgroundService
 {
     // Its own client, as the webhooks': IHttpClientFactory's clients log every request's URL, which holds the secret.
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
@@ -52,7 +52,7 @@ internal sealed class HeartbeatSender(
         var target = WebhookConfig.Mask(url);
         var why = !engine.Current.Reachable ? $"the Docker engine does not answer ({engine.Current.Error})"
             : !store.Current.Writable ? $"the store takes no writes ({store.Current.Problem})"
-            : null;
+            : StatusEndpoints.Stuck(loops, time.GetUtcNow());
         if (why is not null)
         {
             if (_held != why)

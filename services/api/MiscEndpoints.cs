@@ -18,21 +18,27 @@ internal static class StatusEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", (IEngineStatus engine, StoreHealth store) =>
+        app.MapGet("/health", (IEngineStatus engine, StoreHealth store, IEnumerable<ILoopHealth> loops, TimeProvider time) =>
         {
             var now = engine.Current;
             var saved = store.Current;
-            var ok = now.Reachable && saved.Writable;
+            var stuck = Stuck(loops, time.GetUtcNow());
+            var ok = now.Reachable && saved.Writable && stuck is null;
             var body = new HealthResponse(ok ? "ok" : "degraded", now.Reachable, now.Error, now.Since)
             {
                 StoreWritable = saved.Writable,
                 StoreError = saved.Problem,
+                Stuck = stuck,
             };
             return ok ? Results.Json(body, AutoHealApiClient.Json) : Results.Json(body, AutoHealApiClient.Json, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).WithTags("Status").WithName("GetHealth")
-            .WithSummary("Liveness (no token): 200 when the Docker engine answers and AutoHeal's store takes writes, 503 (with the reason) when not.");
+            .WithSummary("Liveness (no token): 200 when the Docker engine answers, AutoHeal's store takes writes and none of its loops is stuck (a guardian's mailbox not draining), 503 (with the reason) when not.");
         return app;
     }
+
+    /// <summary>Why one of AutoHeal's loops is stuck, the first that is; null when none is.</summary>
+    public static string? Stuck(IEnumerable<ILoopHealth> loops, DateTimeOffset now) =>
+        loops.Select(l => l.WhyStuck(now)).FirstOrDefault(w => w is not null);
 
     private static async Task<Ok<StatusResponse>> StatusAsync(
         IContainerCatalog catalog, IGuardians guardians, IEngineStatus engine, ApiClock clock, CancellationToken ct)

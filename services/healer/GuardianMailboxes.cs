@@ -17,10 +17,13 @@ internal sealed class GuardianMailboxes(
     IHealRunner runner,
     StoreHealth health,
     TimeProvider time,
-    ILogger<GuardianMailboxes> logger) : IGuardians, IDisposable
+    ILogger<GuardianMailboxes> logger) : IGuardians, ILoopHealth, IDisposable
 {
     /// <summary>The longest wait between two tries of an input that could not be saved.</summary>
     public static readonly TimeSpan SaveRetryMax = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one input may keep a guardian busy before its mailbox counts as stuck (a turn takes milliseconds).</summary>
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(2);
 
     private readonly ConcurrentDictionary<ContainerKey, Mailbox> _boxes = new();
     private readonly ConcurrentDictionary<ContainerKey, ITimer> _wakes = new();
@@ -51,6 +54,21 @@ internal sealed class GuardianMailboxes(
 
     /// <summary>Mailboxes held now.</summary>
     public int Count => _boxes.Count;
+
+    /// <inheritdoc />
+    /// <remarks>A store that takes no writes keeps its inputs being tried again: that is said by the store's health too.</remarks>
+    public string? WhyStuck(DateTimeOffset now)
+    {
+        foreach (var (key, box) in _boxes)
+        {
+            if (box.BusySince is { } since && now - since > StuckAfter)
+            {
+                return $"the guardian of {key} has been on one input for {(now - since).TotalSeconds:0} s ({box.Waiting} waiting): its mailbox is not draining";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Lets go of the idle mailboxes of containers removed over <paramref name="removedFor"/> ago (their state stays in
@@ -146,6 +164,14 @@ internal sealed class GuardianMailboxes(
         private readonly GuardianMailboxes _owner;
         // Inputs posted and not yet answered; -1 once closed (no more are taken).
         private int _pending;
+        // When the input being decided now was taken (UTC ticks); 0 while idle.
+        private long _busySince;
+
+        /// <summary>Since when the input being decided now has kept it busy; null while idle.</summary>
+        public DateTimeOffset? BusySince => Interlocked.Read(ref _busySince) is var t and not 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+        /// <summary>Inputs posted and not yet answered.</summary>
+        public int Waiting => Math.Max(0, Volatile.Read(ref _pending));
 
         public Mailbox(GuardianMailboxes owner, ContainerKey key)
         {
@@ -259,12 +285,14 @@ internal sealed class GuardianMailboxes(
             {
                 await foreach (var (input, reply) in _inbox.Reader.ReadAllAsync(stopping))
                 {
+                    Interlocked.Exchange(ref _busySince, _owner.Now.UtcTicks);
                     try
                     {
                         await TakeUntilSavedAsync(input, reply, stopping);
                     }
                     finally
                     {
+                        Interlocked.Exchange(ref _busySince, 0);
                         Interlocked.Decrement(ref _pending);
                     }
                 }

@@ -18,6 +18,7 @@ public static class HealerModule
         services.AddSingleton<IHealRunner>(sp => sp.GetRequiredService<HealQueue>());
         services.AddSingleton<GuardianMailboxes>();
         services.AddSingleton<IGuardians>(sp => sp.GetRequiredService<GuardianMailboxes>());
+        services.AddSingleton<AutoHeal.Core.Stores.ILoopHealth>(sp => sp.GetRequiredService<GuardianMailboxes>());
         services.AddSingleton<InProcessHealRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<InProcessHealRunner>());
         services.AddSingleton<InProcessSignalBus>();

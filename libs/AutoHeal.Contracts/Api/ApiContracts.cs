@@ -8,6 +8,9 @@ public sealed record HealthResponse(string Status, bool DockerReachable, string?
 
     /// <summary>Why it does not, in the store's words.</summary>
     public string? StoreError { get; init; }
+
+    /// <summary>Why one of AutoHeal's own loops is stuck (a guardian's mailbox not draining); null while none is.</summary>
+    public string? Stuck { get; init; }
 }
 
 /// <summary>The Docker engine as AutoHeal sees it.</summary>
