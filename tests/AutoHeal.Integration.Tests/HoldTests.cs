@@ -19,6 +19,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task A_crash_during_maintenance_is_recorded_not_healed_and_healed_at_once_when_maintenance_ends()
     {
         var name = Docker.Name("maint");
+        await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
         await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
 
@@ -50,6 +51,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task Maintenance_extended_and_a_crash_it_holds_survive_a_restart_of_autoheal()
     {
         var name = Docker.Name("maint-restart");
+        await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
         await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
         var first = await Api.StartMaintenanceAsync(new HoldRequest(604800, "first"));
@@ -74,6 +76,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task Maintenance_that_runs_out_ends_by_itself_and_the_failure_it_held_is_healed()
     {
         var name = Docker.Name("maint-timed");
+        await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
         await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
 
@@ -90,6 +93,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task A_scheduled_window_created_a_few_seconds_ahead_holds_back_a_crash_by_itself_and_the_crash_is_healed_after_it()
     {
         var name = Docker.Name("window");
+        await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
         await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
         var start = DateTimeOffset.UtcNow.AddSeconds(3);
@@ -114,7 +118,9 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task A_snoozed_container_is_held_back_alone_and_healed_when_its_snooze_is_ended()
     {
         var snoozed = Docker.Name("snoozed");
+        await using var snoozedRemoval = DockerCli.RemoveAtEnd(snoozed); // its polling loop would load the rest of the run
         var other = Docker.Name("not-snoozed");
+        await using var otherRemoval = DockerCli.RemoveAtEnd(other); // its polling loop would load the rest of the run
         await Docker.StartAsync(snoozed, CrashOnTrigger, Autoheal.OptIn);
         await Docker.StartAsync(other, CrashOnTrigger, Autoheal.OptIn);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Count(c => c.Name == snoozed || c.Name == other) == 2, Soon, "both listed");
@@ -141,6 +147,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     public async Task A_snooze_label_from_a_deploy_script_holds_heals_back_until_its_time()
     {
         var name = Docker.Name("label-snooze");
+        await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
         var until = DateTimeOffset.UtcNow.AddSeconds(8).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         await Docker.StartAsync(name, CrashOnTrigger, [.. Autoheal.OptIn, "--label", $"autoheal.snooze_until={until}"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
