@@ -42,8 +42,7 @@ public sealed class HeartbeatTests(EngineFixture engine) : WithOwnAutoHeal(engin
     [InlineData("""{"heartbeat": {"url": "http://127.0.0.1:9/x", "interval_seconds": 0}}""", "heartbeat.interval_seconds")]
     public async Task A_bad_heartbeat_is_refused_naming_its_field(string body, string field)
     {
-        using var http = new HttpClient { BaseAddress = Autoheal.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Autoheal.Token);
+        using var http = Autoheal.AuthorizedHttp();
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
 
         using var answer = await http.PutAsync(new Uri("/api/config", UriKind.Relative), content);

@@ -20,8 +20,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     {
         var name = Docker.Name("maint");
         await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
-        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
-        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+        await StartListedAsync(name);
 
         var started = await Api.StartMaintenanceAsync(new HoldRequest(1800, "db upgrade"));
         await DockerCli.TriggerCrashAsync(name);
@@ -52,8 +51,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     {
         var name = Docker.Name("maint-restart");
         await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
-        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
-        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+        await StartListedAsync(name);
         var first = await Api.StartMaintenanceAsync(new HoldRequest(604800, "first"));
         var extended = await Api.StartMaintenanceAsync(new HoldRequest(604800, "extended")); // past 7 days from its start
         await DockerCli.TriggerCrashAsync(name);
@@ -77,8 +75,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     {
         var name = Docker.Name("maint-timed");
         await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
-        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
-        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+        await StartListedAsync(name);
 
         await Api.StartMaintenanceAsync(new HoldRequest(6, null)); // long enough for the crash to land inside it on a slow machine
         await DockerCli.TriggerCrashAsync(name);
@@ -94,8 +91,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     {
         var name = Docker.Name("window");
         await using var removal = DockerCli.RemoveAtEnd(name); // its polling loop would load the rest of the run
-        await Docker.StartAsync(name, CrashOnTrigger, Autoheal.OptIn);
-        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+        await StartListedAsync(name);
         var start = DateTimeOffset.UtcNow.AddSeconds(3);
         var cron = string.Create(CultureInfo.InvariantCulture, $"{start.Second} {start.Minute} {start.Hour} * * *"); // seconds first: once a day, from 3 s from now
 
@@ -167,8 +163,7 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     [InlineData("""{"duration_seconds": 60, "reason": "line\nbreak"}""", "reason")]
     public async Task A_bad_maintenance_request_names_its_field_and_changes_nothing(string body, string field)
     {
-        using var http = new HttpClient { BaseAddress = Autoheal.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Autoheal.Token);
+        using var http = Autoheal.AuthorizedHttp();
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
 
         using var answer = await http.PostAsync(new Uri("/api/maintenance", UriKind.Relative), content);
@@ -179,4 +174,11 @@ public sealed class HoldTests(EngineFixture engine) : WithOwnAutoHeal(engine)
     }
 
     private async Task<int> HostEventsAsync(EventKind kind) => (await EventLog.ReadAsync(Autoheal.DataDir)).Count(e => e.Kind == kind && e.Key is null);
+
+    /// <summary>Starts <paramref name="name"/> (opted in, crashes on demand) and waits for AutoHeal to list it.</summary>
+    private async Task StartListedAsync(string name, params string[] extra)
+    {
+        await Docker.StartAsync(name, CrashOnTrigger, [.. Autoheal.OptIn, .. extra]);
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Any(c => c.Name == name), Soon, "autoheal to list the container");
+    }
 }

@@ -97,6 +97,14 @@ public sealed class AutoHealProcess : IAsyncDisposable
     /// <summary>The Refit client for this autoheal, with its token.</summary>
     public IAutoHealApi Api => AutoHealApiClient.Create(BaseAddress, Token);
 
+    /// <summary>A raw HTTP client of its API with its token, for bodies the Refit client would not send.</summary>
+    public HttpClient AuthorizedHttp()
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return http;
+    }
+
     public IReadOnlyList<string> Lines => _lines.ToArray();
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
