@@ -51,16 +51,19 @@ public sealed class ProbeTests(EngineFixture engine) : WithOwnAutoHeal(engine)
         var port = Loopback.FreePort();
         var tcp = Docker.Name("probe-tcp");
         var exec = Docker.Name("probe-exec");
-        // TCP: listens for a second on its first run, then stops listening. Exec: /tmp/ok goes away after a second, once.
-        await Docker.StartAsync(tcp,
-            $"mkdir -p /www; httpd -f -p 127.0.0.1:{port} -h /www & pid=$!; if [ ! -f /failed-once ]; then touch /failed-once; sleep 1; kill $pid; fi; exec sleep 1000",
+        // TCP: listens until the test stops its server, which only its first run's is. Exec: passes until the test removes /tmp/ok.
+        // A label-defined TCP check on loopback runs only once the container listens there: the test waits for both to pass first.
+        await Docker.StartAsync(tcp, $"mkdir -p /www; httpd -f -p 127.0.0.1:{port} -h /www & echo $! > /httpd.pid; exec sleep 1000",
             [.. Autoheal.OptIn, "--network", "host", "--label", "autoheal.check.type=tcp", "--label", "autoheal.check.host=127.0.0.1",
              "--label", $"autoheal.check.port={port}", "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=2"]);
-        await Docker.StartAsync(exec,
-            "touch /tmp/ok; if [ ! -f /failed-once ]; then touch /failed-once; sleep 1; rm /tmp/ok; fi; exec sleep 1000",
+        await Docker.StartAsync(exec, "touch /tmp/ok; exec sleep 1000",
             [.. Autoheal.OptIn, "--label", "autoheal.check.type=exec", "--label", "autoheal.check.command=test -f /tmp/ok && echo fine || { echo missing /tmp/ok; exit 3; }",
              "--label", "autoheal.check.interval=1s", "--label", "autoheal.check.retries=2"]);
+        await Autoheal.WaitForLogAboutAsync(tcp, "custom health check passing", Soon);
+        await Autoheal.WaitForLogAboutAsync(exec, "custom health check passing", Soon);
 
+        await DockerCli.RunAsync("exec", tcp, "sh", "-c", "kill $(cat /httpd.pid)");
+        await DockerCli.RunAsync("exec", exec, "rm", "/tmp/ok");
         await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: tcp, kind: "healed")).Items.Count == 1
             && (await Api.GetEventsAsync(container: exec, kind: "healed")).Items.Count == 1, Soon, "both heals");
 
