@@ -6,6 +6,7 @@ using AutoHeal.Core.Settings;
 using AutoHeal.Core.Stores;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace AutoHeal.Core;
 
@@ -46,8 +47,13 @@ public static class CoreModule
     {
         services.AddSingleton(_ => runtime); // through a factory, so the container disposes it
         services.AddSingleton(host);
-        services.AddSingleton(sp => new RestartSlots(() => sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), host, sp.GetRequiredService<TimeProvider>()));
+        // While a storm drains, restarts go one at a time; the breaker closes only when no heal holds or waits for a slot.
+        services.AddSingleton(sp => new HostStorm(
+            sp.GetRequiredService<ISettingsSource>(), sp.GetRequiredService<IEventRecorder>(), host, sp.GetRequiredService<TimeProvider>(),
+            () => sp.GetRequiredService<RestartSlots>().Idle, sp.GetRequiredService<ILogger<HostStorm>>()));
+        services.AddSingleton(sp => new RestartSlots(
+            () => sp.GetRequiredService<HostStorm>().OneAtATime ? 1 : sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), sp.GetRequiredService<HostStorm>(), host, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHealHost>(sp => sp.GetRequiredService<LocalHealHost>());
         services.TryAddSingleton<IHealHosts>(sp => sp.GetRequiredService<LocalHealHost>());
         return services;

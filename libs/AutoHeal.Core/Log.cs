@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: {Kind}: {Text}")]
     public static partial void Alert(ILogger logger, string container, EventKind kind, string text);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the storm event ({Text})")]
+    public static partial void StormNotRecorded(ILogger logger, Exception exception, string text);
 }

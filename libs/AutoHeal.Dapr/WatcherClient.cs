@@ -73,9 +73,9 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost,
     public string Endpoint => endpoint;
 
     /// <inheritdoc />
-    public async Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<SlotEntry> EnterSlotAsync(SlotAsk ask, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync(WatcherRoutes.Slot(jobId, hold, wait), null, cancellationToken);
+        using var response = await http.PostAsync(WatcherRoutes.Slot(ask.JobId, hold, wait, ask.Automatic ? ask.Container : null), null, cancellationToken);
         var answer = await ReadAsync<SlotAnswer>(response, cancellationToken);
         return answer.Held ? SlotEntry.Held : answer.Over ? SlotEntry.Over : SlotEntry.Busy;
     }

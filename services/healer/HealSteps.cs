@@ -88,7 +88,7 @@ public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimePr
     /// <paramref name="hold"/> (<see cref="SlotHold"/>).
     /// </summary>
     public async Task<StepOutcome> EnterSlotAsync(HealJob job, TimeSpan wait, TimeSpan hold, CancellationToken cancellationToken) =>
-        await hosts.For(job.Key.Host).EnterSlotAsync(job.Id, hold, wait, cancellationToken) switch
+        await hosts.For(job.Key.Host).EnterSlotAsync(new SlotAsk(job.Id, job.Key.ToString(), job.Reason != FailureKind.Manual), hold, wait, cancellationToken) switch
         {
             SlotEntry.Held => StepOutcome.Go(),
             SlotEntry.Busy => StepOutcome.NotYet($"no restart slot free on {job.Key.Host} yet"),

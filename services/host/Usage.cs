@@ -42,6 +42,7 @@ internal static class Usage
           --AutoHeal:Restart:MaxRestarts=5                 heals allowed within MaxRestartsWindowSeconds (600) before quarantine
           --AutoHeal:Restart:StopTimeoutSeconds=10         Docker's stop timeout on restart
           --AutoHeal:Restart:MaxConcurrentRestarts=4       restarts in flight at once on this host
+          --AutoHeal:Restart:StormThreshold=5              more containers failing within StormWindowSeconds (60) is a storm; 0: off
           --AutoHeal:Api:Token=...                         the API's bearer token (at least 16 characters)
 
         Every setting, the labels and the API: README.md, and http://localhost:8080/docs once it runs.

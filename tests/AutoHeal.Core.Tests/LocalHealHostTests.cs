@@ -1,22 +1,31 @@
 using AutoHeal.Core.Containers;
 using AutoHeal.Core.Heals;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoHeal.Core.Tests;
 
 /// <summary>The engine side of every heal: a restart happens only to the container the heal saw, in Docker's words when it cannot.</summary>
-public sealed class LocalHealHostTests
+public sealed class LocalHealHostTests : IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly TimeSpan Stop = TimeSpan.FromSeconds(10);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 3, 3, 9, 0, 0, TimeSpan.Zero));
     private readonly FakeContainerRuntime _runtime;
     private readonly RestartSlots _slots;
+    private readonly HostStorm _storm;
 
     public LocalHealHostTests()
     {
         _runtime = new FakeContainerRuntime(_clock, "local");
         _slots = new RestartSlots(() => 4, _clock);
+        _storm = new HostStorm(new FixedSettingsSource(), new RecordingEventSink(), new HostIdentity("local", null), _clock, () => _slots.Idle, NullLogger<HostStorm>.Instance);
+    }
+
+    public void Dispose()
+    {
+        _storm.Dispose();
+        _slots.Dispose();
     }
 
     [Fact]
@@ -87,5 +96,5 @@ public sealed class LocalHealHostTests
         await Assert.ThrowsAsync<EngineUnavailableException>(() => host.RestartAsync("web-id", Stop, seen, None));
     }
 
-    private LocalHealHost Host(string? self = null) => new(_runtime, _slots, new HostIdentity("local", self), _clock);
+    private LocalHealHost Host(string? self = null) => new(_runtime, _slots, _storm, new HostIdentity("local", self), _clock);
 }

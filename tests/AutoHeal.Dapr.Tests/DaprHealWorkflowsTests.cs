@@ -135,7 +135,7 @@ public sealed class DaprHealWorkflowsTests
             return Task.CompletedTask;
         }
 
-        public Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken) => throw new InvalidOperationException("not asked of here");
+        public Task<SlotEntry> EnterSlotAsync(SlotAsk ask, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken) => throw new InvalidOperationException("not asked of here");
 
         public Task<ContainerInfo?> InspectAsync(string idOrName, CancellationToken cancellationToken) => throw new InvalidOperationException("not asked of here");
 

@@ -375,7 +375,7 @@ public sealed class HealWorkflowTests
         await using var rig = await WorkflowHealRig.StartAsync(maxConcurrentRestarts: 1);
         await StartRunningAsync(rig);
         var other = rig.Watcher.For(WorkflowRig.HostName);
-        Assert.Equal(SlotEntry.Held, await other.EnterSlotAsync("host-1/other#1", TimeSpan.FromMinutes(5), TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(SlotEntry.Held, await other.EnterSlotAsync(new SlotAsk("host-1/other#1", "host-1/other", Automatic: true), TimeSpan.FromMinutes(5), TimeSpan.Zero, CancellationToken.None));
         var job = await CrashAsync(rig);
 
         var heal = rig.HealAsync(job);

@@ -246,7 +246,7 @@ public sealed class WatcherRoutesTests(WatcherFixture watcher) : IClassFixture<W
         var noHeader = await Assert.ThrowsAsync<HttpRequestException>(() => bare.InspectAsync(id, None));
         var noHeaderRestart = await Assert.ThrowsAsync<HttpRequestException>(
             () => bare.RestartAsync(id, TimeSpan.FromSeconds(1), new ContainerSeen(ContainerStatus.Running, null), None));
-        var noHeaderSlot = await Assert.ThrowsAsync<HttpRequestException>(() => bare.EnterSlotAsync("local/guarded#1", TimeSpan.FromMinutes(1), TimeSpan.Zero, None));
+        var noHeaderSlot = await Assert.ThrowsAsync<HttpRequestException>(() => bare.EnterSlotAsync(new SlotAsk("local/guarded#1", "local/guarded", Automatic: true), TimeSpan.FromMinutes(1), TimeSpan.Zero, None));
         using var wrongClient = WithToken(guarded, "app-token-0123456788");
         using var rightClient = WithToken(guarded, token);
         var wrong = await Assert.ThrowsAsync<HttpRequestException>(() => wrongClient.InspectAsync(id, None));

@@ -79,6 +79,8 @@ internal sealed class HealerHarness : IAsyncDisposable
         builder.Services.AddSingleton<ISettingsSource>(settings);
         builder.Services.AddSingleton<IEventSinkPart>(new SinkPart(sink));
         builder.Services.AddEventFanOut();
+        builder.Services.AddSingleton<IEventLog>(store);
+        builder.Services.AddSingleton<IEventRecorder, AutoHeal.Core.Events.LoggedEventRecorder>();
         builder.Services.AddLocalEngine(runtime, new HostIdentity(HostName, null));
         builder.AddHealer();
         var host = builder.Build();

@@ -10,7 +10,8 @@ public sealed class ConfigFormTests
     {
         var form = new ConfigForm("restart", new RestartConfig());
 
-        Assert.Equal(12, form.Fields.Count);
+        Assert.Equal(15, form.Fields.Count);
+        Assert.Equal("0 to 1000", form.Fields.Single(f => f.Key == "storm_threshold").Hint);
         var cooldown = form.Fields.Single(f => f.Key == "cooldown_seconds");
         Assert.Equal("10", cooldown.Text);
         Assert.Equal("0 to 86400", cooldown.Hint);

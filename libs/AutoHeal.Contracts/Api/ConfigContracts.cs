@@ -95,8 +95,8 @@ public sealed record WebhookConfig
     public string Url { get; init; } = "";
     /// <summary><c>generic</c> (AutoHeal's JSON), <c>slack</c> or <c>discord</c>.</summary>
     public string Format { get; init; } = "generic";
-    /// <summary>The event kinds sent: healed, heal_failed, quarantined, released, engine_down, engine_up, maintenance_started, maintenance_ended.</summary>
-    public IReadOnlyList<string> Events { get; init; } = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended"];
+    /// <summary>The event kinds sent: healed, heal_failed, quarantined, released, engine_down, engine_up, maintenance_started, maintenance_ended, storm, storm_ended.</summary>
+    public IReadOnlyList<string> Events { get; init; } = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended"];
     /// <summary>Whether it is used.</summary>
     public bool Enabled { get; init; } = true;
 
@@ -168,14 +168,23 @@ public sealed record RestartConfig
     public double BackoffMaxSeconds { get; init; } = 300;
     /// <summary>Healthy running time that ends an incident.</summary>
     public double BackoffResetSeconds { get; init; } = 600;
-    /// <summary>Quarantine ends by itself after this long; 0 = only by hand.</summary>
-    public double QuarantineProbationSeconds { get; init; }
+    /// <summary>
+    /// Quarantine ends by itself after this long (an hour by default, so a storm that quarantined many containers
+    /// needs no release of each by hand; a container still failing then is quarantined again at its next heals); 0 = only by hand.
+    /// </summary>
+    public double QuarantineProbationSeconds { get; init; } = 3600;
     /// <summary>How long a restarted container has to come back.</summary>
     public double VerifyTimeoutSeconds { get; init; } = 60;
     /// <summary>Docker's stop timeout on restart.</summary>
     public double StopTimeoutSeconds { get; init; } = 10;
     /// <summary>Restarts in flight at once on one host.</summary>
     public int MaxConcurrentRestarts { get; init; } = 4;
+    /// <summary>More distinct containers than this failing on one host within the storm window is a storm; 0 = no storm breaker.</summary>
+    public int StormThreshold { get; init; } = 5;
+    /// <summary>The storm breaker's window.</summary>
+    public double StormWindowSeconds { get; init; } = 60;
+    /// <summary>How long automatic heals wait once a storm is seen, before they go one at a time.</summary>
+    public double StormCooldownSeconds { get; init; } = 120;
 }
 
 /// <summary>The allowed range of every number in the configuration, in one place.</summary>
@@ -185,7 +194,7 @@ public static class ConfigLimits
     public static IReadOnlyDictionary<string, (double Min, double Max)> Ranges => Domain.Policies.Limits.Ranges;
 
     /// <summary>The event kinds a webhook can be told about.</summary>
-    public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended"];
+    public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended"];
 
     /// <summary>The modes, as written in the JSON.</summary>
     public static readonly IReadOnlyList<string> Modes = ["both", "on-failure", "health"];
@@ -239,6 +248,9 @@ public static class ConfigLimits
         Check("restart.verify_timeout_seconds", r.VerifyTimeoutSeconds);
         Check("restart.stop_timeout_seconds", r.StopTimeoutSeconds);
         Check("restart.max_concurrent_restarts", r.MaxConcurrentRestarts);
+        Check("restart.storm_threshold", r.StormThreshold);
+        Check("restart.storm_window_seconds", r.StormWindowSeconds);
+        Check("restart.storm_cooldown_seconds", r.StormCooldownSeconds);
         if (!errors.ContainsKey("restart.backoff_max_seconds") && r.BackoffMaxSeconds < r.BackoffInitialSeconds)
         {
             errors["restart.backoff_max_seconds"] = ["restart.backoff_max_seconds must not be below restart.backoff_initial_seconds"];

@@ -86,12 +86,14 @@ public static class WatcherRoutes
 
     /// <summary>
     /// POST: waits up to <paramref name="wait"/> for one of the host's restart slots and holds it for the job
-    /// for at most <paramref name="hold"/>; answers a <see cref="SlotAnswer"/>. DELETE (without the times): gives it back.
+    /// for at most <paramref name="hold"/>; answers a <see cref="SlotAnswer"/>. <paramref name="automaticFor"/>: the container
+    /// of an automatic heal, which passes the host's storm breaker first. DELETE (without the times): gives it back.
     /// </summary>
-    public static string Slot(string jobId, TimeSpan? hold = null, TimeSpan? wait = null) =>
+    public static string Slot(string jobId, TimeSpan? hold = null, TimeSpan? wait = null, string? automaticFor = null) =>
         $"{Slots}?job={Uri.EscapeDataString(jobId)}"
         + (hold is { } h ? $"&hold_seconds={(int)Math.Ceiling(h.TotalSeconds)}" : "")
-        + (wait is { } w ? $"&wait_seconds={(int)Math.Ceiling(w.TotalSeconds)}" : "");
+        + (wait is { } w ? $"&wait_seconds={(int)Math.Ceiling(w.TotalSeconds)}" : "")
+        + (automaticFor is { } c ? $"&automatic_for={Uri.EscapeDataString(c)}" : "");
 
     /// <summary>The header Dapr puts on calls from the sidecar when <c>APP_API_TOKEN</c> is set.</summary>
     public const string AppTokenHeader = "dapr-api-token";

@@ -12,7 +12,7 @@ public sealed class LoggingEventSink(ILogger<LoggingEventSink> logger) : IEventS
         foreach (var e in events)
         {
             var container = e.Key?.ToString() ?? "engine";
-            if (e.Kind is EventKind.Quarantined or EventKind.HealFailed or EventKind.EngineDown or EventKind.LabelInvalid or EventKind.DataSetAside)
+            if (e.Kind is EventKind.Quarantined or EventKind.HealFailed or EventKind.EngineDown or EventKind.LabelInvalid or EventKind.DataSetAside or EventKind.Storm)
             {
                 Log.Alert(logger, container, e.Kind, e.Message);
             }

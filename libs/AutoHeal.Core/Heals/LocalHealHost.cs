@@ -8,7 +8,7 @@ namespace AutoHeal.Core.Heals;
 /// <see cref="RestartSlots"/>; it never restarts AutoHeal's own container. It is the engine side of
 /// every host, so it answers for any host name (embedded mode has one).
 /// </summary>
-public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots, HostIdentity host, TimeProvider time) : IHealHost, IHealHosts
+public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots, HostStorm storm, HostIdentity host, TimeProvider time) : IHealHost, IHealHosts
 {
     /// <summary>How long a restart may take beyond its stop timeout (Docker kills the container then, and starts it) before it counts as failed.</summary>
     public static readonly TimeSpan RestartMargin = TimeSpan.FromSeconds(30);
@@ -20,8 +20,17 @@ public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots,
     public IHealHost For(string host) => this;
 
     /// <inheritdoc />
-    public Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken) =>
-        slots.EnterAsync(jobId, hold, wait, cancellationToken);
+    public async Task<SlotEntry> EnterSlotAsync(SlotAsk ask, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var asked = time.GetUtcNow();
+        if (ask.Automatic && !await storm.WaitForTurnAsync(ask.Container, wait, cancellationToken))
+        {
+            return SlotEntry.Busy; // a storm's cool-down outlasts this call: ask again
+        }
+
+        var left = wait == Timeout.InfiniteTimeSpan ? wait : TimeSpan.FromTicks(Math.Max(0, (wait - (time.GetUtcNow() - asked)).Ticks));
+        return await slots.EnterAsync(ask.JobId, hold, left, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task LeaveSlotAsync(string jobId, CancellationToken cancellationToken)

@@ -20,8 +20,13 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
     private readonly ConcurrentDictionary<string, Lease> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _left = new(StringComparer.Ordinal);
 
+    private int _entering;
+
     /// <summary>Slots held now.</summary>
     public int Held => _held.Count;
+
+    /// <summary>Whether no job holds a slot or waits for one.</summary>
+    public bool Idle => _held.IsEmpty && Volatile.Read(ref _entering) == 0;
 
     /// <summary>
     /// Waits up to <paramref name="wait"/> (<see cref="Timeout.InfiniteTimeSpan"/>: as long as it takes)
@@ -31,6 +36,19 @@ public sealed class RestartSlots(Func<int> limit, TimeProvider time) : IDisposab
     /// before or while it waited.
     /// </summary>
     public async Task<SlotEntry> EnterAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _entering);
+        try
+        {
+            return await EnterOnceAsync(jobId, hold, wait, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _entering);
+        }
+    }
+
+    private async Task<SlotEntry> EnterOnceAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
     {
         if (_held.ContainsKey(jobId))
         {

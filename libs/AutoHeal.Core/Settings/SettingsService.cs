@@ -1,5 +1,6 @@
 using AutoHeal.Contracts.Api;
 using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
 using AutoHeal.Domain.Selection;
 
@@ -94,6 +95,10 @@ public sealed class SettingsService : ISettingsSource, IDisposable
 
     /// <inheritdoc />
     public int MaxConcurrentRestarts => _now.Config.Restart.MaxConcurrentRestarts;
+
+    /// <inheritdoc />
+    public StormRule Storm => new(
+        _now.Config.Restart.StormThreshold, TimeSpan.FromSeconds(_now.Config.Restart.StormWindowSeconds), TimeSpan.FromSeconds(_now.Config.Restart.StormCooldownSeconds));
 
     /// <summary>The operators' choices, by <c>host/name</c>.</summary>
     public IReadOnlyDictionary<string, bool> Choices => _now.Choices;

@@ -40,6 +40,10 @@ public enum EventKind
     Snoozed,
     /// <summary>A container's snooze was ended by an operator.</summary>
     SnoozeEnded,
+    /// <summary>Many containers of one host failed at once: automatic heals wait out a cool-down, then go one at a time.</summary>
+    Storm,
+    /// <summary>A storm is over: no container failed again for a window after its heals; heals go as usual.</summary>
+    StormEnded,
 }
 
 /// <summary>The event kinds in words, for the API's list of them (and so the dashboard's and the docs').</summary>
@@ -65,6 +69,8 @@ public static class EventKinds
         EventKind.MaintenanceEnded => "maintenance ended, by its time or by an operator: containers still failing are healed now",
         EventKind.Snoozed => "a container was snoozed: its automatic heals wait until the snooze ends",
         EventKind.SnoozeEnded => "a container's snooze was ended by an operator: if it is still failing, it is healed now",
+        EventKind.Storm => "many containers of one host failed at once (the host, a shared dependency or the engine): automatic heals wait out a cool-down, then go one at a time",
+        EventKind.StormEnded => "a storm is over: no container failed again for a window after its heals went one at a time; heals go as usual",
         _ => kind.ToString(),
     };
 }

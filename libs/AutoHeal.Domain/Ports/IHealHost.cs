@@ -10,11 +10,12 @@ public interface IHealHost
     /// <summary>
     /// Waits up to <paramref name="wait"/> for one of the host's restart slots and holds it for the job
     /// until <see cref="LeaveSlotAsync"/> or until <paramref name="hold"/> has passed (a heal that died
-    /// holding it cannot keep it). <see cref="SlotEntry.Held"/> when the job holds a slot (again, if it held one
-    /// already); <see cref="SlotEntry.Busy"/> when none came free in time (ask again); <see cref="SlotEntry.Over"/>
-    /// when the job gave its slot back or was called off here already (it gets none).
+    /// holding it cannot keep it). An automatic heal passes the host's storm breaker first: during a storm it
+    /// waits out the cool-down, then heals go one at a time. <see cref="SlotEntry.Held"/> when the job holds a
+    /// slot (again, if it held one already); <see cref="SlotEntry.Busy"/> when none came free in time (ask
+    /// again); <see cref="SlotEntry.Over"/> when the job gave its slot back or was called off here already (it gets none).
     /// </summary>
-    Task<SlotEntry> EnterSlotAsync(string jobId, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken);
+    Task<SlotEntry> EnterSlotAsync(SlotAsk ask, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken);
 
     /// <summary>Gives the job's slot back, if it holds one.</summary>
     Task LeaveSlotAsync(string jobId, CancellationToken cancellationToken);
@@ -31,6 +32,12 @@ public interface IHealHost
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A heal job asking for a restart slot: the job, its container (<c>host/name</c>), and whether AutoHeal decided
+/// the heal (an operator's restart passes the storm breaker: the operator decided).
+/// </summary>
+public sealed record SlotAsk(string JobId, string Container, bool Automatic);
 
 /// <summary>The answer to a heal job asking for a restart slot.</summary>
 public enum SlotEntry

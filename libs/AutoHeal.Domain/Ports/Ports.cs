@@ -69,6 +69,9 @@ public interface ISettingsSource
     /// <summary>Restarts allowed in flight at once on one host.</summary>
     int MaxConcurrentRestarts { get; }
 
+    /// <summary>When one host's failures are a storm (<see cref="Guardians.StormBreaker"/>).</summary>
+    Guardians.StormRule Storm { get; }
+
     /// <summary>An operator's stored choice for a container (true/false), or null to follow the rules.</summary>
     bool? ChoiceFor(ContainerKey key);
 

@@ -66,14 +66,16 @@ public static class WatcherEndpoints
                     ? Results.Json(await host.LogTailAsync(c, lines ?? 30, ct), DaprWire.Json)
                     : Results.Problem($"no container '{id}'", statusCode: 404)));
 
-        group.MapPost("/slots", async (string? job, int? hold_seconds, int? wait_seconds, LocalHealHost host, CancellationToken ct) =>
+        // automatic_for: the container of an automatic heal, which passes the host's storm breaker (absent: an operator's restart).
+        group.MapPost("/slots", async (string? job, int? hold_seconds, int? wait_seconds, string? automatic_for, LocalHealHost host, CancellationToken ct) =>
         {
-            if (string.IsNullOrEmpty(job) || hold_seconds is not (>= 1 and <= 7200) || wait_seconds is not (>= 0 and <= 60))
+            if (string.IsNullOrEmpty(job) || hold_seconds is not (>= 1 and <= 7200) || wait_seconds is not (>= 0 and <= 60) || automatic_for is { Length: 0 or > 600 })
             {
-                return Results.Problem("job, hold_seconds (1 to 7200) and wait_seconds (0 to 60) are required", statusCode: 400);
+                return Results.Problem("job, hold_seconds (1 to 7200) and wait_seconds (0 to 60) are required; automatic_for, when given, is a container (1 to 600 characters)", statusCode: 400);
             }
 
-            var entry = await host.EnterSlotAsync(job, TimeSpan.FromSeconds(hold_seconds.Value), TimeSpan.FromSeconds(wait_seconds.Value), ct);
+            var ask = new SlotAsk(job, automatic_for ?? "", automatic_for is not null);
+            var entry = await host.EnterSlotAsync(ask, TimeSpan.FromSeconds(hold_seconds.Value), TimeSpan.FromSeconds(wait_seconds.Value), ct);
             return Results.Json(new SlotAnswer(entry == SlotEntry.Held, entry == SlotEntry.Over), DaprWire.Json);
         });
 

@@ -81,6 +81,8 @@ internal sealed class WorkflowEmbeddedRig : IWorkflowRig
         builder.Services.AddSingleton<IGuardianStore>(store.Store);
         builder.Services.AddSingleton<ISettingsSource>(settings);
         builder.Services.AddEventFanOut();
+        builder.Services.AddSingleton<IEventLog>(store.Store);
+        builder.Services.AddSingleton<IEventRecorder, AutoHeal.Core.Events.LoggedEventRecorder>();
         builder.Services.AddLocalEngine(runtime, new HostIdentity(WorkflowRig.HostName, null));
         builder.AddHealer();
         // The runner (and the tests) reach the mailboxes through the recording guardians.

@@ -43,6 +43,7 @@ internal sealed class WorkflowWatcherServer : IWatcherClients, IHealHosts, IAsyn
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ISettingsSource>(new FixedSettingsSource { MaxConcurrentRestarts = maxConcurrentRestarts });
+        builder.Services.AddSingleton<IEventRecorder>(new RecordingEventSink());
         builder.Services.AddLocalEngine(runtime, new HostIdentity(host, null));
         var app = builder.Build();
         var requests = new Recorded<string>();

@@ -1,4 +1,5 @@
 using AutoHeal.Domain.Containers;
+using AutoHeal.Domain.Guardians;
 using AutoHeal.Domain.Policies;
 using AutoHeal.Domain.Ports;
 using AutoHeal.Domain.Selection;
@@ -16,6 +17,7 @@ public sealed class FixedSettingsSource(HealPolicy? policy = null, SelectionRule
     private SelectionRules _selection = selection ?? new SelectionRules();
     private TimeSpan _sweepInterval = TimeSpan.FromSeconds(10);
     private int _maxConcurrentRestarts = 4;
+    private StormRule _storm = StormRule.Default;
     private HoldBack? _maintenance;
 
     /// <inheritdoc />
@@ -47,6 +49,13 @@ public sealed class FixedSettingsSource(HealPolicy? policy = null, SelectionRule
     {
         get => _maxConcurrentRestarts;
         set => Set(ref _maxConcurrentRestarts, value);
+    }
+
+    /// <inheritdoc />
+    public StormRule Storm
+    {
+        get => _storm;
+        set => Set(ref _storm, value);
     }
 
     /// <inheritdoc />

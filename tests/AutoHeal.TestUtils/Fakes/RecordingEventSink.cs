@@ -3,8 +3,8 @@ using AutoHeal.Domain.Ports;
 
 namespace AutoHeal.TestUtils.Fakes;
 
-/// <summary>An <see cref="IEventSink"/> that keeps every event it is handed, in order.</summary>
-public sealed class RecordingEventSink : IEventSink
+/// <summary>An <see cref="IEventSink"/> (and <see cref="IEventRecorder"/>) that keeps every event it is handed, in order.</summary>
+public sealed class RecordingEventSink : IEventSink, IEventRecorder
 {
     private readonly Recorded<AutoHealEvent> _events = new();
 
@@ -17,4 +17,7 @@ public sealed class RecordingEventSink : IEventSink
         _events.AddRange(events);
         return ValueTask.CompletedTask;
     }
+
+    /// <inheritdoc />
+    public Task RecordAsync(IReadOnlyList<AutoHealEvent> events, CancellationToken cancellationToken) => PublishAsync(events, cancellationToken).AsTask();
 }
