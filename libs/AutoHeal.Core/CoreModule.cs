@@ -53,7 +53,9 @@ public static class CoreModule
             () => sp.GetRequiredService<RestartSlots>().Idle, sp.GetRequiredService<ILogger<HostStorm>>()));
         services.AddSingleton(sp => new RestartSlots(
             () => sp.GetRequiredService<HostStorm>().OneAtATime ? 1 : sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new LocalHealHost(runtime, sp.GetRequiredService<RestartSlots>(), sp.GetRequiredService<HostStorm>(), host, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ComposeDeploys>();
+        services.AddSingleton(sp => new LocalHealHost(
+            runtime, sp.GetRequiredService<RestartSlots>(), sp.GetRequiredService<HostStorm>(), sp.GetRequiredService<ComposeDeploys>(), host, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHealHost>(sp => sp.GetRequiredService<LocalHealHost>());
         services.TryAddSingleton<IHealHosts>(sp => sp.GetRequiredService<LocalHealHost>());
         return services;

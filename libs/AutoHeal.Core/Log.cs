@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}: {Kind}: {Text}")]
     public static partial void Alert(ILogger logger, string container, EventKind kind, string text);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Container}: its heal waits for compose project {Project} to settle (a container of it created, removed or renamed {Seconds:0.#}s ago); then it looks afresh")]
+    public static partial void HealWaitsForDeploy(ILogger logger, string container, string project, double seconds);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the storm event ({Text})")]
     public static partial void StormNotRecorded(ILogger logger, Exception exception, string text);
 }

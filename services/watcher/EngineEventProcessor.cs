@@ -1,7 +1,9 @@
+using AutoHeal.Core.Heals;
+
 namespace AutoHeal.Watcher;
 
 /// <summary>One engine event: the container inspected once (fresh exit code, OOM flag, health output), the catalog updated, a signal sent.</summary>
-public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals)
+public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals, ComposeDeploys deploys)
 {
     /// <summary>Handles <paramref name="e"/>.</summary>
     public async Task HandleAsync(ContainerEvent e, CancellationToken ct)
@@ -11,6 +13,7 @@ public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInsp
         {
             if (catalog.TryRemove(e.Id, out var removed))
             {
+                deploys.Saw(removed, e.Kind);
                 await signals.PublishAsync(SignalKind.Removed, removed, e.At, ct);
             }
 
@@ -24,6 +27,7 @@ public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInsp
         }
 
         catalog.Put(info);
+        deploys.Saw(info, e.Kind); // before the signal: a heal it starts asks whether its compose project is being deployed
         if (e.Kind == ContainerEventKind.Renamed)
         {
             if (cached is not null && cached.Name != info.Name)

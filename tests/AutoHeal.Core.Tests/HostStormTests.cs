@@ -25,7 +25,7 @@ public sealed class HostStormTests : IDisposable
         var identity = new HostIdentity("pi", null);
         _storm = new HostStorm(settings, _events, identity, _clock, () => _slots!.Idle, NullLogger<HostStorm>.Instance);
         _slots = new RestartSlots(() => _storm.OneAtATime ? 1 : settings.MaxConcurrentRestarts, _clock);
-        _host = new LocalHealHost(new FakeContainerRuntime(_clock, "pi"), _slots, _storm, identity, _clock);
+        _host = new LocalHealHost(new FakeContainerRuntime(_clock, "pi"), _slots, _storm, new ComposeDeploys(_clock, NullLogger<ComposeDeploys>.Instance), identity, _clock);
     }
 
     public void Dispose()

@@ -96,5 +96,6 @@ public sealed class LocalHealHostTests : IDisposable
         await Assert.ThrowsAsync<EngineUnavailableException>(() => host.RestartAsync("web-id", Stop, seen, None));
     }
 
-    private LocalHealHost Host(string? self = null) => new(_runtime, _slots, _storm, new HostIdentity("local", self), _clock);
+    private LocalHealHost Host(string? self = null) =>
+        new(_runtime, _slots, _storm, new ComposeDeploys(_clock, NullLogger<ComposeDeploys>.Instance), new HostIdentity("local", self), _clock);
 }

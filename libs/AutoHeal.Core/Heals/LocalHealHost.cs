@@ -8,7 +8,8 @@ namespace AutoHeal.Core.Heals;
 /// <see cref="RestartSlots"/>; it never restarts AutoHeal's own container. It is the engine side of
 /// every host, so it answers for any host name (embedded mode has one).
 /// </summary>
-public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots, HostStorm storm, HostIdentity host, TimeProvider time) : IHealHost, IHealHosts
+public sealed class LocalHealHost(
+    IContainerRuntime runtime, RestartSlots slots, HostStorm storm, ComposeDeploys deploys, HostIdentity host, TimeProvider time) : IHealHost, IHealHosts
 {
     /// <summary>How long a restart may take beyond its stop timeout (Docker kills the container then, and starts it) before it counts as failed.</summary>
     public static readonly TimeSpan RestartMargin = TimeSpan.FromSeconds(30);
@@ -23,13 +24,16 @@ public sealed class LocalHealHost(IContainerRuntime runtime, RestartSlots slots,
     public async Task<SlotEntry> EnterSlotAsync(SlotAsk ask, TimeSpan hold, TimeSpan wait, CancellationToken cancellationToken)
     {
         var asked = time.GetUtcNow();
-        if (ask.Automatic && !await storm.WaitForTurnAsync(ask.Container, wait, cancellationToken))
+        TimeSpan Left() => wait == Timeout.InfiniteTimeSpan ? wait : TimeSpan.FromTicks(Math.Max(0, (wait - (time.GetUtcNow() - asked)).Ticks));
+        // A deploy's replacements and stops are not failures; a storm's heals wait out its cool-down. Either may
+        // outlast this call: then the heal asks again.
+        if (ask.Automatic && (!await deploys.WaitForQuietAsync(ask.Container, wait, cancellationToken)
+            || !await storm.WaitForTurnAsync(ask.Container, Left(), cancellationToken)))
         {
-            return SlotEntry.Busy; // a storm's cool-down outlasts this call: ask again
+            return SlotEntry.Busy;
         }
 
-        var left = wait == Timeout.InfiniteTimeSpan ? wait : TimeSpan.FromTicks(Math.Max(0, (wait - (time.GetUtcNow() - asked)).Ticks));
-        return await slots.EnterAsync(ask.JobId, hold, left, cancellationToken);
+        return await slots.EnterAsync(ask.JobId, hold, Left(), cancellationToken);
     }
 
     /// <inheritdoc />
