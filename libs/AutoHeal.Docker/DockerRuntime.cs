@@ -352,6 +352,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             RestartCount = (int)c.RestartCount,
             HasHealthCheck = hasCheck,
             StartedAt = ParseTime(state?.StartedAt),
+            FinishedAt = ParseTime(state?.FinishedAt),
             Labels = ToDictionary(c.Config?.Labels),
             Tty = c.Config?.Tty ?? false,
             HealthOutputs = state?.Health?.Log is { } log

@@ -139,8 +139,11 @@ internal static class AutoHealHost
         }
         else
         {
-            app.MapGet("/health", (IServiceProvider sp) => sp.GetService<EngineStatus>()?.Current is { Reachable: false } down
-                    ? Results.Json(new { status = "unhealthy", roles = roles.ToString(), error = down.Error }, statusCode: 503)
+            // A role without the API: unhealthy while its engine is unreachable or one of its loops is stuck (the watcher's event stream silent).
+            app.MapGet("/health", (IServiceProvider sp, TimeProvider time) =>
+                    (sp.GetService<EngineStatus>()?.Current is { Reachable: false } down ? down.Error
+                        : sp.GetServices<AutoHeal.Core.Stores.ILoopHealth>().Select(l => l.WhyStuck(time.GetUtcNow())).FirstOrDefault(w => w is not null)) is { } error
+                    ? Results.Json(new { status = "unhealthy", roles = roles.ToString(), error }, statusCode: 503)
                     : Results.Ok(new { status = "healthy", roles = roles.ToString() }))
                 .ExcludeFromDescription();
             app.MapMetrics("/metrics");

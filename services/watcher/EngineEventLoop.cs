@@ -3,7 +3,8 @@ namespace AutoHeal.Watcher;
 /// <summary>
 /// Follows the engine's event stream: connects (a full sweep first), hands each event to its container's
 /// queue, and when the stream breaks reconnects with backoff (1 s to 30 s), replaying what it missed before
-/// a full sweep. No per-container polling.
+/// a full sweep; when it has gone silent (<see cref="EventStreamWatch"/>), it reconnects at once. No
+/// per-container polling.
 /// </summary>
 public sealed class EngineEventLoop(
     IContainerRuntime runtime,
@@ -11,19 +12,58 @@ public sealed class EngineEventLoop(
     ReconcileSweep sweep,
     ContainerQueues queues,
     EngineEventProcessor handler,
+    EventStreamWatch watch,
+    EngineClock engineClock,
     TimeProvider time,
     ILogger<EngineEventLoop> logger) : BackgroundService
 {
+    private CancellationTokenSource? _stream;
+
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        watch.Stale += OnStale;
+        try
+        {
+            await FollowAsync(stoppingToken);
+        }
+        finally
+        {
+            watch.Stale -= OnStale;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        Interlocked.Exchange(ref _stream, null)?.Dispose();
+        base.Dispose();
+    }
+
+    // The stream went silent: end it, and the loop reconnects (replaying what it missed).
+    private void OnStale(object? sender, EventArgs e)
+    {
+        try
+        {
+            Volatile.Read(ref _stream)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // that connection is over already
+        }
+    }
+
+    private async Task FollowAsync(CancellationToken stoppingToken)
+    {
         DateTimeOffset? lastEvent = null;
         var delay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
+            using var stream = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Interlocked.Exchange(ref _stream, stream);
             try
             {
                 await runtime.PingAsync(stoppingToken);
@@ -42,8 +82,9 @@ public sealed class EngineEventLoop(
                 }
 
                 await engine.ConnectedAsync(stoppingToken);
+                watch.Connected(engineClock.Now());
                 delay = TimeSpan.FromSeconds(1);
-                await foreach (var e in runtime.EventsAsync(since, stoppingToken))
+                await foreach (var e in runtime.EventsAsync(since, stream.Token))
                 {
                     if (since is { } s && e.At <= s)
                     {
@@ -51,12 +92,17 @@ public sealed class EngineEventLoop(
                     }
 
                     lastEvent = e.At;
+                    watch.Received(e.At);
                     queues.Enqueue(e.Id, () => handler.HandleAsync(e, stoppingToken), stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException)
+            {
+                continue; // ended as silent: reconnect at once
             }
             catch (EngineUnavailableException ex)
             {

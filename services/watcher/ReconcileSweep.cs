@@ -1,3 +1,5 @@
+using AutoHeal.Domain.Containers;
+
 namespace AutoHeal.Watcher;
 
 /// <summary>
@@ -13,6 +15,7 @@ public sealed class ReconcileSweep(
     EngineStatus engine,
     EngineClock engineClock,
     ISettingsSource settings,
+    EventStreamWatch stream,
     TimeProvider time,
     ILogger<ReconcileSweep> logger) : BackgroundService
 {
@@ -60,8 +63,15 @@ public sealed class ReconcileSweep(
             var changed = listed.Where(s => full || !catalog.TryGet(s.Id, out var k) || k.Status != s.Status || k.Health != s.Health || k.Name != s.Name);
             await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (s, token) =>
             {
+                var before = catalog.TryGet(s.Id, out var known) ? known.Status : (ContainerStatus?)null;
                 if (await inspector.TryInspectAsync(s.Id, s.Name, token) is { } info)
                 {
+                    // A start or an end the event stream should have carried: is it still delivering?
+                    if (before is { } was && was != info.Status && (info.Status == ContainerStatus.Running ? info.StartedAt : info.FinishedAt) is { } changeAt)
+                    {
+                        stream.SweepFound(info.Name, info.Status == ContainerStatus.Running ? "started" : $"went {info.Status.ToString().ToLowerInvariant()}", changeAt);
+                    }
+
                     catalog.Put(info);
                     await signals.PublishAsync(SignalKind.Observed, info, engineClock.Now(), token);
                 }
@@ -74,6 +84,8 @@ public sealed class ReconcileSweep(
                     await signals.PublishAsync(SignalKind.Removed, info, engineClock.Now(), ct);
                 }
             }
+
+            stream.Look(engineClock.Now());
         }
         finally
         {

@@ -37,6 +37,8 @@ public static class WatcherModule
         services.AddSingleton<EngineEventProcessor>();
         services.AddSingleton<ReconcileSweep>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileSweep>());
+        services.AddSingleton<EventStreamWatch>();
+        services.AddSingleton<AutoHeal.Core.Stores.ILoopHealth>(sp => sp.GetRequiredService<EventStreamWatch>());
         services.AddSingleton<EngineEventLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineEventLoop>());
         services.AddHttpClient(ProbeScheduler.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)

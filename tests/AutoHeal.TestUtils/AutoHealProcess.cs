@@ -200,12 +200,12 @@ public sealed class AutoHealProcess : IAsyncDisposable
     /// <summary>Waits for a log line containing <paramref name="text"/>, from line <paramref name="from"/> on.</summary>
     public Task WaitForLogAsync(string text, TimeSpan timeout, int from = 0) =>
         Eventually.HoldsAsync(() => Task.FromResult(Lines.Skip(from).Any(l => l.Contains(text, StringComparison.Ordinal))), timeout,
-            $"a log line with '{text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
+            () => $"a log line with '{text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
 
     /// <summary>Waits for a log line about container <paramref name="container"/> containing <paramref name="text"/>, from line <paramref name="from"/> on.</summary>
     public Task WaitForLogAboutAsync(string container, string text, TimeSpan timeout, int from = 0) =>
         Eventually.HoldsAsync(() => Task.FromResult(Lines.Skip(from).Any(l => l.Contains($"/{container}: {text}", StringComparison.Ordinal))), timeout,
-            $"a log line '/{container}: {text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
+            () => $"a log line '/{container}: {text}'. Log so far:\n{string.Join('\n', Lines.TakeLast(40))}");
 
     /// <summary>The index of the first log line about <paramref name="container"/> containing <paramref name="text"/>, or -1.</summary>
     public int LineAbout(string container, string text) =>

@@ -21,19 +21,22 @@ public static class Eventually
     /// <paramref name="what"/> after <paramref name="timeout"/>. An exception from the condition means
     /// "not yet" (a 404, a container not created yet); the last one is in the message.
     /// </summary>
-    public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => PollAsync(condition, timeout, SlowPoll, what);
+    public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => PollAsync(condition, timeout, SlowPoll, () => what);
 
-    /// <summary>Polls until <paramref name="value"/> gives something (not null), and returns it; throws like <see cref="HoldsAsync"/>.</summary>
+    /// <summary>As <see cref="HoldsAsync(Func{Task{bool}}, TimeSpan, string)"/>, with what it waited for told at the timeout (a log as it is then).</summary>
+    public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what) => PollAsync(condition, timeout, SlowPoll, what);
+
+    /// <summary>Polls until <paramref name="value"/> gives something (not null), and returns it; throws like <see cref="HoldsAsync(Func{Task{bool}}, TimeSpan, string)"/>.</summary>
     public static async Task<T> ValueAsync<T>(Func<Task<T?>> value, TimeSpan timeout, string what)
         where T : class
     {
         T? found = null;
-        await PollAsync(async () => (found = await value()) is not null, timeout, SlowPoll, what);
+        await PollAsync(async () => (found = await value()) is not null, timeout, SlowPoll, () => what);
         return found!;
     }
 
     /// <summary>Polls (often) until <paramref name="condition"/> holds, for work over fakes; throws after <see cref="Patience"/>.</summary>
-    public static Task TrueAsync(Func<Task<bool>> condition, string what) => PollAsync(condition, Patience, FastPoll, what);
+    public static Task TrueAsync(Func<Task<bool>> condition, string what) => PollAsync(condition, Patience, FastPoll, () => what);
 
     /// <inheritdoc cref="TrueAsync(Func{Task{bool}}, string)"/>
     public static Task TrueAsync(Func<bool> condition, string what) => TrueAsync(() => Task.FromResult(condition()), what);
@@ -62,7 +65,7 @@ public static class Eventually
     public static Task StaysTrueAsync(Func<bool> condition, string what, TimeSpan? duration = null) =>
         StaysTrueAsync(() => Task.FromResult(condition()), what, duration);
 
-    private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan poll, string what)
+    private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan poll, Func<string> what)
     {
         var clock = Stopwatch.StartNew();
         Exception? last = null;
@@ -83,6 +86,6 @@ public static class Eventually
             await Task.Delay(poll);
         }
 
-        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#}s waiting for: {what}{(last is null ? "" : $" (last error: {last.Message})")}");
+        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#}s waiting for: {what()}{(last is null ? "" : $" (last error: {last.Message})")}");
     }
 }

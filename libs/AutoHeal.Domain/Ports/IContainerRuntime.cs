@@ -34,6 +34,8 @@ public sealed record ContainerInfo
     public bool HasHealthCheck { get; init; }
     /// <summary>When its current or last run started (engine clock).</summary>
     public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>When its last run ended (engine clock); null when it never ended.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
     /// <summary>Its labels.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>Whether it runs with a TTY (its log is then one raw stream).</summary>

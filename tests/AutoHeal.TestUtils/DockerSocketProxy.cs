@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AutoHeal.TestUtils;
+
+/// <summary>
+/// The engine's socket served on a loopback TCP port (<c>DOCKER_HOST=tcp://127.0.0.1:port</c>), as a socket proxy in
+/// front of Docker does, with one fault a test can turn on: <see cref="FreezeEvents"/> holds back everything the engine
+/// sends on event-stream connections (<c>GET /events</c>), as a proxy that lost such a connection without closing it,
+/// while every other call goes through.
+/// </summary>
+public sealed class DockerSocketProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _socket;
+    private readonly Task _accepting;
+    private volatile TaskCompletionSource _thawed = Thawed();
+
+    public DockerSocketProxy(string socket = "/var/run/docker.sock")
+    {
+        _socket = socket;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    /// <summary>Where AutoHeal finds the engine through it.</summary>
+    public string Endpoint => $"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>From now on, nothing the engine sends on an event stream reaches the client (a stream opened later neither).</summary>
+    public void FreezeEvents() => _thawed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The event streams deliver again, what was held back first.</summary>
+    public void Thaw() => _thawed.TrySetResult();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        Thaw();
+        _listener.Dispose();
+        try
+        {
+            await _accepting;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private static TaskCompletionSource Thawed()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        try
+        {
+            using (client)
+            using (var engine = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            {
+                await engine.ConnectAsync(new UnixDomainSocketEndPoint(_socket), _stop.Token);
+                await using var up = new NetworkStream(engine, ownsSocket: false);
+                await using var down = client.GetStream();
+                var events = new EventStream();
+                var toEngine = PumpAsync(down, up, chunk => events.Seen |= Encoding.ASCII.GetString(chunk.Span).Contains("/events", StringComparison.Ordinal), null);
+                var toClient = PumpAsync(up, down, null, () => events.Seen ? _thawed.Task : Task.CompletedTask);
+                await Task.WhenAny(toEngine, toClient);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // a connection ends
+        }
+    }
+
+    private async Task PumpAsync(Stream from, Stream to, Action<ReadOnlyMemory<byte>>? seen, Func<Task>? gate)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            seen?.Invoke(buffer.AsMemory(0, read));
+            if (gate is not null)
+            {
+                await gate().WaitAsync(_stop.Token);
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+        }
+    }
+
+    // Whether the client asked this connection for the event stream.
+    private sealed class EventStream
+    {
+        private volatile bool _seen;
+
+        public bool Seen
+        {
+            get => _seen;
+            set => _seen = value;
+        }
+    }
+}
