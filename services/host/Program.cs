@@ -1,5 +1,10 @@
 using AutoHeal.Host;
 
+if (HealthCommand.Asked(args))
+{
+    return await HealthCommand.RunAsync(args);
+}
+
 if (Usage.For(args) is { } usage)
 {
     Console.WriteLine(usage);

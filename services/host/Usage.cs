@@ -22,6 +22,7 @@ internal static class Usage
         autoheal {Version}: watches a Docker engine and heals containers that crash or turn unhealthy.
 
         Usage: autoheal [--urls http://127.0.0.1:8080] [--roles all] [--Section:Key=value ...]
+               autoheal health [http://127.0.0.1:8080/health]   exit 0 when a running AutoHeal is healthy (a container health check)
                autoheal --help | --version
 
         Roles and transport:

@@ -34,6 +34,27 @@ public sealed partial class FirstTenMinutesTests(EngineFixture engine) : WithOwn
     }
 
     [Fact]
+    public async Task The_health_command_the_image_runs_as_its_health_check_tells_healthy_from_unhealthy_by_its_exit_code()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.Path);
+        await using var sick = new AutoHealProcess(Docker, new Dictionary<string, string> { ["AutoHeal:Docker:Endpoint"] = $"unix:///tmp/{Docker.RunId}-no-engine-health.sock" });
+        await sick.StartAsync(waitForEngine: false);
+
+        var (code, output) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "health", new Uri(Autoheal.BaseAddress, "/health").ToString());
+        var (sickCode, sickOutput) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "health", new Uri(sick.BaseAddress, "/health").ToString());
+        var (goneCode, _) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "health", $"http://127.0.0.1:{Loopback.FreePort()}/health");
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("200 ", output, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"ok\"", output, StringComparison.Ordinal);
+        Assert.Equal(1, sickCode);
+        Assert.StartsWith("503 ", sickOutput, StringComparison.Ordinal);
+        Assert.Contains("\"docker_reachable\":false", sickOutput, StringComparison.Ordinal);
+        Assert.Equal(1, goneCode); // nothing listens there
+    }
+
+    [Fact]
     public async Task The_quick_start_works_word_for_word_from_the_folder_autoheal_was_started_in()
     {
         using var folder = new TempFolder();
