@@ -54,6 +54,10 @@ public sealed class EngineEventLoop(
         {
             // that connection is over already
         }
+        catch (AggregateException ex)
+        {
+            Log.WatchFailed(logger, ex); // a callback of the ended stream threw: the loop reconnects all the same
+        }
     }
 
     private async Task FollowAsync(CancellationToken stoppingToken)
@@ -82,7 +86,10 @@ public sealed class EngineEventLoop(
                 }
 
                 await engine.ConnectedAsync(stoppingToken);
-                watch.Connected(engineClock.Now());
+                var connectedAt = engineClock.Now();
+                watch.Connected(connectedAt);
+                // Even before the stream delivers anything, a reconnect replays what it missed since this connection.
+                lastEvent ??= connectedAt - TimeSpan.FromSeconds(1);
                 delay = TimeSpan.FromSeconds(1);
                 await foreach (var e in runtime.EventsAsync(since, stream.Token))
                 {
@@ -100,9 +107,9 @@ public sealed class EngineEventLoop(
             {
                 return;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stream.IsCancellationRequested)
             {
-                continue; // ended as silent: reconnect at once
+                continue; // ended as silent: reconnect at once (replaying what it missed)
             }
             catch (EngineUnavailableException ex)
             {

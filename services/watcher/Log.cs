@@ -45,12 +45,6 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not publish the {Kind} signal of {Container} to container-signals; retrying in {Delay}: {Error}")]
     public static partial void SignalNotPublished(ILogger logger, AutoHeal.Domain.Guardians.SignalKind kind, string container, TimeSpan delay, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The Docker engine's event stream missed that {Container} {Change} at {ChangeAt:u} and has delivered nothing since, while the engine answers: reconnecting (the reconcile sweep caught it)")]
-    public static partial void EventStreamMissed(ILogger logger, string container, string change, DateTimeOffset changeAt);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The Docker engine's event stream delivers again (it had missed a change of {Container})")]
-    public static partial void EventStreamBack(ILogger logger, string container);
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
     public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
 }

@@ -1,3 +1,4 @@
+using AutoHeal.Core.Heals;
 using AutoHeal.Domain.Containers;
 
 namespace AutoHeal.Watcher;
@@ -16,6 +17,7 @@ public sealed class ReconcileSweep(
     EngineClock engineClock,
     ISettingsSource settings,
     EventStreamWatch stream,
+    ComposeDeploys deploys,
     TimeProvider time,
     ILogger<ReconcileSweep> logger) : BackgroundService
 {
@@ -73,6 +75,7 @@ public sealed class ReconcileSweep(
                     }
 
                     catalog.Put(info);
+                    deploys.Know(info);
                     await signals.PublishAsync(SignalKind.Observed, info, engineClock.Now(), token);
                 }
             });

@@ -8,8 +8,9 @@ namespace AutoHeal.Core.Heals;
 /// Compose projects being deployed on this host. A container of a project (label <c>com.docker.compose.project</c>)
 /// created, removed or renamed is compose (or a deploy script) replacing the project's containers: until the project
 /// has been quiet for <see cref="Quiet"/>, automatic heals of its containers wait, then look afresh (a heal rechecks
-/// before it restarts), so what the deploy replaced or stopped is not healed. Fed by the host's watcher with every
-/// event it handles; asked where heals take their restart slot.
+/// before it restarts), so what the deploy replaced or stopped is not healed; a project that never goes quiet (a
+/// job run every few seconds) holds a heal at most <see cref="MaxHold"/>. Fed by the host's watcher with every event
+/// it handles and every container its sweep inspects; asked where heals take their restart slot.
 /// </summary>
 public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> logger)
 {
@@ -19,20 +20,41 @@ public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> lo
     /// <summary>How long a project must go without a container created, removed or renamed before its heals go on.</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest a heal waits for its project's deploy.</summary>
+    public static readonly TimeSpan MaxHold = TimeSpan.FromMinutes(2);
+
     private readonly ConcurrentDictionary<string, string> _projectOf = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastChange = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingSince = new(StringComparer.Ordinal);
+
+    /// <summary>The watcher's sweep inspected <paramref name="container"/>: which project it is in.</summary>
+    public void Know(ContainerInfo container)
+    {
+        var key = new ContainerKey(container.Host, container.Name).ToString();
+        if (container.Labels.TryGetValue(ProjectLabel, out var project) && project.Length > 0)
+        {
+            _projectOf[key] = project;
+        }
+        else
+        {
+            _projectOf.TryRemove(key, out _);
+        }
+    }
 
     /// <summary>The watcher handled <paramref name="kind"/> for <paramref name="container"/> (as it is now, or as it was when removed).</summary>
     public void Saw(ContainerInfo container, ContainerEventKind kind)
     {
-        var key = new ContainerKey(container.Host, container.Name).ToString();
+        Know(container);
         if (!container.Labels.TryGetValue(ProjectLabel, out var project) || project.Length == 0)
         {
-            _projectOf.TryRemove(key, out _);
             return;
         }
 
-        _projectOf[key] = project;
+        if (kind == ContainerEventKind.Removed)
+        {
+            _projectOf.TryRemove(new ContainerKey(container.Host, container.Name).ToString(), out _); // a replacement is known by its own events
+        }
+
         if (kind is ContainerEventKind.Created or ContainerEventKind.Removed or ContainerEventKind.Renamed)
         {
             var now = time.GetUtcNow();
@@ -59,7 +81,9 @@ public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> lo
         while (_projectOf.TryGetValue(container, out var project) && _lastChange.TryGetValue(project, out var last))
         {
             var now = time.GetUtcNow();
-            var quietAt = last + Quiet;
+            // Across calls (a heal through a watcher asks again and again); one left by a heal that was called off meanwhile is stale.
+            var since = _waitingSince.AddOrUpdate(container, now, (_, s) => now - s > MaxHold + TimeSpan.FromMinutes(1) ? now : s);
+            var quietAt = last + Quiet < since + MaxHold ? last + Quiet : since + MaxHold;
             if (quietAt <= now)
             {
                 break;
@@ -84,6 +108,7 @@ public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> lo
             await Task.Delay(quietAt - now, time, cancellationToken);
         }
 
+        _waitingSince.TryRemove(container, out _);
         return true;
     }
 }

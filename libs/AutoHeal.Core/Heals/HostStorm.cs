@@ -35,11 +35,11 @@ public sealed class HostStorm(ISettingsSource settings, IEventRecorder events, H
     public bool OneAtATime => Phase == StormPhase.Draining;
 
     /// <summary>
-    /// An automatic heal of <paramref name="container"/> (<c>host/name</c>) asks to restart: true when it may go on, at
+    /// Automatic heal <paramref name="job"/> of <paramref name="container"/> (<c>host/name</c>) asks to restart: true when it may go on, at
     /// once or after a storm's cool-down; false when <paramref name="wait"/> (<see cref="Timeout.InfiniteTimeSpan"/>: as
     /// long as it takes) ran out first (ask again).
     /// </summary>
-    public async Task<bool> WaitForTurnAsync(string container, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<bool> WaitForTurnAsync(string container, string job, TimeSpan wait, CancellationToken cancellationToken)
     {
         var deadline = wait == Timeout.InfiniteTimeSpan ? (DateTimeOffset?)null : time.GetUtcNow() + wait;
         while (true)
@@ -49,7 +49,7 @@ public sealed class HostStorm(ISettingsSource settings, IEventRecorder events, H
             StormNews? news;
             lock (_lock)
             {
-                (answer, news) = _breaker.Ask(container, now, settings.Storm);
+                (answer, news) = _breaker.Ask(container, job, now, settings.Storm);
                 LookAgainLocked(now);
             }
 

@@ -28,7 +28,7 @@ public sealed class LocalHealHost(
         // A deploy's replacements and stops are not failures; a storm's heals wait out its cool-down. Either may
         // outlast this call: then the heal asks again.
         if (ask.Automatic && (!await deploys.WaitForQuietAsync(ask.Container, wait, cancellationToken)
-            || !await storm.WaitForTurnAsync(ask.Container, Left(), cancellationToken)))
+            || !await storm.WaitForTurnAsync(ask.Container, ask.JobId, Left(), cancellationToken)))
         {
             return SlotEntry.Busy;
         }

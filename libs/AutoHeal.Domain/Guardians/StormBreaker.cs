@@ -41,7 +41,11 @@ public sealed record StormNews(bool Began, IReadOnlyList<string> Containers, Dat
 /// </summary>
 public sealed class StormBreaker
 {
+    // How long a heal is remembered: it is counted by its first ask, however often it asks again (through a watcher it
+    // does, while the restart slots are taken).
+    private static readonly TimeSpan JobsRemembered = TimeSpan.FromHours(1);
     private readonly Dictionary<string, DateTimeOffset> _asked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _firstAsk = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _caught = new(StringComparer.Ordinal);
     private DateTimeOffset _until;
     private DateTimeOffset _lastAsk;
@@ -53,10 +57,10 @@ public sealed class StormBreaker
     public DateTimeOffset CooldownEnds => _until;
 
     /// <summary>
-    /// <paramref name="container"/> asks to restart at <paramref name="now"/>. The answer, and the storm's beginning
-    /// when this ask started one.
+    /// Heal <paramref name="job"/> of <paramref name="container"/> asks to restart at <paramref name="now"/>. The
+    /// answer, and the storm's beginning when this ask started one.
     /// </summary>
-    public (StormAnswer Answer, StormNews? News) Ask(string container, DateTimeOffset now, StormRule rule)
+    public (StormAnswer Answer, StormNews? News) Ask(string container, string job, DateTimeOffset now, StormRule rule)
     {
         if (!rule.Enabled)
         {
@@ -76,7 +80,20 @@ public sealed class StormBreaker
                 return (new StormAnswer(null), null);
         }
 
-        _asked[container] = now;
+        foreach (var (id, at) in _firstAsk.ToList())
+        {
+            if (now - at > JobsRemembered)
+            {
+                _firstAsk.Remove(id);
+            }
+        }
+
+        if (!_firstAsk.TryGetValue(job, out var first))
+        {
+            _firstAsk[job] = first = now;
+        }
+
+        _asked[container] = first;
         foreach (var (name, at) in _asked.ToList())
         {
             if (now - at > rule.Window)

@@ -15,12 +15,12 @@ public sealed class StormBreakerTests
         var breaker = new StormBreaker();
         foreach (var (name, i) in new[] { "h/a", "h/b", "h/c" }.Select((n, i) => (n, i)))
         {
-            var (answer, news) = breaker.Ask(name, T0.AddSeconds(i), Rule);
+            var (answer, news) = breaker.Ask(name, Job(name), T0.AddSeconds(i), Rule);
             Assert.True(answer.Go);
             Assert.Null(news);
         }
 
-        var (fourth, began) = breaker.Ask("h/d", T0.AddSeconds(10), Rule);
+        var (fourth, began) = breaker.Ask("h/d", Job("h/d"), T0.AddSeconds(10), Rule);
 
         Assert.False(fourth.Go);
         Assert.Equal(T0.AddSeconds(130), fourth.WaitUntil);
@@ -36,7 +36,24 @@ public sealed class StormBreakerTests
         var breaker = new StormBreaker();
         for (var i = 0; i < 10; i++)
         {
-            Assert.True(breaker.Ask("h/flaky", T0.AddSeconds(i), Rule).Answer.Go);
+            Assert.True(breaker.Ask("h/flaky", Job("h/flaky"), T0.AddSeconds(i), Rule).Answer.Go);
+        }
+
+        Assert.Equal(StormPhase.Calm, breaker.Phase);
+    }
+
+    [Fact]
+    public void A_heal_asking_again_while_it_waits_for_a_slot_counts_by_its_first_ask()
+    {
+        var breaker = new StormBreaker();
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(breaker.Ask($"h/c{i}", Job($"h/c{i}"), T0.AddSeconds(i * 61), Rule).Answer.Go); // one a minute
+        }
+
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(breaker.Ask($"h/c{i}", Job($"h/c{i}"), T0.AddSeconds(400 + i), Rule).Answer.Go); // all asking again at once, as through a watcher
         }
 
         Assert.Equal(StormPhase.Calm, breaker.Phase);
@@ -48,7 +65,7 @@ public sealed class StormBreakerTests
         var breaker = new StormBreaker();
         for (var i = 0; i < 8; i++)
         {
-            Assert.True(breaker.Ask($"h/c{i}", T0.AddSeconds(i * 31), Rule).Answer.Go); // at most two within any 60 s
+            Assert.True(breaker.Ask($"h/c{i}", Job($"h/c{i}"), T0.AddSeconds(i * 31), Rule).Answer.Go); // at most two within any 60 s
         }
 
         Assert.Equal(StormPhase.Calm, breaker.Phase);
@@ -58,11 +75,11 @@ public sealed class StormBreakerTests
     public void During_the_cool_down_every_heal_waits_and_after_it_they_go_and_the_breaker_drains()
     {
         var breaker = Stormy();
-        var (late, news) = breaker.Ask("h/e", T0.AddSeconds(60), Rule);
+        var (late, news) = breaker.Ask("h/e", Job("h/e"), T0.AddSeconds(60), Rule);
         Assert.Equal(T0.AddSeconds(129), late.WaitUntil);
         Assert.Null(news); // one storm event, not one per container
 
-        var (after, _) = breaker.Ask("h/e", T0.AddSeconds(129), Rule);
+        var (after, _) = breaker.Ask("h/e", Job("h/e"), T0.AddSeconds(129), Rule);
 
         Assert.True(after.Go);
         Assert.Equal(StormPhase.Draining, breaker.Phase);
@@ -72,7 +89,7 @@ public sealed class StormBreakerTests
     public void A_draining_breaker_closes_after_a_quiet_window_with_no_heal_restarting_and_names_what_it_held_back()
     {
         var breaker = Stormy();
-        breaker.Ask("h/e", T0.AddSeconds(140), Rule);
+        breaker.Ask("h/e", Job("h/e"), T0.AddSeconds(140), Rule);
         Assert.Null(breaker.Tick(T0.AddSeconds(150), Rule, idle: true)); // not a window since the last ask
         Assert.Equal(T0.AddSeconds(200), breaker.NextLook(Rule));
         Assert.Null(breaker.Tick(T0.AddSeconds(200), Rule, idle: false)); // a heal still restarting
@@ -83,7 +100,7 @@ public sealed class StormBreakerTests
         Assert.False(ended.Began);
         Assert.Equal(["h/a", "h/b", "h/c", "h/d", "h/e"], ended.Containers);
         Assert.Equal(StormPhase.Calm, breaker.Phase);
-        Assert.True(breaker.Ask("h/f", T0.AddSeconds(202), Rule).Answer.Go); // counting starts afresh
+        Assert.True(breaker.Ask("h/f", Job("h/f"), T0.AddSeconds(202), Rule).Answer.Go); // counting starts afresh
     }
 
     [Fact]
@@ -103,7 +120,7 @@ public sealed class StormBreakerTests
         var breaker = Stormy();
         var off = Rule with { Threshold = 0 };
 
-        var (answer, ended) = breaker.Ask("h/e", T0.AddSeconds(20), off);
+        var (answer, ended) = breaker.Ask("h/e", Job("h/e"), T0.AddSeconds(20), off);
 
         Assert.True(answer.Go);
         Assert.NotNull(ended);
@@ -117,11 +134,13 @@ public sealed class StormBreakerTests
         var breaker = new StormBreaker();
         for (var i = 0; i < 50; i++)
         {
-            Assert.True(breaker.Ask($"h/c{i}", T0, Rule with { Threshold = 0 }).Answer.Go);
+            Assert.True(breaker.Ask($"h/c{i}", Job($"h/c{i}"), T0, Rule with { Threshold = 0 }).Answer.Go);
         }
 
         Assert.Equal(StormPhase.Calm, breaker.Phase);
     }
+
+    private static string Job(string container) => $"{container}#1";
 
     // Four containers within ten seconds, threshold three: open until T0 + 129 s.
     private static StormBreaker Stormy()
@@ -129,7 +148,7 @@ public sealed class StormBreakerTests
         var breaker = new StormBreaker();
         foreach (var (name, i) in new[] { "h/a", "h/b", "h/c", "h/d" }.Select((n, i) => (n, i)))
         {
-            breaker.Ask(name, T0.AddSeconds(i * 3), Rule);
+            breaker.Ask(name, Job(name), T0.AddSeconds(i * 3), Rule);
         }
 
         Assert.Equal(StormPhase.Open, breaker.Phase);

@@ -1,7 +1,8 @@
 using System.Globalization;
 using AutoHeal.Core.Stores;
+using Microsoft.Extensions.Logging;
 
-namespace AutoHeal.Watcher;
+namespace AutoHeal.Core.Containers;
 
 /// <summary>
 /// Whether the engine's event stream still delivers while the engine answers. Docker's stream has no heartbeat of
@@ -27,12 +28,17 @@ public sealed class EventStreamWatch(ILogger<EventStreamWatch> logger) : ILoopHe
     /// <summary>Raised when the stream missed a change: the event loop reconnects.</summary>
     public event EventHandler? Stale;
 
-    /// <summary>The stream connected at <paramref name="engineNow"/>: changes before it are the sweep's to catch, not the stream's.</summary>
+    /// <summary>
+    /// A stream connected at <paramref name="engineNow"/>: changes before it (and in its first seconds, while it
+    /// subscribes, with the engine's clock only estimated) are the sweep's to catch, not the stream's. What it missed is
+    /// still said until it delivers an event (a reconnect replays the missed ones: Docker keeps its recent events).
+    /// </summary>
     public void Connected(DateTimeOffset engineNow)
     {
         lock (_lock)
         {
-            _connectedAt ??= engineNow;
+            _connectedAt = engineNow;
+            _pending = null;
         }
     }
 
@@ -70,7 +76,7 @@ public sealed class EventStreamWatch(ILogger<EventStreamWatch> logger) : ILoopHe
     {
         lock (_lock)
         {
-            if (_connectedAt is { } connected && changeAt >= connected + Tolerance && !(_lastEvent is { } last && last >= changeAt - Tolerance)
+            if (_connectedAt is { } connected && changeAt >= connected + Grace && !(_lastEvent is { } last && last >= changeAt - Tolerance)
                 && (_pending is null || changeAt < _pending.At))
             {
                 _pending = new Change(container, change, changeAt); // the earliest the stream has not carried yet
