@@ -359,6 +359,8 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
                 ? log.Select(l => Bound(l.Output ?? "")).Where(o => o.Length > 0).ToList()
                 : [],
             NetworkMode = c.HostConfig?.NetworkMode ?? "",
+            PidMode = c.HostConfig?.PidMode ?? "",
+            IpcMode = c.HostConfig?.IpcMode ?? "",
             Addresses = (c.NetworkSettings?.Networks?.Values ?? [])
                 .SelectMany(n => new[] { n.IPAddress, n.GlobalIPv6Address })
                 .Where(a => !string.IsNullOrEmpty(a))

@@ -122,6 +122,8 @@ public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimePr
                 ContainerStatus.Paused => "the container is paused",
                 ContainerStatus.Restarting => "Docker is restarting it already",
                 _ when job.Reason == FailureKind.Manual => null,
+                // Cut off from its parent's new namespace until it restarts, however healthy it looks; unless it did since.
+                ContainerStatus.Running when job.Reason == FailureKind.Dependency => startedSince ? "it was started again since its parent was" : null,
                 ContainerStatus.Running when c.Health == HealthStatus.Healthy => "it is running and healthy again",
                 ContainerStatus.Running when c.Health == HealthStatus.None && job.Reason == FailureKind.Crash && startedSince =>
                     "it is running again on its own",

@@ -41,6 +41,7 @@ internal sealed class HealerMetrics : IEventSinkPart
                 FailureKind.Crash => "crash",
                 FailureKind.Unhealthy => "unhealthy",
                 FailureKind.Manual => "manual",
+                FailureKind.Dependency => "dependency",
                 _ => "unknown",
             };
             switch (e.Kind)

@@ -190,6 +190,7 @@ internal static class AutoHealHost
     private static void AddWebDefaults(this WebApplicationBuilder builder, Settings settings)
     {
         builder.Services.AddSingleton(new CheckRules(settings.Checks.Parsed));
+        builder.Services.AddSingleton(new DependentRules(settings.Dependents.Enabled, settings.Dependents.SettleSeconds));
         builder.Services.AddSingleton(settings);
         builder.Services.AddHostedService<StartBanner>();
         builder.Logging.ClearProviders();

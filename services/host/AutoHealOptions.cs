@@ -156,3 +156,17 @@ public sealed class MetricsOptions
     [Range(0, 65535, ErrorMessage = "AutoHeal:Metrics:Port must be between 0 and 65535")]
     public int Port { get; set; }
 }
+
+/// <summary><c>AutoHeal:Dependents</c>: restarting the containers that share a parent's namespaces when it starts again.</summary>
+public sealed class DependentsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Dependents";
+
+    /// <summary>Whether a parent's dependents are restarted when it starts again.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long after the parent's start (once it runs, and is healthy if it has a health check).</summary>
+    [Range(0, 300, ErrorMessage = "AutoHeal:Dependents:SettleSeconds must be between {1} and {2}")]
+    public double SettleSeconds { get; set; } = 5;
+}

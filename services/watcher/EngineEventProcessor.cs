@@ -3,7 +3,8 @@ using AutoHeal.Core.Heals;
 namespace AutoHeal.Watcher;
 
 /// <summary>One engine event: the container inspected once (fresh exit code, OOM flag, health output), the catalog updated, a signal sent.</summary>
-public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals, ComposeDeploys deploys)
+public sealed class EngineEventProcessor(
+    ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals, ComposeDeploys deploys, DependentRestarts dependents)
 {
     /// <summary>Handles <paramref name="e"/>.</summary>
     public async Task HandleAsync(ContainerEvent e, CancellationToken ct)
@@ -61,5 +62,9 @@ public sealed class EngineEventProcessor(ContainerCatalog catalog, ContainerInsp
         }
 
         await signals.PublishAsync(kind, info, e.At, ct, e.ExitCode, kind == SignalKind.Unhealthy ? info.LastHealthOutput : e.Detail);
+        if (kind == SignalKind.Started)
+        {
+            dependents.ParentStarted(info, ct);
+        }
     }
 }

@@ -45,6 +45,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not publish the {Kind} signal of {Container} to container-signals; retrying in {Delay}: {Error}")]
     public static partial void SignalNotPublished(ILogger logger, AutoHeal.Domain.Guardians.SignalKind kind, string container, TimeSpan delay, string error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Dependent} depends on {Parent}, which depends on it in turn: a cycle, so it is not restarted with it")]
+    public static partial void DependencyCycle(ILogger logger, string dependent, string parent);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
     public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
 }

@@ -35,6 +35,8 @@ public static class WatcherModule
         services.AddSingleton<ContainerInspector>();
         services.AddSingleton<ContainerQueues>();
         services.AddSingleton<EngineEventProcessor>();
+        services.TryAddSingleton(new DependentRules());
+        services.AddSingleton<DependentRestarts>();
         services.AddSingleton<ReconcileSweep>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileSweep>());
         services.AddSingleton<EventStreamWatch>();

@@ -144,6 +144,13 @@ public static class Guardian
                     }
                     State = State with { Phase = GuardianPhase.Removed, Condition = Condition.Removed, StopRequestedAt = null, RemovedAt = now };
                     break;
+                case SignalKind.ParentRestarted:
+                    // Still running from before its parent's new start: its shared namespace is the dead one.
+                    if (State.ActiveHeal is null && f.Status == ContainerStatus.Running && f.StartedAt is { } started && started < s.At)
+                    {
+                        Failure(FailureKind.Dependency, s.Detail ?? "a container it depends on started again", f, null);
+                    }
+                    break;
                 case SignalKind.Observed:
                     OnObserved(f);
                     if (State.HeldUntil is not null && Held() is null)

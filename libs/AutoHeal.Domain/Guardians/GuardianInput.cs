@@ -34,6 +34,8 @@ public enum SignalKind
     Unpaused,
     /// <summary>It was removed.</summary>
     Removed,
+    /// <summary>A container it depends on started again after it did (<see cref="ContainerSignal.Detail"/>: which, and why it depends on it; the time: that start).</summary>
+    ParentRestarted,
 }
 
 /// <summary>

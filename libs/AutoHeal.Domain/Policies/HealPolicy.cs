@@ -89,7 +89,7 @@ public sealed record HealPolicy
     public bool CanQuarantine => LeastTimeForRestarts() < MaxRestartsWindow;
 
     /// <summary>Whether the mode heals this kind of failure.</summary>
-    public bool Heals(FailureKind kind) => Mode switch
+    public bool Heals(FailureKind kind) => kind == FailureKind.Dependency || Mode switch
     {
         HealMode.Both => true,
         HealMode.OnFailure => kind == FailureKind.Crash,
@@ -107,4 +107,6 @@ public enum FailureKind
     Unhealthy,
     /// <summary>An operator asked for a restart.</summary>
     Manual,
+    /// <summary>A container it depends on (whose network, PID or IPC namespace it shares, or named as its parent) started again: it is cut off until it restarts too.</summary>
+    Dependency,
 }

@@ -44,6 +44,10 @@ public sealed record ContainerInfo
     public IReadOnlyList<string> HealthOutputs { get; init; } = [];
     /// <summary>Its network mode: <c>bridge</c>, <c>host</c>, <c>none</c>, <c>container:&lt;id&gt;</c>, or a network's name.</summary>
     public string NetworkMode { get; init; } = "";
+    /// <summary>Docker's PID mode: <c>container:&lt;id or name&gt;</c> when it shares another's PID namespace.</summary>
+    public string PidMode { get; init; } = "";
+    /// <summary>Docker's IPC mode: <c>container:&lt;id or name&gt;</c> when it shares another's IPC namespace.</summary>
+    public string IpcMode { get; init; } = "";
     /// <summary>Its own IP addresses on its networks (IPv4 and IPv6).</summary>
     public IReadOnlyList<string> Addresses { get; init; } = [];
     /// <summary>The host ports it publishes where the host's loopback reaches them (bound to every address, or to loopback).</summary>
