@@ -50,9 +50,12 @@ internal static class ContainerEndpoints
         var page = history.Take(take).ToList();
         var check = (await checks.ListAsync(ct)).FirstOrDefault(k => k.ContainerId == c.Name);
         var view = Views.Container(catalog, settings, c, state, time.GetUtcNow());
+        var all = catalog.Containers;
         return TypedResults.Ok(Views.Detail(view, c, state, settings.Policy, time.GetUtcNow(), check, page) with
         {
             HistoryNextBefore = history.Count > take ? page[^1].Id : null,
+            Parents = [.. all.Select(p => AutoHeal.Domain.Containers.Dependencies.Why(c, p) is { } why ? new DependencyView(p.Name, why) : null).OfType<DependencyView>()],
+            Dependents = [.. all.Select(d => AutoHeal.Domain.Containers.Dependencies.Why(d, c) is { } why ? new DependencyView(d.Name, why) : null).OfType<DependencyView>()],
         });
     }
 

@@ -26,6 +26,9 @@ public sealed class DependentsTests(EngineFixture engine) : WithOwnAutoHeal(engi
         await Docker.StartAsync(plain, "exec sleep 1000", [.. Autoheal.OptIn, "--network", $"container:{vpn}"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Count(c => c.Name == vpn || c.Name == checking || c.Name == plain) == 3, Soon, "all three listed");
         await Eventually.HoldsAsync(async () => await InspectAsync(checking, "{{.State.Health.Status}}") == "healthy", Soon, "the checking dependent healthy");
+        var parent = await Api.GetContainerAsync(vpn);
+        Assert.Equal([checking, plain], parent.Dependents.Select(x => x.Name).Order());
+        Assert.Equal($"it shares the network namespace of {vpn}", Assert.Single((await Api.GetContainerAsync(plain)).Parents).Why);
 
         // The parent crashes and is healed: both dependents restarted after its new start, and reaching it again.
         await TriggerCrashAsync(vpn);

@@ -121,7 +121,14 @@ public sealed record ContainerDetail
     public required IReadOnlyList<EventView> History { get; init; }
     /// <summary>The <c>before</c> of the next, older page of <see cref="History"/>; null when this is the oldest.</summary>
     public long? HistoryNextBefore { get; init; }
+    /// <summary>The containers it depends on: restarted with them when they start again.</summary>
+    public IReadOnlyList<DependencyView> Parents { get; init; } = [];
+    /// <summary>The containers that depend on it: restarted with it when it starts again.</summary>
+    public IReadOnlyList<DependencyView> Dependents { get; init; } = [];
 }
+
+/// <summary>A container one depends on, or one that depends on it, and why (<c>it shares the network namespace of vpn</c>).</summary>
+public sealed record DependencyView(string Name, string Why);
 
 /// <summary><c>POST /api/containers/select</c>: <c>enabled</c> true/false overrides labels; null hands back to labels.</summary>
 public sealed record SelectRequest(IReadOnlyList<string> Containers, bool? Enabled);
