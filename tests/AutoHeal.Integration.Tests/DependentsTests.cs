@@ -52,6 +52,32 @@ public sealed class DependentsTests(EngineFixture engine) : WithOwnAutoHeal(engi
         Assert.Equal(2, (await Api.GetEventsAsync(container: plain, kind: "restarting")).Items.Count); // none since its stop
     }
 
+    [Fact]
+    public async Task Composes_depends_on_with_restart_true_restarts_the_dependent_when_its_service_restarts()
+    {
+        await RestartWithAsync(new Dictionary<string, string> { ["AutoHeal:Dependents:SettleSeconds"] = "1" });
+        var project = $"{Docker.RunId}-shop";
+        var (db, web, worker) = (Docker.Name("dep-db"), Docker.Name("dep-web"), Docker.Name("dep-worker"));
+        await using var removeDb = RemoveAtEnd(db);
+        await using var removeWeb = RemoveAtEnd(web);
+        await using var removeWorker = RemoveAtEnd(worker);
+        string[] Service(string name, string? dependsOn = null) =>
+            [.. Autoheal.OptIn, "--label", $"com.docker.compose.project={project}", "--label", $"com.docker.compose.service={name}",
+             .. dependsOn is null ? Array.Empty<string>() : ["--label", $"com.docker.compose.depends_on={dependsOn}"]];
+        await Docker.StartAsync(db, "exec sleep 1000", Service("db"));
+        await Docker.StartAsync(web, "exec sleep 1000", Service("web", "db:service_started:true"));
+        await Docker.StartAsync(worker, "exec sleep 1000", Service("worker", "db:service_started:false"));
+        await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Count(c => c.Name == db || c.Name == web || c.Name == worker) == 3, Soon, "all three listed");
+        var workerStarted = await StartedAtAsync(worker);
+
+        await RunAsync("restart", "-t", "1", db);
+
+        await Eventually.HoldsAsync(async () => (await Api.GetEventsAsync(container: web, kind: "healed")).Items.Count == 1, Soon, "web restarted with db");
+        Assert.Contains("compose's depends_on names db with restart: true", (await Api.GetEventsAsync(container: web, kind: "heal_scheduled")).Items.Single().Message, StringComparison.Ordinal);
+        Assert.Equal(workerStarted, await StartedAtAsync(worker)); // restart: false is compose's "leave me"
+        Assert.Empty((await Api.GetEventsAsync(container: worker, kind: "heal_scheduled")).Items);
+    }
+
     // Both started after the parent's current run began, and each fetches the parent's page over the shared loopback.
     private static async Task BothBackAfterAsync(string parent, params string[] dependents)
     {
