@@ -88,7 +88,9 @@ public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimePr
     /// <paramref name="hold"/> (<see cref="SlotHold"/>).
     /// </summary>
     public async Task<StepOutcome> EnterSlotAsync(HealJob job, TimeSpan wait, TimeSpan hold, CancellationToken cancellationToken) =>
-        await hosts.For(job.Key.Host).EnterSlotAsync(new SlotAsk(job.Id, job.Key.ToString(), job.Reason != FailureKind.Manual), hold, wait, cancellationToken) switch
+        // An operator's restart, or a dependent's with its parent (one failure, however many dependents), neither
+        // counts toward a storm nor waits for one or for a deploy.
+        await hosts.For(job.Key.Host).EnterSlotAsync(new SlotAsk(job.Id, job.Key.ToString(), job.Reason is not (FailureKind.Manual or FailureKind.Dependency)), hold, wait, cancellationToken) switch
         {
             SlotEntry.Held => StepOutcome.Go(),
             SlotEntry.Busy => StepOutcome.NotYet($"no restart slot free on {job.Key.Host} yet"),

@@ -8,7 +8,7 @@ internal sealed class HealerMetrics : IEventSinkPart
 {
     private static readonly Counter Restarts = Metrics.CreateCounter(
         "autoheal_container_restarts_total",
-        "Heals finished, by container, reason (crash, unhealthy, manual) and outcome (healed, failed).",
+        "Heals finished, by container, reason (crash, unhealthy, manual, dependency) and outcome (healed, failed).",
         new CounterConfiguration { LabelNames = ["container", "reason", "outcome"] });
 
     private static readonly Histogram Duration = Metrics.CreateHistogram(
@@ -23,7 +23,7 @@ internal sealed class HealerMetrics : IEventSinkPart
     /// <summary>Drops the series of a container AutoHeal forgot.</summary>
     public static void Forget(string container)
     {
-        foreach (var reason in new[] { "crash", "unhealthy", "manual", "unknown" })
+        foreach (var reason in new[] { "crash", "unhealthy", "manual", "dependency", "unknown" })
         {
             foreach (var outcome in new[] { "healed", "failed" })
             {

@@ -67,4 +67,27 @@ public sealed class StormTests
             await h.WaitForEventAsync(name, EventKind.Healed);
         }
     }
+
+    [Fact]
+    public async Task A_parent_with_many_dependents_restarting_them_all_is_no_storm()
+    {
+        await using var h = await HealerHarness.StartAsync();
+        h.Settings.Storm = new StormRule(2, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120));
+        var names = Enumerable.Range(1, 6).Select(i => $"behind-vpn-{i}").ToList();
+        foreach (var name in names)
+        {
+            await h.AddRunningAsync(name);
+        }
+
+        h.Clock.Advance(TimeSpan.FromSeconds(30)); // the parent starts again after them
+        await Task.WhenAll(names.Select(name => h.SignalAsync(name, SignalKind.ParentRestarted, detail: "vpn started again and it shares the network namespace of vpn")));
+
+        foreach (var name in names)
+        {
+            await h.WaitForEventAsync(name, EventKind.Healed);
+        }
+
+        Assert.Empty(await h.AllEventsAsync(EventKind.Storm));
+        Assert.All(await h.AllEventsAsync(EventKind.HealScheduled), e => Assert.Equal(FailureKind.Dependency, e.Reason));
+    }
 }
