@@ -4,7 +4,7 @@ namespace AutoHeal.Api;
 
 /// <summary>
 /// Calls the configured dead-man's switch (<c>heartbeat.url</c>) every <c>heartbeat.interval_seconds</c> while AutoHeal
-/// is healthy as its <c>/health</c> says (the engine answers, the store takes writes); while it is not, or AutoHeal has
+/// is healthy as its <c>/health</c> says (<see cref="StatusEndpoints.WhyUnhealthy"/>); while it is not, or AutoHeal has
 /// stopped, the calls stop, and the service on the other end (healthchecks.io, Uptime Kuma, ntfy...) tells someone. The URL
 /// is a secret: logs name its host only.
 /// </summary>
@@ -50,9 +50,7 @@ internal sealed class HeartbeatSender(
     private async Task BeatAsync(string url, CancellationToken ct)
     {
         var target = WebhookConfig.Mask(url);
-        var why = !engine.Current.Reachable ? $"the Docker engine does not answer ({engine.Current.Error})"
-            : !store.Current.Writable ? $"the store takes no writes ({store.Current.Problem})"
-            : StatusEndpoints.Stuck(loops, time.GetUtcNow());
+        var why = StatusEndpoints.WhyUnhealthy(engine.Current, store.Current, LoopHealth.FirstStuck(loops, time.GetUtcNow()));
         if (why is not null)
         {
             if (_held != why)

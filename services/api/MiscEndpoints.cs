@@ -22,8 +22,8 @@ internal static class StatusEndpoints
         {
             var now = engine.Current;
             var saved = store.Current;
-            var stuck = Stuck(loops, time.GetUtcNow());
-            var ok = now.Reachable && saved.Writable && stuck is null;
+            var stuck = LoopHealth.FirstStuck(loops, time.GetUtcNow());
+            var ok = WhyUnhealthy(now, saved, stuck) is null;
             var body = new HealthResponse(ok ? "ok" : "degraded", now.Reachable, now.Error, now.Since)
             {
                 StoreWritable = saved.Writable,
@@ -32,13 +32,15 @@ internal static class StatusEndpoints
             };
             return ok ? Results.Json(body, AutoHealApiClient.Json) : Results.Json(body, AutoHealApiClient.Json, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).WithTags("Status").WithName("GetHealth")
-            .WithSummary("Liveness (no token): 200 when the Docker engine answers, AutoHeal's store takes writes and none of its loops is stuck (a guardian's mailbox not draining), 503 (with the reason) when not.");
+            .WithSummary("Liveness (no token): 200 when the Docker engine answers, AutoHeal's store takes writes and none of its loops is stuck (a guardian's mailbox not draining, the engine's event stream silent), 503 (with the reason) when not.");
         return app;
     }
 
-    /// <summary>Why one of AutoHeal's loops is stuck, the first that is; null when none is.</summary>
-    public static string? Stuck(IEnumerable<ILoopHealth> loops, DateTimeOffset now) =>
-        loops.Select(l => l.WhyStuck(now)).FirstOrDefault(w => w is not null);
+    /// <summary>Why AutoHeal is not healthy as <c>/health</c> tells it, in words; null when it is (the heartbeat stops for the same reasons).</summary>
+    public static string? WhyUnhealthy(EngineReading engine, StoreHealth.Reading store, string? stuck) =>
+        !engine.Reachable ? $"the Docker engine does not answer ({engine.Error})"
+        : !store.Writable ? $"the store takes no writes ({store.Problem})"
+        : stuck;
 
     private static async Task<Ok<StatusResponse>> StatusAsync(
         IContainerCatalog catalog, IGuardians guardians, IEngineStatus engine, ApiClock clock, CancellationToken ct)

@@ -142,7 +142,7 @@ internal static class AutoHealHost
             // A role without the API: unhealthy while its engine is unreachable or one of its loops is stuck (the watcher's event stream silent).
             app.MapGet("/health", (IServiceProvider sp, TimeProvider time) =>
                     (sp.GetService<EngineStatus>()?.Current is { Reachable: false } down ? down.Error
-                        : sp.GetServices<AutoHeal.Core.Stores.ILoopHealth>().Select(l => l.WhyStuck(time.GetUtcNow())).FirstOrDefault(w => w is not null)) is { } error
+                        : AutoHeal.Core.Stores.LoopHealth.FirstStuck(sp.GetServices<AutoHeal.Core.Stores.ILoopHealth>(), time.GetUtcNow())) is { } error
                     ? Results.Json(new { status = "unhealthy", roles = roles.ToString(), error }, statusCode: 503)
                     : Results.Ok(new { status = "healthy", roles = roles.ToString() }))
                 .ExcludeFromDescription();

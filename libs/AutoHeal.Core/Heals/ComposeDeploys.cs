@@ -15,7 +15,7 @@ namespace AutoHeal.Core.Heals;
 public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> logger)
 {
     /// <summary>The label compose puts on every container of a project.</summary>
-    public const string ProjectLabel = "com.docker.compose.project";
+    public const string ProjectLabel = Dependencies.ComposeProject;
 
     /// <summary>How long a project must go without a container created, removed or renamed before its heals go on.</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
@@ -76,7 +76,7 @@ public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> lo
     /// </summary>
     public async Task<bool> WaitForQuietAsync(string container, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var deadline = wait == Timeout.InfiniteTimeSpan ? (DateTimeOffset?)null : time.GetUtcNow() + wait;
+        var deadline = HoldWait.Deadline(wait, time);
         var said = false;
         while (_projectOf.TryGetValue(container, out var project) && _lastChange.TryGetValue(project, out var last))
         {
@@ -95,17 +95,10 @@ public sealed class ComposeDeploys(TimeProvider time, ILogger<ComposeDeploys> lo
                 Log.HealWaitsForDeploy(logger, container, project, (now - last).TotalSeconds);
             }
 
-            if (deadline is { } d && d < quietAt)
+            if (!await HoldWait.UntilAsync(quietAt, deadline, time, cancellationToken))
             {
-                if (d > now)
-                {
-                    await Task.Delay(d - now, time, cancellationToken);
-                }
-
                 return false;
             }
-
-            await Task.Delay(quietAt - now, time, cancellationToken);
         }
 
         _waitingSince.TryRemove(container, out _);

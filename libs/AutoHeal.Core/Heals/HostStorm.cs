@@ -41,7 +41,7 @@ public sealed class HostStorm(ISettingsSource settings, IEventRecorder events, H
     /// </summary>
     public async Task<bool> WaitForTurnAsync(string container, string job, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var deadline = wait == Timeout.InfiniteTimeSpan ? (DateTimeOffset?)null : time.GetUtcNow() + wait;
+        var deadline = HoldWait.Deadline(wait, time);
         while (true)
         {
             var now = time.GetUtcNow();
@@ -63,17 +63,10 @@ public sealed class HostStorm(ISettingsSource settings, IEventRecorder events, H
                 return true;
             }
 
-            if (deadline is { } d && d < until)
+            if (!await HoldWait.UntilAsync(until, deadline, time, cancellationToken))
             {
-                if (d > now)
-                {
-                    await Task.Delay(d - now, time, cancellationToken);
-                }
-
                 return false;
             }
-
-            await Task.Delay(until - now, time, cancellationToken);
         }
     }
 

@@ -19,7 +19,8 @@ public static class Dependencies
 
     private const string ComposeDependsOn = "com.docker.compose.depends_on";
     private const string ComposeService = "com.docker.compose.service";
-    private const string ComposeProject = "com.docker.compose.project";
+    /// <summary>The label compose puts on every container of a project.</summary>
+    public const string ComposeProject = "com.docker.compose.project";
 
     /// <summary>Why <paramref name="dependent"/> depends on <paramref name="parent"/>, in words; null when it does not.</summary>
     public static string? Why(ContainerInfo dependent, ContainerInfo parent)
