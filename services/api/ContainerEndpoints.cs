@@ -18,7 +18,7 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Ok<List<ContainerView>>> ListAsync(
-        IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, TimeProvider time, CancellationToken ct)
+        IContainerCatalog catalog, IGuardians guardians, SettingsService settings, TimeProvider time, CancellationToken ct)
     {
         var states = await Views.PresentGuardiansAsync(catalog, guardians, ct);
         var now = time.GetUtcNow();
@@ -30,7 +30,7 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Results<Ok<ContainerDetail>, ProblemHttpResult, ValidationProblem>> GetAsync(
-        string id, long? before, int? limit, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings,
+        string id, long? before, int? limit, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, SettingsService settings,
         IEventLog store, HealthCheckStore checks, TimeProvider time, CancellationToken ct)
     {
         if (limit is < 1 or > 1000)
@@ -123,7 +123,7 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Results<Ok<ContainerView>, ProblemHttpResult>> UnquarantineAsync(
-        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, ISettingsSource settings, TimeProvider time, CancellationToken ct)
+        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, SettingsService settings, TimeProvider time, CancellationToken ct)
     {
         if (await lookup.FindAsync(id, ct) is not { } c)
         {

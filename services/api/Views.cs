@@ -10,7 +10,7 @@ internal static class Views
 {
     public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
-    public static ContainerView Container(IContainerCatalog catalog, ISettingsSource settings, ContainerInfo c, GuardianState? g, DateTimeOffset now)
+    public static ContainerView Container(IContainerCatalog catalog, SettingsService settings, ContainerInfo c, GuardianState? g, DateTimeOffset now)
     {
         var verdict = catalog.Select(c);
         // Maintenance or the API's snooze, and a label's snooze on top, as its guardian sees them.
@@ -36,7 +36,7 @@ internal static class Views
             DockerRestartCount = c.RestartCount,
             LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) : null,
             Hold = hold is { } held && held.Until > now ? new HoldView(held.Until, held.Why) : null,
-            SnoozedUntil = (settings as SettingsService)?.SnoozeFor(c.Key, now)?.Until,
+            SnoozedUntil = settings.SnoozeFor(c.Key, now)?.Until,
         };
     }
 
