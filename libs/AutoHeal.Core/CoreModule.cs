@@ -55,7 +55,8 @@ public static class CoreModule
             () => sp.GetRequiredService<HostStorm>().OneAtATime ? 1 : sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ComposeDeploys>();
         services.AddSingleton(sp => new LocalHealHost(
-            runtime, sp.GetRequiredService<RestartSlots>(), sp.GetRequiredService<HostStorm>(), sp.GetRequiredService<ComposeDeploys>(), host, sp.GetRequiredService<TimeProvider>()));
+            runtime, sp.GetRequiredService<RestartSlots>(), sp.GetRequiredService<HostStorm>(), sp.GetRequiredService<ComposeDeploys>(), host, sp.GetRequiredService<TimeProvider>(),
+            id => sp.GetService<ContainerCatalog>()?.NamesOf(id) ?? []));
         services.AddSingleton<IHealHost>(sp => sp.GetRequiredService<LocalHealHost>());
         services.TryAddSingleton<IHealHosts>(sp => sp.GetRequiredService<LocalHealHost>());
         return services;

@@ -69,6 +69,12 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost,
     /// </summary>
     public static readonly TimeSpan MaxStopTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// The same for a recreation, which may first wait up to 20 s for the container that replaced its namespace's
+    /// (<c>LocalHealHost.ReplacementWait</c>), then stop the original and create and start the new one.
+    /// </summary>
+    public static readonly TimeSpan MaxRecreateStopTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Where the watcher is, for messages.</summary>
     public string Endpoint => endpoint;
 
@@ -102,6 +108,14 @@ public sealed class WatcherClient(HttpClient http, string endpoint) : IHealHost,
         var stop = stopTimeout > MaxStopTimeout ? MaxStopTimeout : stopTimeout;
         using var response = await http.PostAsync(WatcherRoutes.Restart(id, stop, expected), null, cancellationToken);
         return await ReadAsync<RestartResult>(response, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<RecreateResult> RecreateAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken)
+    {
+        var stop = stopTimeout > MaxRecreateStopTimeout ? MaxRecreateStopTimeout : stopTimeout;
+        using var response = await http.PostAsync(WatcherRoutes.Recreate(id, stop), null, cancellationToken);
+        return await ReadAsync<RecreateResult>(response, cancellationToken);
     }
 
     /// <inheritdoc />

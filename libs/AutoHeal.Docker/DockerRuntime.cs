@@ -42,6 +42,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     private readonly DockerClient _client;
     private readonly string _host;
     private readonly TimeProvider _time;
+    private readonly DockerRecreation _recreation;
 
     /// <summary>
     /// Connects to <paramref name="endpoint"/> (<c>unix:///var/run/docker.sock</c>, <c>tcp://host:2375</c>), the
@@ -55,6 +56,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         _time = time ?? TimeProvider.System;
         IsLocal = endpoint.StartsWith("unix://", StringComparison.Ordinal);
         _client = new DockerClientConfiguration(new Uri(endpoint), defaultTimeout: TimeSpan.FromSeconds(30)).CreateClient();
+        _recreation = new DockerRecreation(_client, host);
     }
 
     /// <summary>The endpoint from <c>DOCKER_HOST</c>, or the local socket.</summary>
@@ -109,14 +111,31 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     });
 
     /// <inheritdoc />
+    /// <remarks>Docker's refusal is an <see cref="InvalidOperationException"/> in Docker's own words.</remarks>
     public Task RestartAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken) => Call(async () =>
     {
-        await _client.Containers.RestartContainerAsync(
-            id,
-            new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopTimeout.TotalSeconds) },
-            cancellationToken);
+        try
+        {
+            await _client.Containers.RestartContainerAsync(
+                id,
+                new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopTimeout.TotalSeconds) },
+                cancellationToken);
+        }
+        catch (DockerApiException ex) when (!IsUnreachable(ex))
+        {
+            throw new InvalidOperationException(DockerRecreation.Words(ex), ex);
+        }
+
         return true;
     });
+
+    /// <inheritdoc />
+    public Task<RecreateResult> RecreateAsync(string id, IReadOnlyDictionary<string, string> references, TimeSpan stopTimeout, CancellationToken cancellationToken) =>
+        Call(() => _recreation.RecreateAsync(id, references, stopTimeout, cancellationToken));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> TidyRecreationsAsync(CancellationToken cancellationToken) =>
+        Call(() => _recreation.TidyAsync(cancellationToken));
 
     /// <inheritdoc />
     public Task<bool> PingAsync(CancellationToken cancellationToken) => Call(async () =>

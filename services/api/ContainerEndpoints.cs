@@ -54,8 +54,8 @@ internal static class ContainerEndpoints
         return TypedResults.Ok(Views.Detail(view, c, state, settings.Policy, time.GetUtcNow(), check, page) with
         {
             HistoryNextBefore = history.Count > take ? page[^1].Id : null,
-            Parents = [.. all.Select(p => AutoHeal.Domain.Containers.Dependencies.Why(c, p) is { } why ? new DependencyView(p.Name, why) : null).OfType<DependencyView>()],
-            Dependents = [.. all.Select(d => AutoHeal.Domain.Containers.Dependencies.Why(d, c) is { } why ? new DependencyView(d.Name, why) : null).OfType<DependencyView>()],
+            Parents = [.. all.Select(p => AutoHeal.Domain.Containers.Dependencies.Why(c, p, catalog.NamesOf) is { } why ? new DependencyView(p.Name, why) : null).OfType<DependencyView>()],
+            Dependents = [.. all.Select(d => AutoHeal.Domain.Containers.Dependencies.Why(d, c, catalog.NamesOf) is { } why ? new DependencyView(d.Name, why) : null).OfType<DependencyView>()],
         });
     }
 

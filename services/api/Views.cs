@@ -34,7 +34,7 @@ internal static class Views
             Quarantine = current?.Quarantine is { } q ? new QuarantineView(q.Since, q.Reason, q.Until) : null,
             RestartCount = current?.TotalHeals ?? 0,
             DockerRestartCount = c.RestartCount,
-            LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) : null,
+            LastHeal = current?.LastHeal is { } h ? new LastHealView(h.At, h.Healed ? "healed" : "failed", h.Message) { Cause = h.Cause } : null,
             Hold = hold is { } held && held.Until > now ? new HoldView(held.Until, held.Why) : null,
             SnoozedUntil = settings.SnoozeFor(c.Key, now)?.Until,
         };

@@ -203,7 +203,7 @@ internal static class Payload
                     {
                         title = Discord(title),
                         description = $"{Discord(text)}{(logs is null ? "" : $"\n```{Fence(logs)}```")}",
-                        color = e.Kind switch { "healed" or "released" or "engine_up" or "maintenance_ended" or "storm_ended" => 0x2e7d32, "quarantined" or "heal_failed" or "engine_down" or "storm" => 0xc62828, _ => 0x546e7a },
+                        color = e.Kind switch { "healed" or "released" or "engine_up" or "maintenance_ended" or "storm_ended" or "recreated" => 0x2e7d32, "quarantined" or "heal_failed" or "engine_down" or "storm" => 0xc62828, _ => 0x546e7a },
                         timestamp = e.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
                     },
                 },

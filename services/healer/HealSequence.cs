@@ -23,6 +23,9 @@ public interface IHealStepCalls
     /// <inheritdoc cref="HealSteps.RestartAsync"/>
     Task<StepOutcome> RestartAsync(RestartRequest request);
 
+    /// <inheritdoc cref="HealSteps.RecreateAsync"/>
+    Task<StepOutcome> RecreateAsync(HealJob job);
+
     /// <inheritdoc cref="HealSteps.VerifyAsync"/>
     Task<StepOutcome> VerifyAsync(VerifyRequest request);
 
@@ -41,8 +44,8 @@ public interface IHealStepCalls
 
 /// <summary>
 /// The one heal sequence, for both transports: wait out the backoff; take a restart slot on the container's
-/// host; recheck, tell the guardian the restart begins, restart; give the slot back; tell the guardian;
-/// verify; tell the guardian the outcome. A job resumed from a later stage starts there. Deterministic: it
+/// host; recheck, tell the guardian the restart begins, restart (when Docker refuses and the container may be
+/// recreated: tell the guardian, recreate); give the slot back; tell the guardian; verify; tell the guardian the outcome. A job resumed from a later stage starts there. Deterministic: it
 /// only calls <see cref="IHealStepCalls"/>, so a workflow can replay it.
 /// </summary>
 public static class HealSequence
@@ -92,16 +95,27 @@ public static class HealSequence
             }
 
             restartedAt = restarted.StartedAt;
-            await calls.ReportAsync(new HealReport(job.Key, job.Id, HealStep.Restarted) { Detail = restarted.Detail, ContainerStartedAt = restartedAt });
+            await calls.ReportAsync(new HealReport(job.Key, job.Id, restarted.ContainerId is null ? HealStep.Restarted : HealStep.Recreated)
+            {
+                Detail = restarted.Detail,
+                ContainerStartedAt = restartedAt,
+                NewContainerId = restarted.ContainerId,
+            });
         }
 
         calls.Status("verifying");
         return await FinishAsync(calls, job, await calls.VerifyAsync(new VerifyRequest(job, restartedAt)));
     }
 
-    /// <summary>Recheck, tell the guardian, restart: while holding the slot. No outcome when the guardian called the heal off.</summary>
+    /// <summary>Recheck, tell the guardian, restart (or recreate): while holding the slot. No outcome when the guardian called the heal off.</summary>
     private static async Task<(HealJob Job, StepOutcome? Outcome)> InSlotAsync(IHealStepCalls calls, HealJob job)
     {
+        if (job.Stage == HealStage.Recreating)
+        {
+            // Resumed: the recreation was cut short, and the watcher's start finished or undid it.
+            return (job, StepOutcome.Stop(HealStep.Cancelled, "AutoHeal stopped while recreating it; what it left was finished or put back when it started again"));
+        }
+
         Domain.Ports.ContainerSeen? seen = null;
         if (job.Stage == HealStage.Waiting)
         {
@@ -132,7 +146,22 @@ public static class HealSequence
         }
 
         calls.Status("restarting");
-        return (job, await calls.RestartAsync(new RestartRequest(job, seen)));
+        var restart = await calls.RestartAsync(new RestartRequest(job, seen));
+        if (restart.Recreate is not { } why)
+        {
+            return (job, restart);
+        }
+
+        var recreate = await calls.ReportAsync(new HealReport(job.Key, job.Id, HealStep.BeginRecreate) { Detail = $"{restart.Detail}; recreating it: {why}" });
+        if (!recreate.Accepted)
+        {
+            return (job, null);
+        }
+
+        job = recreate.ActiveHeal ?? job with { Stage = HealStage.Recreating };
+        calls.Status("recreating");
+        var recreated = await calls.RecreateAsync(job);
+        return (recreated.ContainerId is { } id ? job with { ContainerId = id } : job, recreated);
     }
 
     private static async Task<HealStep> FinishAsync(IHealStepCalls calls, HealJob job, StepOutcome outcome)

@@ -17,6 +17,12 @@ public sealed record StepOutcome(bool Proceed, string Detail)
     /// <summary>The restarted container's start time (engine clock).</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
+    /// <summary>A refused restart the next rung may mend: why the container may be recreated.</summary>
+    public string? Recreate { get; init; }
+
+    /// <summary>The container that replaced the original, when it was recreated.</summary>
+    public string? ContainerId { get; init; }
+
     /// <summary>What the recheck kept before the restart.</summary>
     public HealDiagnostics? Diagnostics { get; init; }
 
@@ -184,8 +190,31 @@ public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimePr
                 { Outcome: RestartOutcome.Changed } => StepOutcome.Stop(HealStep.Cancelled, $"heal called off: {result.Detail}"),
                 { Outcome: RestartOutcome.Gone } => StepOutcome.Stop(HealStep.Cancelled, "the container is gone"),
                 { Outcome: RestartOutcome.TimedOut } => StepOutcome.Stop(HealStep.RestartFailed, result.Detail),
-                _ => StepOutcome.Stop(HealStep.RestartFailed, $"Docker refused the restart: {result.Detail}"),
+                _ => StepOutcome.Stop(HealStep.RestartFailed, $"Docker refused the restart: {result.Detail}") with
+                {
+                    Recreate = await host.InspectAsync(job.ContainerId, cancellationToken) is { } refused ? Recreations.Why(refused) : null,
+                },
             };
+        }
+        catch (EngineUnavailableException ex)
+        {
+            return EngineDown(ex);
+        }
+    }
+
+    /// <summary>
+    /// The rung after a refused restart: creates the container again and swaps it in (<see cref="IHealHost.RecreateAsync"/>).
+    /// Goes on with the new container's id and start time; stops with <see cref="HealStep.RecreateFailed"/> when the
+    /// original had to be put back.
+    /// </summary>
+    public async Task<StepOutcome> RecreateAsync(HealJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await hosts.For(job.Key.Host).RecreateAsync(job.ContainerId, job.StopTimeout, cancellationToken);
+            return result is { Recreated: true, Container: { } c }
+                ? StepOutcome.Go(result.Detail) with { StartedAt = c.StartedAt, ContainerId = c.Id }
+                : StepOutcome.Stop(HealStep.RecreateFailed, $"recreating it failed: {result.Detail}");
         }
         catch (EngineUnavailableException ex)
         {

@@ -134,6 +134,8 @@ internal sealed class InProcessHealRunner(
 
         public Task<StepOutcome> RestartAsync(RestartRequest request) => GuardAsync(() => steps.RestartAsync(request, ct));
 
+        public Task<StepOutcome> RecreateAsync(HealJob job) => GuardAsync(() => steps.RecreateAsync(job, ct));
+
         public Task<StepOutcome> VerifyAsync(VerifyRequest request) => GuardAsync(() => steps.VerifyAsync(request, ct));
 
         /// <summary>

@@ -7,7 +7,9 @@ namespace AutoHeal.Watcher;
 /// After the settle time, once the parent is still on that run and running (and healthy, if it has a health check, for
 /// at most <see cref="HealthyWait"/>), each is told <see cref="SignalKind.ParentRestarted"/>, and its guardian heals
 /// it through the usual policy. Chains go in order by themselves: a dependent's own start tells its dependents. A
-/// dependent that is also an ancestor of its parent (a cycle) is left alone, with a warning.
+/// dependent that is also an ancestor of its parent (a cycle) is left alone, with a warning. A parent that replaced
+/// the container a dependent's namespace was (removed and run again under its name) is its parent too: the dependent's
+/// restart is refused then, and its heal recreates it against the new one.
 /// </summary>
 public sealed class DependentRestarts(
     ContainerCatalog catalog, ContainerInspector inspector, SignalPublisher signals, DependentRules rules, TimeProvider time, ILogger<DependentRestarts> logger)
@@ -24,7 +26,7 @@ public sealed class DependentRestarts(
         }
 
         var all = catalog.Containers;
-        var dependents = all.Where(d => d.Status == ContainerStatus.Running && d.StartedAt < started && Dependencies.Why(d, parent) is not null).ToList();
+        var dependents = all.Where(d => d.Status == ContainerStatus.Running && d.StartedAt < started && Dependencies.Why(d, parent, catalog.NamesOf) is not null).ToList();
         if (dependents.Count > 0)
         {
             _ = Task.Run(() => TellAsync(parent, started, dependents, ct), CancellationToken.None);
@@ -55,14 +57,14 @@ public sealed class DependentRestarts(
             var all = catalog.Containers;
             foreach (var d in dependents)
             {
-                if (Dependencies.IsAncestor(d, parent, all))
+                if (Dependencies.IsAncestor(d, parent, all, catalog.NamesOf))
                 {
                     Log.DependencyCycle(logger, d.Name, parent.Name);
                     continue;
                 }
 
                 if (await inspector.TryInspectAsync(d.Id, d.Name, ct) is not { Status: ContainerStatus.Running } current
-                    || current.StartedAt >= started || Dependencies.Why(current, parent) is not { } why)
+                    || current.StartedAt >= started || Dependencies.Why(current, parent, catalog.NamesOf) is not { } why)
                 {
                     continue; // stopped, removed, or started again since: nothing cut off
                 }

@@ -1,7 +1,7 @@
 namespace AutoHeal.Watcher;
 
 /// <summary>
-/// Follows the engine's event stream: connects (a full sweep first), hands each event to its container's
+/// Follows the engine's event stream: connects (recreations cut short tidied and a full sweep first), hands each event to its container's
 /// queue, and when the stream breaks reconnects with backoff (1 s to 30 s), replaying what it missed before
 /// a full sweep; when it has gone silent (<see cref="EventStreamWatch"/>), it reconnects at once. No
 /// per-container polling.
@@ -75,7 +75,13 @@ public sealed class EngineEventLoop(
                 var since = lastEvent;
                 if (since is null)
                 {
-                    // First connect: nothing to replay, so the full sweep comes first.
+                    // First connect: a recreation this process's predecessor was killed in is finished or undone; nothing to
+                    // replay, so the full sweep comes first.
+                    foreach (var tidied in await runtime.TidyRecreationsAsync(stoppingToken))
+                    {
+                        Log.RecreationTidied(logger, tidied);
+                    }
+
                     await sweep.SweepAsync(full: true, stoppingToken);
                 }
                 else

@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Container}: {Kind} ({Detail})")]
     public static partial void Signal(ILogger logger, AutoHeal.Domain.Containers.ContainerKey container, AutoHeal.Domain.Guardians.SignalKind kind, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What}")]
+    public static partial void RecreationTidied(ILogger logger, string what);
 }

@@ -142,6 +142,8 @@ public sealed class DaprHealWorkflowsTests
         public Task<RestartResult> RestartAsync(string id, TimeSpan stopTimeout, ContainerSeen expected, CancellationToken cancellationToken) => throw new InvalidOperationException("not asked of here");
 
         public Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken) => throw new InvalidOperationException("not asked of here");
+
+        public Task<RecreateResult> RecreateAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken) => throw new InvalidOperationException("not asked of here");
     }
 
     /// <summary>The SDK's client interface with only its terminate call answered (recorded, failing as asked); any other call fails the test.</summary>

@@ -132,6 +132,35 @@ public sealed class DistributedHealTests(DistributedPipeline pipeline) : IClassF
         Assert.Null(await pipeline.Guardians.GetAsync(key, CancellationToken.None));
     }
 
+    [SkippableFact]
+    public async Task A_dependent_whose_parent_was_removed_and_run_again_is_recreated_by_its_workflow_on_the_watcher()
+    {
+        SkipWithoutEngine();
+        var (vpn, plain) = (_docker.Name("wf-vpn"), _docker.Name("wf-plain"));
+        var key = DistributedPipeline.Key(plain);
+        await using var removeVpn = DockerCli.RemoveAtEnd(vpn);
+        await using var removePlain = DockerCli.RemoveAtEnd(plain);
+        await _docker.StartAsync(vpn, "exec sleep 1000", pipeline.OptIn);
+        var original = (await _docker.StartAsync(plain, "exec sleep 1000", [.. pipeline.OptIn, "--network", $"container:{vpn}"])).Trim();
+        await pipeline.WaitForAsync(plain, async () => (await pipeline.SavedGuardianAsync(plain)) is { Monitored: true, Condition: Condition.Running },
+            Soon, $"the actor of {plain} to know it runs");
+
+        await DockerCli.RunAsync("rm", "-f", vpn);
+        var newVpn = (await _docker.StartAsync(vpn, "exec sleep 1000", pipeline.OptIn)).Trim();
+
+        await pipeline.WaitForAsync(plain, async () => (await pipeline.SavedGuardianAsync(plain))?.LastHeal is not null, TimeSpan.FromSeconds(40), $"{plain} to be recreated");
+        var saved = await pipeline.SavedGuardianAsync(plain);
+        Assert.True(saved!.LastHeal!.Healed, saved.LastHeal.Message);
+        var now = (await DockerCli.InspectAsync(plain, "{{.Id}}")).Trim();
+        Assert.NotEqual(original, now);
+        Assert.Equal(now, saved.ContainerId); // the actor follows the new container, its history kept
+        Assert.Equal($"container:{newVpn}", await DockerCli.InspectAsync(plain, "{{.HostConfig.NetworkMode}}"));
+        Assert.Equal("running", await DockerCli.StateAsync(plain));
+        var kinds = pipeline.Events.Events.Where(e => e.Key == key && e.Kind is EventKind.Restarting or EventKind.Recreating or EventKind.Recreated or EventKind.Healed).Select(e => e.Kind);
+        Assert.Equal([EventKind.Restarting, EventKind.Recreating, EventKind.Recreated, EventKind.Healed], kinds);
+        Assert.Contains(nameof(RecreateActivity), Assert.Single(pipeline.Workflows.For(key)).Context.ActivityNames);
+    }
+
     private void SkipWithoutEngine() => Skip.If(pipeline.SkipReason is not null, pipeline.SkipReason);
 
     /// <summary>For a quiet while, the container stays exited: no event of <paramref name="unwanted"/> kind, no heal workflow.</summary>

@@ -8,7 +8,8 @@ namespace AutoHeal.TestUtils;
 /// The engine's socket served on a loopback TCP port (<c>DOCKER_HOST=tcp://127.0.0.1:port</c>), as a socket proxy in
 /// front of Docker does, with one fault a test can turn on: <see cref="FreezeEvents"/> holds back everything the engine
 /// sends on event-stream connections (<c>GET /events</c>), as a proxy that lost such a connection without closing it,
-/// while every other call goes through.
+/// while every other call goes through; and <see cref="HoldRequests"/> never passes on the calls a test names (the caller
+/// waits for an answer that does not come), to catch AutoHeal between two engine calls.
 /// </summary>
 public sealed class DockerSocketProxy : IAsyncDisposable
 {
@@ -17,6 +18,8 @@ public sealed class DockerSocketProxy : IAsyncDisposable
     private readonly string _socket;
     private readonly Task _accepting;
     private volatile TaskCompletionSource _thawed = Thawed();
+    private volatile Func<string, bool>? _hold;
+    private readonly TaskCompletionSource<string> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DockerSocketProxy(string socket = "/var/run/docker.sock")
     {
@@ -33,6 +36,15 @@ public sealed class DockerSocketProxy : IAsyncDisposable
 
     /// <summary>The event streams deliver again, what was held back first.</summary>
     public void Thaw() => _thawed.TrySetResult();
+
+    /// <summary>
+    /// From now on, a request whose first line (<c>POST /v1.41/containers/…/start HTTP/1.1</c>) matches is never passed
+    /// to the engine; <see cref="Held"/> completes with the first one. Null passes everything again.
+    /// </summary>
+    public void HoldRequests(Func<string, bool>? match) => _hold = match;
+
+    /// <summary>The first line of the first request held back.</summary>
+    public Task<string> Held => _held.Task;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -78,7 +90,7 @@ public sealed class DockerSocketProxy : IAsyncDisposable
                 await using var up = new NetworkStream(engine, ownsSocket: false);
                 await using var down = client.GetStream();
                 var events = new EventStream();
-                var toEngine = PumpAsync(down, up, chunk => events.Seen |= Encoding.ASCII.GetString(chunk.Span).Contains("/events", StringComparison.Ordinal), null);
+                var toEngine = PumpAsync(down, up, chunk => events.Seen |= Encoding.ASCII.GetString(chunk.Span).Contains("/events", StringComparison.Ordinal), null, HeldBack);
                 var toClient = PumpAsync(up, down, null, () => events.Seen ? _thawed.Task : Task.CompletedTask);
                 await Task.WhenAny(toEngine, toClient);
             }
@@ -89,12 +101,31 @@ public sealed class DockerSocketProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Stream from, Stream to, Action<ReadOnlyMemory<byte>>? seen, Func<Task>? gate)
+    // Whether a chunk starts a request the test holds back: then it, and the rest of its connection, never reach the engine.
+    private bool HeldBack(ReadOnlyMemory<byte> chunk)
+    {
+        var text = Encoding.ASCII.GetString(chunk.Span);
+        var line = text[..Math.Max(0, text.IndexOf('\r', StringComparison.Ordinal))];
+        if (_hold is { } hold && line.Length > 0 && hold(line))
+        {
+            _held.TrySetResult(line);
+            return true;
+        }
+
+        return false;
+    }
+
+    private async Task PumpAsync(Stream from, Stream to, Action<ReadOnlyMemory<byte>>? seen, Func<Task>? gate, Func<ReadOnlyMemory<byte>, bool>? holdBack = null)
     {
         var buffer = new byte[16 * 1024];
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
+            if (holdBack?.Invoke(buffer.AsMemory(0, read)) == true)
+            {
+                await Task.Delay(Timeout.Infinite, _stop.Token); // the caller waits for ever (until it dies)
+            }
+
             seen?.Invoke(buffer.AsMemory(0, read));
             if (gate is not null)
             {

@@ -25,7 +25,11 @@ public sealed record StatusResponse(
 public sealed record QuarantineView(DateTimeOffset Since, string Reason, DateTimeOffset? Until);
 
 /// <summary>The last heal of a container.</summary>
-public sealed record LastHealView(DateTimeOffset At, string Outcome, string Message);
+public sealed record LastHealView(DateTimeOffset At, string Outcome, string Message)
+{
+    /// <summary>The failure it answered ("crashed with exit code 1", "vpn started again and it shares the network namespace of vpn: restarted with it").</summary>
+    public string? Cause { get; init; }
+}
 
 /// <summary>One container in <c>GET /api/containers</c>.</summary>
 public sealed record ContainerView

@@ -95,8 +95,8 @@ public sealed record WebhookConfig
     public string Url { get; init; } = "";
     /// <summary><c>generic</c> (AutoHeal's JSON), <c>slack</c> or <c>discord</c>.</summary>
     public string Format { get; init; } = "generic";
-    /// <summary>The event kinds sent: healed, heal_failed, quarantined, released, engine_down, engine_up, maintenance_started, maintenance_ended, storm, storm_ended.</summary>
-    public IReadOnlyList<string> Events { get; init; } = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended"];
+    /// <summary>The event kinds sent: healed, heal_failed, quarantined, released, engine_down, engine_up, maintenance_started, maintenance_ended, storm, storm_ended, recreated.</summary>
+    public IReadOnlyList<string> Events { get; init; } = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended", "recreated"];
     /// <summary>Whether it is used.</summary>
     public bool Enabled { get; init; } = true;
 
@@ -194,7 +194,7 @@ public static class ConfigLimits
     public static IReadOnlyDictionary<string, (double Min, double Max)> Ranges => Domain.Policies.Limits.Ranges;
 
     /// <summary>The event kinds a webhook can be told about.</summary>
-    public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended"];
+    public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended", "recreated"];
 
     /// <summary>The modes, as written in the JSON.</summary>
     public static readonly IReadOnlyList<string> Modes = ["both", "on-failure", "health"];

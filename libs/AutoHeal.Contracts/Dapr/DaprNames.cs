@@ -78,6 +78,13 @@ public static class WatcherRoutes
         + $"&expect_status={expected.Status.ToString().ToLowerInvariant()}"
         + (expected.StartedAt is { } started ? $"&expect_started_at={Uri.EscapeDataString(started.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}" : "");
 
+    /// <summary>
+    /// POST: creates a container again and swaps it in (<c>IHealHost.RecreateAsync</c>), <c>?stop_timeout_seconds=</c>.
+    /// Answers a <c>RecreateResult</c>.
+    /// </summary>
+    public static string Recreate(string id, TimeSpan stopTimeout) =>
+        $"{Container(id)}/recreate?stop_timeout_seconds={(int)Math.Ceiling(stopTimeout.TotalSeconds)}";
+
     /// <summary>GET: the last lines of a container's log, <c>?lines=</c>.</summary>
     public static string Logs(string id, int lines) => $"{Container(id)}/logs?lines={lines}";
 

@@ -13,6 +13,10 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
 {
     private readonly ConcurrentDictionary<string, ContainerInfo> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _selfByHost = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string[]> _namesById = new(StringComparer.Ordinal);
+
+    /// <summary>How many ids' names are remembered at most, removed containers' included.</summary>
+    public const int NamesKept = 2000;
 
     /// <inheritdoc />
     public IReadOnlyCollection<ContainerInfo> Containers => (IReadOnlyCollection<ContainerInfo>)_byId.Values;
@@ -24,7 +28,18 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
     public bool TryGet(string id, [MaybeNullWhen(false)] out ContainerInfo container) => _byId.TryGetValue(id, out container);
 
     /// <summary>Adds a container, or replaces what was known of it.</summary>
-    public void Put(ContainerInfo container) => _byId[container.Id] = container;
+    public void Put(ContainerInfo container)
+    {
+        _byId[container.Id] = container;
+        Remember(container);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Every name a container id has had while this process watched, also after its removal (at most
+    /// <see cref="NamesKept"/> ids): a namespace reference to a removed container says which container replaced it.
+    /// </remarks>
+    public IReadOnlyCollection<string> NamesOf(string id) => _namesById.TryGetValue(id, out var names) ? names : [];
 
     /// <summary>Forgets a container; false if it was not known.</summary>
     public bool TryRemove(string id, [MaybeNullWhen(false)] out ContainerInfo container) => _byId.TryRemove(id, out container);
@@ -53,7 +68,7 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
 
         foreach (var c in containers)
         {
-            _byId[c.Id] = c;
+            Put(c);
         }
 
         SetSelf(host, selfContainerId);
@@ -91,6 +106,18 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
 
         var byPrefix = all.Where(c => c.Id.StartsWith(idOrName, StringComparison.Ordinal)).Take(2).ToList();
         return byPrefix.Count == 1 ? byPrefix[0] : null;
+    }
+
+    private void Remember(ContainerInfo c)
+    {
+        _namesById.AddOrUpdate(c.Id, [c.Name], (_, names) => names.Contains(c.Name) ? names : [.. names.TakeLast(7), c.Name]);
+        if (_namesById.Count > NamesKept)
+        {
+            foreach (var gone in _namesById.Keys.Where(id => !_byId.ContainsKey(id)).Take(NamesKept / 2).ToList())
+            {
+                _namesById.TryRemove(gone, out _);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using AutoHeal.Core.Containers;
+using AutoHeal.Domain.Containers;
 
 namespace AutoHeal.Core.Heals;
 
@@ -6,13 +7,18 @@ namespace AutoHeal.Core.Heals;
 /// <see cref="IHealHost"/> over this process's Docker engine: embedded mode's heals use it directly, and
 /// on Dapr the watcher of this host serves it to every healer. The host's cap on restarts in flight is its
 /// <see cref="RestartSlots"/>; it never restarts AutoHeal's own container. It is the engine side of
-/// every host, so it answers for any host name (embedded mode has one).
+/// every host, so it answers for any host name (embedded mode has one). <c>namesOf</c> gives the names a container id
+/// had (<see cref="ContainerCatalog.NamesOf"/>): what replaced a removed container that a recreation's reference names.
 /// </summary>
 public sealed class LocalHealHost(
-    IContainerRuntime runtime, RestartSlots slots, HostStorm storm, ComposeDeploys deploys, HostIdentity host, TimeProvider time) : IHealHost, IHealHosts
+    IContainerRuntime runtime, RestartSlots slots, HostStorm storm, ComposeDeploys deploys, HostIdentity host, TimeProvider time,
+    Func<string, IReadOnlyCollection<string>>? namesOf = null) : IHealHost, IHealHosts
 {
     /// <summary>How long a restart may take beyond its stop timeout (Docker kills the container then, and starts it) before it counts as failed.</summary>
     public static readonly TimeSpan RestartMargin = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a recreation waits for a container to replace (and run under the name of) the one whose namespace it joined.</summary>
+    public TimeSpan ReplacementWait { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>The engine, for messages.</summary>
     public string Endpoint => runtime.Endpoint;
@@ -90,6 +96,85 @@ public sealed class LocalHealHost(
         return await runtime.InspectAsync(now.Id, cancellationToken) is { } after
             ? new RestartResult(RestartOutcome.Restarted, "restarted") { Container = after }
             : new RestartResult(RestartOutcome.Gone, "the container is gone");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A <c>container:</c> reference to a container that is not running is pointed at the one that took one of its
+    /// names since (removed and run again, or renamed away by compose and replaced), once that runs (waiting up to
+    /// <see cref="ReplacementWait"/>; when it does not run by then, nothing is changed); one nothing replaced is kept,
+    /// and the new container's start then fails and the original is put back.
+    /// </remarks>
+    public async Task<RecreateResult> RecreateAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken)
+    {
+        if (await runtime.InspectAsync(id, cancellationToken) is not { } c)
+        {
+            return new RecreateResult(false, "the container is gone");
+        }
+
+        if (host.IsSelf(c.Id))
+        {
+            return new RecreateResult(false, "AutoHeal does not recreate its own container");
+        }
+
+        var references = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var reference in Recreations.References(c))
+        {
+            // Removed and run again takes a moment (compose: a pull, a create): wait for the replacement to run.
+            var waitUntil = time.GetUtcNow() + ReplacementWait;
+            while (true)
+            {
+                var current = await runtime.InspectAsync(reference, cancellationToken);
+                if (current is { Status: ContainerStatus.Running })
+                {
+                    break;
+                }
+
+                var replacement = await ReplacementAsync(reference, current, cancellationToken);
+                if (replacement is { Status: ContainerStatus.Running })
+                {
+                    references[reference] = replacement.Id;
+                    break;
+                }
+
+                if (replacement is not null && time.GetUtcNow() >= waitUntil)
+                {
+                    return new RecreateResult(false,
+                        $"{replacement.Name}, which replaced the container whose namespace it joins, is not running (for {ReplacementWait.TotalSeconds:0}s): left as it was");
+                }
+
+                if (replacement is null && current is not null)
+                {
+                    break; // there, stopped, and nothing replaced it: the new container's start says why
+                }
+
+                if (replacement is null && time.GetUtcNow() >= waitUntil)
+                {
+                    return new RecreateResult(false,
+                        $"the container {reference[..Math.Min(12, reference.Length)]} whose namespace it joins is gone, and nothing took its name within {ReplacementWait.TotalSeconds:0}s: left as it was");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(stopTimeout + RestartMargin, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        return await runtime.RecreateAsync(c.Id, references, stopTimeout, either.Token);
+    }
+
+    // The container that took one of the names the referenced one had (it may be there still, renamed away).
+    private async Task<ContainerInfo?> ReplacementAsync(string reference, ContainerInfo? current, CancellationToken cancellationToken)
+    {
+        foreach (var name in (namesOf?.Invoke(reference) ?? []).Append(current?.Name).OfType<string>().Distinct())
+        {
+            if (await runtime.InspectAsync(name, cancellationToken) is { } r && r.Id != reference && r.Id != current?.Id)
+            {
+                return r;
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

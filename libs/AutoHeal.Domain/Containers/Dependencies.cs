@@ -22,8 +22,13 @@ public static class Dependencies
     /// <summary>The label compose puts on every container of a project.</summary>
     public const string ComposeProject = "com.docker.compose.project";
 
-    /// <summary>Why <paramref name="dependent"/> depends on <paramref name="parent"/>, in words; null when it does not.</summary>
-    public static string? Why(ContainerInfo dependent, ContainerInfo parent)
+    /// <summary>
+    /// Why <paramref name="dependent"/> depends on <paramref name="parent"/>, in words; null when it does not.
+    /// <paramref name="formerNames"/> gives the names a container id had (one removed since, too): a namespace reference
+    /// to a container that <paramref name="parent"/> replaced under its name (removed and run again, recreated by compose)
+    /// is a dependency on it.
+    /// </summary>
+    public static string? Why(ContainerInfo dependent, ContainerInfo parent, Func<string, IReadOnlyCollection<string>>? formerNames = null)
     {
         if (dependent.Id == parent.Id || dependent.Host != parent.Host
             || (parent.Labels.TryGetValue(DependentsLabel, out var ignore) && ignore.Trim().Equals("ignore", StringComparison.OrdinalIgnoreCase)))
@@ -36,6 +41,11 @@ public static class Dependencies
             if (mode.StartsWith("container:", StringComparison.Ordinal) && Names(mode["container:".Length..], parent))
             {
                 return $"it shares the {what} namespace of {parent.Name}";
+            }
+
+            if (mode.StartsWith("container:", StringComparison.Ordinal) && formerNames?.Invoke(mode["container:".Length..]).Contains(parent.Name) == true)
+            {
+                return $"it shared the {what} namespace of the container {parent.Name} replaced";
             }
         }
 
@@ -61,13 +71,14 @@ public static class Dependencies
     /// theirs, up to <paramref name="depth"/> levels: a dependent that is its own parent's ancestor makes a cycle, and
     /// is not restarted with it.
     /// </summary>
-    public static bool IsAncestor(ContainerInfo candidate, ContainerInfo of, IReadOnlyCollection<ContainerInfo> all, int depth = 8)
+    public static bool IsAncestor(
+        ContainerInfo candidate, ContainerInfo of, IReadOnlyCollection<ContainerInfo> all, Func<string, IReadOnlyCollection<string>>? formerNames = null, int depth = 8)
     {
         var level = new List<ContainerInfo> { of };
         var seen = new HashSet<string>(StringComparer.Ordinal) { of.Id };
         for (var i = 0; i < depth && level.Count > 0; i++)
         {
-            level = all.Where(p => !seen.Contains(p.Id) && level.Any(c => Why(c, p) is not null)).ToList();
+            level = all.Where(p => !seen.Contains(p.Id) && level.Any(c => Why(c, p, formerNames) is not null)).ToList();
             if (level.Any(p => p.Id == candidate.Id))
             {
                 return true;

@@ -44,6 +44,10 @@ public enum EventKind
     Storm,
     /// <summary>A storm is over: no container failed again for a window after its heals; heals go as usual.</summary>
     StormEnded,
+    /// <summary>Docker refused the restart: the container is being created again from its configuration.</summary>
+    Recreating,
+    /// <summary>The container was created again and the new one replaced the original.</summary>
+    Recreated,
 }
 
 /// <summary>The event kinds in words, for the API's list of them (and so the dashboard's and the docs').</summary>
@@ -71,6 +75,8 @@ public static class EventKinds
         EventKind.SnoozeEnded => "a container's snooze was ended by an operator: if it is still failing, it is healed now",
         EventKind.Storm => "many containers of one host failed at once (the host, a shared dependency or the engine): automatic heals wait out a cool-down, then go one at a time",
         EventKind.StormEnded => "a storm is over: no container failed again for a window after its heals went one at a time; heals go as usual",
+        EventKind.Recreating => "Docker refused the restart (its namespace container was replaced, a mount went away): the container is being created again from its own configuration",
+        EventKind.Recreated => "the container was created again, only its container: references changed, and replaced the original (which is removed; its volumes are kept)",
         _ => kind.ToString(),
     };
 }

@@ -137,6 +137,8 @@ public static class Guardian
                         OnUnhealthy("still unhealthy after unpause", f);
                     }
                     break;
+                case SignalKind.Removed when State.ActiveHeal is { Stage: HealStage.Recreating }:
+                    break; // the original, set aside while the new one takes its name
                 case SignalKind.Removed:
                     if (State.ActiveHeal is not null)
                     {
@@ -185,6 +187,13 @@ public static class Guardian
                 return false;
             }
 
+            if (State.ActiveHeal is { Stage: HealStage.Recreating } recreating)
+            {
+                // The container the heal is creating, under the name: the same image and configuration, the same history.
+                State = State with { ContainerId = f.Id, ImageId = f.ImageId, ActiveHeal = recreating with { ContainerId = f.Id } };
+                return true;
+            }
+
             if (State.ActiveHeal is not null)
             {
                 Cancel("the container was replaced");
@@ -216,7 +225,7 @@ public static class Guardian
         /// <summary>Whether an engine event at <paramref name="at"/> belongs to our own restart.</summary>
         private bool IsOurRestart(DateTimeOffset at) => State.ActiveHeal switch
         {
-            { Stage: HealStage.Restarting } => true,
+            { Stage: HealStage.Restarting or HealStage.Recreating } => true,
             { Stage: HealStage.Verifying, RestartedAt: var started } => started is null || at <= started,
             _ => false,
         };
@@ -367,6 +376,37 @@ public static class Guardian
                 // changes nothing, so a heal is never counted twice.
                 case HealStep.BeginRestart when job.Stage != HealStage.Waiting:
                 case HealStep.Restarted when job.Stage == HealStage.Verifying:
+                case HealStep.BeginRecreate when job.Stage == HealStage.Recreating:
+                case HealStep.Recreated when job.Stage == HealStage.Verifying:
+                    break;
+                case HealStep.BeginRecreate:
+                    State = State with { ActiveHeal = job with { Stage = HealStage.Recreating } };
+                    Emit(EventKind.Recreating, r.Detail ?? "the restart was refused: recreating it", job);
+                    break;
+                case HealStep.Recreated:
+                    var id = r.NewContainerId ?? State.ContainerId ?? job.ContainerId;
+                    State = State with
+                    {
+                        ContainerId = id,
+                        ActiveHeal = job with { ContainerId = id, Stage = HealStage.Verifying, RestartedAt = r.ContainerStartedAt },
+                        LastStartedAt = r.ContainerStartedAt ?? State.LastStartedAt,
+                        StopRequestedAt = null,
+                    };
+                    Emit(EventKind.Recreated, r.Detail ?? "recreated", job);
+                    break;
+                case HealStep.RecreateFailed:
+                    _engineAt = null;
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "recreating it failed") { Cause = job.Detail } };
+                    Emit(EventKind.HealFailed, r.Detail ?? "recreating it failed", job);
+                    if (job.Reason == FailureKind.Manual)
+                    {
+                        Failure(FailureKind.Crash, $"still failing after a manual restart: {r.Detail}", null, null);
+                    }
+                    else
+                    {
+                        // The last rung: neither a restart nor a new container works; heals again would only loop.
+                        QuarantineNow($"the restart was refused and recreating it failed: quarantined, no more automatic heals ({r.Detail})");
+                    }
                     break;
                 case HealStep.BeginRestart when job.Reason != FailureKind.Manual && Held() is { } hold:
                     // A hold this guardian had not been told of when the heal was scheduled (on Dapr the healer reads
@@ -405,14 +445,14 @@ public static class Guardian
                         Phase = GuardianPhase.Watching,
                         Condition = Condition.Running,
                         StableSince = now,
-                        LastHeal = new HealOutcome(now, true, r.Detail ?? "healed"),
+                        LastHeal = new HealOutcome(now, true, r.Detail ?? "healed") { Cause = job.Detail },
                     };
                     Emit(EventKind.Healed, r.Detail ?? "healed", job);
                     break;
                 case HealStep.VerifyFailed or HealStep.RestartFailed:
                     // Failing after AutoHeal's own restart: only a later start than that one is someone else's.
                     _engineAt = job.RestartedAt?.AddTicks(1);
-                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "heal failed") };
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "heal failed") { Cause = job.Detail } };
                     Emit(EventKind.HealFailed, r.Detail ?? "heal failed", job);
                     Failure(job.Reason == FailureKind.Manual ? FailureKind.Crash : job.Reason, $"still failing after attempt {job.Attempt}: {r.Detail}", null, null);
                     break;
@@ -599,19 +639,8 @@ public static class Guardian
             var recent = RecentHeals();
             if (recent.Count >= _policy.MaxRestarts)
             {
-                var reason = $"{recent.Count} heals within {Seconds(_policy.MaxRestartsWindow)}: quarantined, no more automatic heals ({detail})";
-                State = State with
-                {
-                    RecentHeals = recent,
-                    HealsInIncident = healsInIncident,
-                    Quarantine = new Quarantine(now, reason, now + _policy.QuarantineProbation),
-                    StableSince = null,
-                };
-                Emit(EventKind.Quarantined, reason);
-                if (_policy.QuarantineProbation is { } probation)
-                {
-                    _decisions.Add(new WakeAt(now + probation));
-                }
+                State = State with { RecentHeals = recent, HealsInIncident = healsInIncident };
+                QuarantineNow($"{recent.Count} heals within {Seconds(_policy.MaxRestartsWindow)}: quarantined, no more automatic heals ({detail})");
                 return;
             }
 
@@ -652,6 +681,16 @@ public static class Guardian
             _decisions.Add(new StartHeal(job));
             var wait = due > now ? $"in {Seconds(due - now)} (backoff)" : "now";
             Emit(EventKind.HealScheduled, $"{detail}; heal {wait}, attempt {job.Attempt}", job);
+        }
+
+        private void QuarantineNow(string reason)
+        {
+            State = State with { Quarantine = new Quarantine(now, reason, now + _policy.QuarantineProbation), StableSince = null };
+            Emit(EventKind.Quarantined, reason);
+            if (_policy.QuarantineProbation is { } probation)
+            {
+                _decisions.Add(new WakeAt(now + probation));
+            }
         }
 
         private List<DateTimeOffset> RecentHeals() =>

@@ -67,6 +67,12 @@ public enum HealStep
     RestartFailed,
     /// <summary>The job found nothing to do, or could not go on for reasons that are not the container's fault.</summary>
     Cancelled,
+    /// <summary>Docker refused the restart, and the job recreates the container (<see cref="Containers.Recreations"/>).</summary>
+    BeginRecreate,
+    /// <summary>The new container replaced the original: <see cref="HealReport.NewContainerId"/>, started at <see cref="HealReport.ContainerStartedAt"/>.</summary>
+    Recreated,
+    /// <summary>Recreating it failed too (the original was put back): the last rung, quarantine.</summary>
+    RecreateFailed,
 }
 
 /// <summary>A heal job's report to the guardian that started it.</summary>
@@ -79,6 +85,9 @@ public sealed record HealReport(ContainerKey Key, string JobId, HealStep Step) :
     public DateTimeOffset? ContainerStartedAt { get; init; }
     /// <summary>Why, in words a user reads.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>The id of the container that replaced the original (with <see cref="HealStep.Recreated"/>).</summary>
+    public string? NewContainerId { get; init; }
 
     /// <summary>What the job kept before restarting (with <see cref="HealStep.BeginRestart"/>).</summary>
     public Events.HealDiagnostics? Diagnostics { get; init; }

@@ -48,6 +48,11 @@ public enum HealStage
     Restarting,
     /// <summary>Waiting for the container to be running (and healthy).</summary>
     Verifying,
+    /// <summary>
+    /// Docker refused the restart and the container is being created again: the original's stop, its setting aside
+    /// (it loses the name) and the new container under the name are ours.
+    /// </summary>
+    Recreating,
 }
 
 /// <summary>One heal of one container, from its decision to its outcome.</summary>
@@ -97,7 +102,11 @@ public sealed record HealJob
 }
 
 /// <summary>How the last heal ended.</summary>
-public sealed record HealOutcome(DateTimeOffset At, bool Healed, string Message);
+public sealed record HealOutcome(DateTimeOffset At, bool Healed, string Message)
+{
+    /// <summary>The failure the heal answered, in words ("crashed with exit code 1", "vpn started again and ..."); null in states saved before it was kept.</summary>
+    public string? Cause { get; init; }
+}
 
 /// <summary>Why and until when a container is quarantined.</summary>
 public sealed record Quarantine(DateTimeOffset Since, string Reason, DateTimeOffset? Until);

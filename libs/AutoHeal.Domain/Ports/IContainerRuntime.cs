@@ -172,6 +172,21 @@ public interface IContainerRuntime
 
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates the container again with its whole configuration, only its <c>container:</c> references replaced as
+    /// <paramref name="references"/> says (old reference to new id), and swaps it in: the original is set aside under
+    /// <see cref="Containers.Recreations.SetAsideName"/>, the new one created under its name and started (the original
+    /// stopped first, within <paramref name="stopTimeout"/>), then the original removed (its volumes kept). When a step
+    /// fails, what was done is undone and the original has its name back.
+    /// </summary>
+    Task<RecreateResult> RecreateAsync(string id, IReadOnlyDictionary<string, string> references, TimeSpan stopTimeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finishes or undoes the recreations that were cut short (AutoHeal killed in the middle): afterwards each name has
+    /// one container and no original is left set aside. Says what it did, a sentence each.
+    /// </summary>
+    Task<IReadOnlyList<string>> TidyRecreationsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The result of a command run inside a container.</summary>

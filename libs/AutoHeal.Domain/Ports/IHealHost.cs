@@ -31,6 +31,13 @@ public interface IHealHost
 
     /// <summary>The last <paramref name="lines"/> lines of the container's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(ContainerInfo container, int lines, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates the container again from its configuration, its <c>container:</c> references pointing at what replaced
+    /// the containers they named (<see cref="Containers.Recreations"/>), and replaces the original with it once it is
+    /// created and started; when anything fails, the original is put back as it was.
+    /// </summary>
+    Task<RecreateResult> RecreateAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -76,5 +83,12 @@ public enum RestartOutcome
 public sealed record RestartResult(RestartOutcome Outcome, string Detail)
 {
     /// <summary>The container after the restart, or as it is now when it had changed.</summary>
+    public ContainerInfo? Container { get; init; }
+}
+
+/// <summary>The answer to a recreation: whether the new container replaced the original, and why not, or what changed.</summary>
+public sealed record RecreateResult(bool Recreated, string Detail)
+{
+    /// <summary>The new container, started (when recreated).</summary>
     public ContainerInfo? Container { get; init; }
 }

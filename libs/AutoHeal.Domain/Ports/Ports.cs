@@ -96,6 +96,9 @@ public interface IContainerCatalog
 
     /// <summary>Whether it is monitored, and why, under the current settings.</summary>
     Selection.SelectionVerdict Select(ContainerInfo container);
+
+    /// <summary>Every name a container id has had while it was watched, also after its removal.</summary>
+    IReadOnlyCollection<string> NamesOf(string id);
 }
 
 /// <summary>Whether the Docker engine answers, as the watcher last saw it.</summary>

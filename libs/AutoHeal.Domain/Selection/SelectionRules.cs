@@ -50,6 +50,11 @@ public static class Selector
             return new(false, $"one of AutoHeal's own containers (label {SelfLabel}=true)");
         }
 
+        if (Containers.Recreations.IsSetAsideName(name))
+        {
+            return new(false, "the original of a container AutoHeal is recreating, set aside until it is removed");
+        }
+
         if (choice is { } chosen)
         {
             return new(chosen, chosen ? "enabled by an operator" : "disabled by an operator");

@@ -32,6 +32,9 @@ public sealed class RemoteCatalog(
     /// <inheritdoc />
     public SelectionVerdict Select(ContainerInfo container) => _catalog.Select(container);
 
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> NamesOf(string id) => _catalog.NamesOf(id);
+
     /// <summary>Reachable when every host's engine is, as its watcher last said; a watcher that does not answer counts as unreachable.</summary>
     public EngineReading Current
     {

@@ -26,6 +26,7 @@ public static class DaprHealerModule
             o.RegisterActivity<LeaveSlotActivity>(nameof(LeaveSlotActivity));
             o.RegisterActivity<RecheckActivity>(nameof(RecheckActivity));
             o.RegisterActivity<RestartActivity>(nameof(RestartActivity));
+            o.RegisterActivity<RecreateActivity>(nameof(RecreateActivity));
             o.RegisterActivity<VerifyActivity>(nameof(VerifyActivity));
             o.RegisterActivity<ReportActivity>(nameof(ReportActivity));
         });

@@ -40,6 +40,14 @@ public sealed class RestartActivity(HealSteps steps) : WorkflowActivity<RestartR
         steps.RestartAsync(input, CancellationToken.None);
 }
 
+/// <summary>Creates the container again through its watcher and swaps it in, after Docker refused the restart.</summary>
+public sealed class RecreateActivity(HealSteps steps) : WorkflowActivity<HealJob, StepOutcome>
+{
+    /// <inheritdoc />
+    public override Task<StepOutcome> RunAsync(WorkflowActivityContext context, HealJob input) =>
+        steps.RecreateAsync(input, CancellationToken.None);
+}
+
 /// <summary>Waits until the container is running (and healthy), or its verify timeout.</summary>
 public sealed class VerifyActivity(HealSteps steps) : WorkflowActivity<VerifyRequest, StepOutcome>
 {

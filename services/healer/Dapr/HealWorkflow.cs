@@ -53,6 +53,9 @@ public sealed class HealWorkflow : Workflow<HealJob, HealStep>
 
         public Task<StepOutcome> RestartAsync(RestartRequest request) => WatcherAsync(nameof(RestartActivity), request, request.Job);
 
+        // Only a refused restart that may be recreated gets here: a history from before this step never does, so it replays as before.
+        public Task<StepOutcome> RecreateAsync(HealJob job) => WatcherAsync(nameof(RecreateActivity), job, job);
+
         public Task<StepOutcome> VerifyAsync(VerifyRequest request) => WatcherAsync(nameof(VerifyActivity), request, request.Job);
 
         public Task<ReportReply> ReportAsync(HealReport report) =>

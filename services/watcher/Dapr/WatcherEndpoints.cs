@@ -59,6 +59,11 @@ public static class WatcherEndpoints
                 await host.RestartAsync(id, TimeSpan.FromSeconds(stop_timeout_seconds ?? 10), new ContainerSeen(status, startedAt), ct), DaprWire.Json));
         });
 
+        group.MapPost("/containers/{id}/recreate", (string id, int? stop_timeout_seconds, LocalHealHost host, CancellationToken ct) =>
+            stop_timeout_seconds is < 0 or > 3600
+                ? Task.FromResult(Results.Problem("stop_timeout_seconds must be between 0 and 3600", statusCode: 400))
+                : EngineCallAsync(async () => Results.Json(await host.RecreateAsync(id, TimeSpan.FromSeconds(stop_timeout_seconds ?? 10), ct), DaprWire.Json)));
+
         group.MapGet("/containers/{id}/logs", (string id, int? lines, LocalHealHost host, CancellationToken ct) =>
             lines is < 1 or > 1000
                 ? Task.FromResult(Results.Problem("lines must be between 1 and 1000", statusCode: 400))

@@ -24,6 +24,7 @@ internal abstract class WorkflowContextBase : WorkflowContext
         _activities[nameof(LeaveSlotActivity)] = new LeaveSlotActivity(steps);
         _activities[nameof(RecheckActivity)] = new RecheckActivity(steps);
         _activities[nameof(RestartActivity)] = new RestartActivity(steps);
+        _activities[nameof(RecreateActivity)] = new RecreateActivity(steps);
         _activities[nameof(VerifyActivity)] = new VerifyActivity(steps);
         _activities[nameof(ReportActivity)] = new ReportActivity(guardians);
     }

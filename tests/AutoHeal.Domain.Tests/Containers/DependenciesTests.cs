@@ -28,6 +28,38 @@ public sealed class DependenciesTests
     }
 
     [Fact]
+    public void A_namespace_of_a_removed_container_belongs_to_the_container_that_took_its_name()
+    {
+        var d = C("app") with { NetworkMode = "container:0ld0ld0ld0ld0ld0" };
+        IReadOnlyCollection<string> NamesOf(string id) => id == "0ld0ld0ld0ld0ld0" ? ["vpn"] : [];
+
+        Assert.Equal("it shared the network namespace of the container vpn replaced", Dependencies.Why(d, Vpn, NamesOf));
+        Assert.Null(Dependencies.Why(d, Vpn)); // without the names: only the id counts
+        Assert.Null(Dependencies.Why(d, C("db"), NamesOf));
+    }
+
+    [Theory]
+    [InlineData("web-autoheal-old-0123456789ab", "0123456789abcdef", "web")]
+    [InlineData("web-autoheal-old-0123456789ab", "ffff456789abcdef", null)] // the id must be the one the name says
+    [InlineData("web-autoheal-old-0123", "0123456789abcdef", null)]
+    [InlineData("web", "0123456789abcdef", null)]
+    public void A_container_set_aside_by_a_recreation_is_known_by_its_name_and_its_id(string name, string id, string? original)
+    {
+        Assert.Equal(original, Recreations.SetAsideFrom(name, id));
+        Assert.Equal("web-autoheal-old-0123456789ab", Recreations.SetAsideName("web", "0123456789abcdef"));
+    }
+
+    [Fact]
+    public void Only_a_container_in_another_containers_namespace_or_labelled_so_is_recreated()
+    {
+        Assert.NotNull(Recreations.Why(C("app") with { NetworkMode = "container:vpn" }));
+        Assert.NotNull(Recreations.Why(C("app") with { PidMode = "container:vpn" }));
+        Assert.Equal("it is labelled autoheal.recreate=true", Recreations.Why(C("app", labels: new() { ["autoheal.recreate"] = "TRUE " })));
+        Assert.Null(Recreations.Why(C("app") with { NetworkMode = "bridge" }));
+        Assert.Null(Recreations.Why(C("app", labels: new() { ["autoheal.recreate"] = "no" })));
+    }
+
+    [Fact]
     public void The_label_names_parents_by_hand_and_a_parent_can_ignore_its_dependents()
     {
         var d = C("app", labels: new() { ["autoheal.depends_on"] = "db, vpn" });

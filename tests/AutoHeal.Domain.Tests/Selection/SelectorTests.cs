@@ -207,4 +207,13 @@ public sealed class SelectorTests
         Assert.Equal(new SelectionVerdict(false, "one of AutoHeal's own containers (label autoheal.self=true)"), verdict);
         Assert.True(Selector.Evaluate("web", Labels(("autoheal.self", "no")), new SelectionRules { IncludeAll = true }).Monitored);
     }
+
+    [Fact]
+    public void Evaluate_never_monitors_the_original_a_recreation_set_aside()
+    {
+        var verdict = Selector.Evaluate("web-autoheal-old-0123456789ab", Labels(("autoheal", "true")), new SelectionRules { IncludeAll = true }, choice: true);
+
+        Assert.False(verdict.Monitored);
+        Assert.Contains("recreating", verdict.Reason, StringComparison.Ordinal);
+    }
 }

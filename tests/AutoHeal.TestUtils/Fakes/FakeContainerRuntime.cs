@@ -267,6 +267,51 @@ public sealed class FakeContainerRuntime(TimeProvider time, string host) : ICont
         }
     }
 
+    /// <summary>Every recreation so far: the original's id and the references it was asked to replace.</summary>
+    public List<(string Id, IReadOnlyDictionary<string, string> References)> Recreations { get; } = [];
+
+    /// <summary>When set, a recreation fails with this (the original left as it was), as Docker refusing the new container's start.</summary>
+    public string? RecreateFailure { get; set; }
+
+    /// <inheritdoc />
+    /// <remarks>The new container has the id <c>{id}-re</c>, the original's configuration, its references replaced, and is running from now.</remarks>
+    public Task<RecreateResult> RecreateAsync(string id, IReadOnlyDictionary<string, string> references, TimeSpan stopTimeout, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        lock (_lock)
+        {
+            Recreations.Add((id, references));
+            if (Find(id) is not { } c)
+            {
+                return Task.FromResult(new RecreateResult(false, "the container is gone"));
+            }
+
+            if (RecreateFailure is { } failure)
+            {
+                return Task.FromResult(new RecreateResult(false, $"{failure}; the original was put back as it was"));
+            }
+
+            string Mode(string mode) => mode.StartsWith("container:", StringComparison.Ordinal) && references.TryGetValue(mode["container:".Length..], out var now) ? $"container:{now}" : mode;
+            var created = c with
+            {
+                Id = $"{c.Id}-re",
+                Status = ContainerStatus.Running,
+                Health = c.HasHealthCheck ? HealthStatus.Starting : HealthStatus.None,
+                ExitCode = 0,
+                StartedAt = time.GetUtcNow(),
+                NetworkMode = Mode(c.NetworkMode),
+                PidMode = Mode(c.PidMode),
+                IpcMode = Mode(c.IpcMode),
+            };
+            _containers.Remove(c.Id);
+            _containers[created.Id] = created;
+            return Task.FromResult(new RecreateResult(true, $"recreated as {created.Id}") { Container = created });
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> TidyRecreationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+
     /// <summary>Log lines a test gave a container, by id.</summary>
     public Dictionary<string, List<string>> Logs { get; } = new(StringComparer.Ordinal);
 

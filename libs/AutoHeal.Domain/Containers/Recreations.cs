@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+using AutoHeal.Domain.Ports;
+
+namespace AutoHeal.Domain.Containers;
+
+/// <summary>
+/// The rung after a restart: when Docker refuses to restart a container (its namespace container is gone, a mount or
+/// device went away), AutoHeal creates it again from its own configuration, with only its <c>container:</c> references
+/// pointing at what replaced them, and replaces the original once the new one is created and started; if anything fails,
+/// the original is put back as it was. A container that joins another's namespace is recreated without asking (its
+/// parent was recreated: a restart cannot work); any other only with <c>autoheal.recreate=true</c>.
+/// While it runs, the original is set aside under <see cref="SetAsideName"/>, which says which container it was: a
+/// recreation cut short (AutoHeal killed) is finished or undone at the next start.
+/// </summary>
+public static partial class Recreations
+{
+    /// <summary>The label that lets a container be recreated when a restart is refused.</summary>
+    public const string RecreateLabel = "autoheal.recreate";
+
+    /// <summary>Why a container whose restart Docker refused may be recreated; null when it may not.</summary>
+    public static string? Why(ContainerInfo c)
+    {
+        if (c.Labels.TryGetValue(RecreateLabel, out var v) && v.Trim().Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"it is labelled {RecreateLabel}=true";
+        }
+
+        foreach (var (mode, what) in new[] { (c.NetworkMode, "network"), (c.PidMode, "PID"), (c.IpcMode, "IPC") })
+        {
+            if (mode.StartsWith("container:", StringComparison.Ordinal))
+            {
+                return $"it joins the {what} namespace of another container, which a restart cannot bring back";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The name the original has while it is being replaced: its name, and the first 12 characters of its id.</summary>
+    public static string SetAsideName(string name, string id) => $"{name}{Marker}{id[..12]}";
+
+    /// <summary>
+    /// For a container set aside by a recreation: the name it had. Null for any other, including one whose name only
+    /// looks like it (its id must be the one the name says).
+    /// </summary>
+    public static string? SetAsideFrom(string name, string id) =>
+        SetAside().Match(name) is { Success: true } m && id.StartsWith(m.Groups["id"].Value, StringComparison.Ordinal) ? m.Groups["name"].Value : null;
+
+    /// <summary>Whether the name is one a recreation gives the original while it replaces it (never monitored).</summary>
+    public static bool IsSetAsideName(string name) => SetAside().IsMatch(name);
+
+    /// <summary>The references of a <c>container:</c> network, PID or IPC mode, as Docker keeps them (an id, or a name).</summary>
+    public static IEnumerable<string> References(ContainerInfo c) =>
+        new[] { c.NetworkMode, c.PidMode, c.IpcMode }
+            .Where(m => m.StartsWith("container:", StringComparison.Ordinal))
+            .Select(m => m["container:".Length..])
+            .Distinct(StringComparer.Ordinal);
+
+    private const string Marker = "-autoheal-old-";
+
+    [GeneratedRegex("^(?<name>.+)-autoheal-old-(?<id>[0-9a-f]{12})$", RegexOptions.CultureInvariant)]
+    private static partial Regex SetAside();
+}
