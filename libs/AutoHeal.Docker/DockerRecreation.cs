@@ -54,6 +54,11 @@ internal sealed class DockerRecreation(DockerClient client, string host)
         catch (Exception ex) when (ex is DockerApiException or OperationCanceledException or HttpRequestException or IOException or TimeoutException)
         {
             var undone = await UndoAsync(old.ID, name, created, wasRunning);
+            if (ex is HttpRequestException or IOException or TimeoutException)
+            {
+                throw new IOException($"the engine did not answer while AutoHeal tried to {step}; {undone}", ex); // unreachable: the heal is called off
+            }
+
             return new RecreateResult(false, $"could not {step} ({Words(ex)}); {undone}");
         }
 
@@ -154,6 +159,11 @@ internal sealed class DockerRecreation(DockerClient client, string host)
         hostConfig.IpcMode = Replace(hostConfig.IpcMode, references);
         // Anonymous volumes keep their data: mounted by name, as they are now.
         var named = (hostConfig.Mounts ?? []).Select(m => m.Target).Concat((hostConfig.Binds ?? []).Select(b => b.Split(':') is { Length: >= 2 } p ? p[1] : "")).ToHashSet(StringComparer.Ordinal);
+        foreach (var m in (hostConfig.Mounts ?? []).Where(m => m.Type == "volume" && string.IsNullOrEmpty(m.Source)))
+        {
+            m.Source = (old.Mounts ?? []).FirstOrDefault(o => o.Destination == m.Target)?.Name; // --mount type=volume,dst=/data: anonymous, by name now
+        }
+
         var anonymous = (old.Mounts ?? []).Where(m => m.Type == "volume" && !named.Contains(m.Destination)).ToList();
         if (anonymous.Count > 0)
         {
@@ -167,10 +177,26 @@ internal sealed class DockerRecreation(DockerClient client, string host)
             Image = await ImageAsync(old, cancellationToken),
         };
         // Docker fills these in itself: from the namespace's container, or from the container's own id.
-        if (hostConfig.NetworkMode?.StartsWith("container:", StringComparison.Ordinal) == true || old.Config?.Hostname == old.ID[..12])
+        var joins = hostConfig.NetworkMode?.StartsWith("container:", StringComparison.Ordinal) == true;
+        if (joins || old.Config?.Hostname == old.ID[..12])
         {
             parameters.Hostname = "";
             parameters.Domainname = "";
+        }
+
+        if (joins)
+        {
+            // The network is the other container's: Docker refuses these with container: networking (inspect
+            // shows the image's EXPOSE merged in, which the original's create never had to pass).
+            parameters.ExposedPorts = null;
+            parameters.MacAddress = "";
+            hostConfig.PortBindings = null;
+            hostConfig.PublishAllPorts = false;
+            hostConfig.DNS = null;
+            hostConfig.DNSOptions = null;
+            hostConfig.DNSSearch = null;
+            hostConfig.ExtraHosts = null;
+            hostConfig.Links = null;
         }
 
         if (PrimaryNetwork(old) is { } primary)

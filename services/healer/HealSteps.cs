@@ -211,9 +211,22 @@ public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimePr
     {
         try
         {
-            var result = await hosts.For(job.Key.Host).RecreateAsync(job.ContainerId, job.StopTimeout, cancellationToken);
-            return result is { Recreated: true, Container: { } c }
-                ? StepOutcome.Go(result.Detail) with { StartedAt = c.StartedAt, ContainerId = c.Id }
+            var host = hosts.For(job.Key.Host);
+            var result = await host.RecreateAsync(job.ContainerId, job.StopTimeout, cancellationToken);
+            if (result is { Recreated: true, Container: { } c })
+            {
+                return StepOutcome.Go(result.Detail) with { StartedAt = c.StartedAt, ContainerId = c.Id };
+            }
+
+            // The original gone and another container running under its name: this call's first answer was lost.
+            if (result.Detail == "the container is gone" && await host.InspectAsync(job.Key.Name, cancellationToken) is { Status: ContainerStatus.Running } now
+                && now.Name == job.Key.Name && now.Id != job.ContainerId)
+            {
+                return StepOutcome.Go($"recreated as {now.Id[..Math.Min(12, now.Id.Length)]} (was {job.ContainerId[..Math.Min(12, job.ContainerId.Length)]})") with { StartedAt = now.StartedAt, ContainerId = now.Id };
+            }
+
+            return result.Retry
+                ? StepOutcome.Stop(HealStep.RestartFailed, $"Docker refused the restart, and recreating it cannot work yet: {result.Detail}")
                 : StepOutcome.Stop(HealStep.RecreateFailed, $"recreating it failed: {result.Detail}");
         }
         catch (EngineUnavailableException ex)

@@ -18,6 +18,7 @@ public sealed class EngineEventLoop(
     ILogger<EngineEventLoop> logger) : BackgroundService
 {
     private CancellationTokenSource? _stream;
+    private bool _tidied;
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(1);
@@ -77,9 +78,14 @@ public sealed class EngineEventLoop(
                 {
                     // First connect: a recreation this process's predecessor was killed in is finished or undone; nothing to
                     // replay, so the full sweep comes first.
-                    foreach (var tidied in await runtime.TidyRecreationsAsync(stoppingToken))
+                    if (!_tidied)
                     {
-                        Log.RecreationTidied(logger, tidied);
+                        foreach (var tidied in await runtime.TidyRecreationsAsync(stoppingToken))
+                        {
+                            Log.RecreationTidied(logger, tidied);
+                        }
+
+                        _tidied = true; // once, before any heal of this process can recreate
                     }
 
                     await sweep.SweepAsync(full: true, stoppingToken);

@@ -90,7 +90,11 @@ public sealed class DependentsTests(EngineFixture engine, Xunit.Abstractions.ITe
         await Docker.StartAsync(vpn, Serve, Autoheal.OptIn);
         await Docker.StartAsync(checking, "exec sleep 1000",
             [.. Autoheal.OptIn, "--network", $"container:{vpn}", "--label", "tier=back", "--health-cmd", $"{Fetch} | grep -q hello", "--health-interval", "1s", "--health-retries", "1"]);
-        await Docker.StartAsync(plain, "exec sleep 1000", [.. Autoheal.OptIn, "--network", $"container:{vpn}", "--env", "GREETING=hi", "--restart", "unless-stopped"]);
+        // An image that EXPOSEs a port, as most services do: Docker refuses exposed ports with container: networking at
+        // create, and inspect shows the image's merged in.
+        var exposing = await ExposingImageAsync();
+        await RunAsync(["run", "-d", "--name", plain, "--label", $"{Docker.RunLabel}={Docker.RunId}", .. Autoheal.OptIn, "--network", $"container:{vpn}",
+            "--env", "GREETING=hi", "--restart", "unless-stopped", "--stop-timeout", "1", exposing, "sh", "-c", "exec sleep 1000"]);
         await Eventually.HoldsAsync(async () => (await Api.ListContainersAsync()).Count(c => c.Name == vpn || c.Name == checking || c.Name == plain) == 3, Soon, "all three listed");
         await Eventually.HoldsAsync(async () => await InspectAsync(checking, "{{.State.Health.Status}}") == "healthy", Soon, "the checking dependent healthy");
         const string Config = "{{json .Config.Labels}} {{json .Config.Cmd}} {{json .Config.Env}} {{json .Config.Healthcheck}} {{json .HostConfig.RestartPolicy}} {{.Config.Image}}";
@@ -217,6 +221,17 @@ public sealed class DependentsTests(EngineFixture engine, Xunit.Abstractions.ITe
         Assert.Contains("the original was put back as it was", quarantine.Reason, StringComparison.Ordinal);
         Assert.Equal(id, await InspectAsync(name, "{{.Id}}"));
         Assert.Equal([name], (await NamesAsync()).Where(n => n.StartsWith(name, StringComparison.Ordinal)));
+    }
+
+    // The test image with an EXPOSE, built from it locally.
+    private static async Task<string> ExposingImageAsync()
+    {
+        const string Tag = "autoheal-test/busybox-expose:2";
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.Path);
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, "Dockerfile"), $"FROM {Image}\nEXPOSE 8080\n");
+        await RunAsync("build", "-q", "-t", Tag, folder.Path);
+        return Tag;
     }
 
     private async Task<string[]> NamesAsync() =>

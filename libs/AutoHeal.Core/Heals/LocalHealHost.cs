@@ -107,15 +107,41 @@ public sealed class LocalHealHost(
     /// </remarks>
     public async Task<RecreateResult> RecreateAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken)
     {
+        // One recreation at a time on the host: a call retried after a lost answer waits for the first, then finds it done.
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task before;
+        lock (_recreationGate)
+        {
+            (before, _lastRecreation) = (_lastRecreation, mine.Task);
+        }
+
+        try
+        {
+            await before.WaitAsync(cancellationToken);
+            return await RecreateOnceAsync(id, stopTimeout, cancellationToken);
+        }
+        finally
+        {
+            mine.SetResult();
+        }
+    }
+
+    private readonly Lock _recreationGate = new();
+    private Task _lastRecreation = Task.CompletedTask;
+
+    private async Task<RecreateResult> RecreateOnceAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken)
+    {
         if (await runtime.InspectAsync(id, cancellationToken) is not { } c)
         {
             return new RecreateResult(false, "the container is gone");
         }
 
-        if (host.IsSelf(c.Id))
+        if (host.IsSelf(c.Id) || Recreations.IsSetAsideName(c.Name))
         {
-            return new RecreateResult(false, "AutoHeal does not recreate its own container");
+            return new RecreateResult(false, host.IsSelf(c.Id) ? "AutoHeal does not recreate its own container" : "it is the original of a recreation, set aside");
         }
+
+        var labelled = Recreations.Why(c) is { } why && why.Contains(Recreations.RecreateLabel, StringComparison.Ordinal);
 
         var references = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var reference in Recreations.References(c))
@@ -140,7 +166,8 @@ public sealed class LocalHealHost(
                 if (replacement is not null && time.GetUtcNow() >= waitUntil)
                 {
                     return new RecreateResult(false,
-                        $"{replacement.Name}, which replaced the container whose namespace it joins, is not running (for {ReplacementWait.TotalSeconds:0}s): left as it was");
+                        $"{replacement.Name}, which replaced the container whose namespace it joins, is not running (for {ReplacementWait.TotalSeconds:0}s): left as it was")
+                    { Retry = true };
                 }
 
                 if (replacement is null && current is not null)
@@ -151,11 +178,18 @@ public sealed class LocalHealHost(
                 if (replacement is null && time.GetUtcNow() >= waitUntil)
                 {
                     return new RecreateResult(false,
-                        $"the container {reference[..Math.Min(12, reference.Length)]} whose namespace it joins is gone, and nothing took its name within {ReplacementWait.TotalSeconds:0}s: left as it was");
+                        $"the container {reference[..Math.Min(12, reference.Length)]} whose namespace it joins is gone, and nothing took its name within {ReplacementWait.TotalSeconds:0}s: left as it was")
+                    { Retry = true };
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
             }
+        }
+
+        if (references.Count == 0 && !labelled)
+        {
+            // Its namespace's containers are there: the restart failed for another reason, which a new container would not mend.
+            return new RecreateResult(false, "the containers whose namespaces it joins are still there: recreating it would not help; left as it was") { Retry = true };
         }
 
         using var timeout = new CancellationTokenSource(stopTimeout + RestartMargin, time);
@@ -168,7 +202,8 @@ public sealed class LocalHealHost(
     {
         foreach (var name in (namesOf?.Invoke(reference) ?? []).Append(current?.Name).OfType<string>().Distinct())
         {
-            if (await runtime.InspectAsync(name, cancellationToken) is { } r && r.Id != reference && r.Id != current?.Id)
+            // By that name only (Docker would also take it as an id prefix).
+            if (await runtime.InspectAsync(name, cancellationToken) is { } r && r.Name == name && r.Id != reference && r.Id != current?.Id)
             {
                 return r;
             }

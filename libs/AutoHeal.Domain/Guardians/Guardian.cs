@@ -396,7 +396,8 @@ public static class Guardian
                     break;
                 case HealStep.RecreateFailed:
                     _engineAt = null;
-                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, LastHeal = new HealOutcome(now, false, r.Detail ?? "recreating it failed") { Cause = job.Detail } };
+                    // Down now (the refused restart stopped it): still failing, so a release heals it again.
+                    State = State with { ActiveHeal = null, Phase = GuardianPhase.Watching, Condition = Condition.Crashed, LastHeal = new HealOutcome(now, false, r.Detail ?? "recreating it failed") { Cause = job.Detail } };
                     Emit(EventKind.HealFailed, r.Detail ?? "recreating it failed", job);
                     if (job.Reason == FailureKind.Manual)
                     {

@@ -91,4 +91,10 @@ public sealed record RecreateResult(bool Recreated, string Detail)
 {
     /// <summary>The new container, started (when recreated).</summary>
     public ContainerInfo? Container { get; init; }
+
+    /// <summary>
+    /// Nothing was changed, and a later try may work: the container that replaced its namespace's is not there or
+    /// not running yet, or recreating it would not help now. A failed heal, not the last rung.
+    /// </summary>
+    public bool Retry { get; init; }
 }
