@@ -102,8 +102,8 @@ public sealed class LocalHealHost(
     /// <remarks>
     /// A <c>container:</c> reference to a container that is not running is pointed at the one that took one of its
     /// names since (removed and run again, or renamed away by compose and replaced), once that runs (waiting up to
-    /// <see cref="ReplacementWait"/>; when it does not run by then, nothing is changed); one nothing replaced is kept,
-    /// and the new container's start then fails and the original is put back.
+    /// <see cref="ReplacementWait"/>). When none runs by then, or nothing needs replacing and the container is not
+    /// labelled <c>autoheal.recreate=true</c>, nothing is changed and the answer says a later try may work.
     /// </remarks>
     public async Task<RecreateResult> RecreateAsync(string id, TimeSpan stopTimeout, CancellationToken cancellationToken)
     {
