@@ -177,7 +177,7 @@ internal sealed class DockerRecreation(DockerClient client, string host)
             Image = await ImageAsync(old, cancellationToken),
         };
         // Docker fills these in itself: from the namespace's container, or from the container's own id.
-        var joins = hostConfig.NetworkMode?.StartsWith("container:", StringComparison.Ordinal) == true;
+        var joins = Dependencies.Reference(hostConfig.NetworkMode) is not null;
         if (joins || old.Config?.Hostname == old.ID[..12])
         {
             parameters.Hostname = "";
@@ -230,7 +230,7 @@ internal sealed class DockerRecreation(DockerClient client, string host)
     {
         var networks = old.NetworkSettings?.Networks;
         var mode = old.HostConfig?.NetworkMode;
-        if (networks is null || networks.Count == 0 || mode is null || mode.StartsWith("container:", StringComparison.Ordinal) || mode is "host" or "none")
+        if (networks is null || networks.Count == 0 || mode is null || Dependencies.Reference(mode) is not null || mode is "host" or "none")
         {
             return null;
         }
@@ -253,7 +253,7 @@ internal sealed class DockerRecreation(DockerClient client, string host)
     };
 
     private static string? Replace(string? mode, IReadOnlyDictionary<string, string> references) =>
-        mode is not null && mode.StartsWith("container:", StringComparison.Ordinal) && references.TryGetValue(mode["container:".Length..], out var now)
+        Dependencies.Reference(mode) is { } reference && references.TryGetValue(reference, out var now)
             ? $"container:{now}"
             : mode;
 
@@ -262,7 +262,7 @@ internal sealed class DockerRecreation(DockerClient client, string host)
         var hc = old.HostConfig;
         foreach (var (mode, what) in new[] { (hc?.NetworkMode, "network"), (hc?.PidMode, "PID"), (hc?.IpcMode, "IPC") })
         {
-            if (mode?.StartsWith("container:", StringComparison.Ordinal) == true && references.ContainsKey(mode["container:".Length..]))
+            if (Dependencies.Reference(mode) is { } reference && references.ContainsKey(reference))
             {
                 yield return $"{what} namespace";
             }

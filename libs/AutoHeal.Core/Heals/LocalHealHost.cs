@@ -141,8 +141,7 @@ public sealed class LocalHealHost(
             return new RecreateResult(false, host.IsSelf(c.Id) ? "AutoHeal does not recreate its own container" : "it is the original of a recreation, set aside");
         }
 
-        var labelled = Recreations.Why(c) is { } why && why.Contains(Recreations.RecreateLabel, StringComparison.Ordinal);
-
+        var labelled = Recreations.IsLabelled(c);
         var references = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var reference in Recreations.References(c))
         {

@@ -36,14 +36,14 @@ public static class Dependencies
             return null;
         }
 
-        foreach (var (mode, what) in new[] { (dependent.NetworkMode, "network"), (dependent.PidMode, "PID"), (dependent.IpcMode, "IPC") })
+        foreach (var (what, reference) in Joined(dependent))
         {
-            if (mode.StartsWith("container:", StringComparison.Ordinal) && Names(mode["container:".Length..], parent))
+            if (Names(reference, parent))
             {
                 return $"it shares the {what} namespace of {parent.Name}";
             }
 
-            if (mode.StartsWith("container:", StringComparison.Ordinal) && formerNames?.Invoke(mode["container:".Length..]).Contains(parent.Name) == true)
+            if (formerNames?.Invoke(reference).Contains(parent.Name) == true)
             {
                 return $"it shared the {what} namespace of the container {parent.Name} replaced";
             }
@@ -89,6 +89,24 @@ public static class Dependencies
 
         return false;
     }
+
+    /// <summary>The namespaces the container joins (<c>container:&lt;id or name&gt;</c> modes): which one, and the container named.</summary>
+    public static IEnumerable<(string What, string Reference)> Joined(ContainerInfo c)
+    {
+        foreach (var (mode, what) in new[] { (c.NetworkMode, "network"), (c.PidMode, "PID"), (c.IpcMode, "IPC") })
+        {
+            if (Reference(mode) is { } reference)
+            {
+                yield return (what, reference);
+            }
+        }
+    }
+
+    /// <summary>The container a network, PID or IPC mode of <c>container:&lt;id or name&gt;</c> names; null for any other mode.</summary>
+    public static string? Reference(string? mode) =>
+        mode is not null && mode.StartsWith(ContainerMode, StringComparison.Ordinal) ? mode[ContainerMode.Length..] : null;
+
+    private const string ContainerMode = "container:";
 
     private static string[] Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -18,23 +18,13 @@ public static partial class Recreations
     public const string RecreateLabel = "autoheal.recreate";
 
     /// <summary>Why a container whose restart Docker refused may be recreated; null when it may not.</summary>
-    public static string? Why(ContainerInfo c)
-    {
-        if (c.Labels.TryGetValue(RecreateLabel, out var v) && v.Trim().Equals("true", StringComparison.OrdinalIgnoreCase))
-        {
-            return $"it is labelled {RecreateLabel}=true";
-        }
+    public static string? Why(ContainerInfo c) =>
+        IsLabelled(c) ? $"it is labelled {RecreateLabel}=true"
+        : Dependencies.Joined(c).Select(j => $"it joins the {j.What} namespace of another container, which a restart cannot bring back").FirstOrDefault();
 
-        foreach (var (mode, what) in new[] { (c.NetworkMode, "network"), (c.PidMode, "PID"), (c.IpcMode, "IPC") })
-        {
-            if (mode.StartsWith("container:", StringComparison.Ordinal))
-            {
-                return $"it joins the {what} namespace of another container, which a restart cannot bring back";
-            }
-        }
-
-        return null;
-    }
+    /// <summary>Whether the container opted in with <c>autoheal.recreate=true</c>.</summary>
+    public static bool IsLabelled(ContainerInfo c) =>
+        c.Labels.TryGetValue(RecreateLabel, out var v) && v.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The name the original has while it is being replaced: its name, and the first 12 characters of its id.</summary>
     public static string SetAsideName(string name, string id) => $"{name}{Marker}{id[..12]}";
@@ -51,10 +41,7 @@ public static partial class Recreations
 
     /// <summary>The references of a <c>container:</c> network, PID or IPC mode, as Docker keeps them (an id, or a name).</summary>
     public static IEnumerable<string> References(ContainerInfo c) =>
-        new[] { c.NetworkMode, c.PidMode, c.IpcMode }
-            .Where(m => m.StartsWith("container:", StringComparison.Ordinal))
-            .Select(m => m["container:".Length..])
-            .Distinct(StringComparer.Ordinal);
+        Dependencies.Joined(c).Select(j => j.Reference).Distinct(StringComparer.Ordinal);
 
     private const string Marker = "-autoheal-old-";
 
