@@ -480,7 +480,7 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         }
         catch (Exception ex) when (IsUnreachable(ex))
         {
-            throw new EngineUnavailableException($"the Docker engine at {Endpoint} is unreachable: {Innermost(ex).Message}", ex);
+            throw new EngineUnavailableException($"the Docker engine at {Endpoint} is unreachable: {Innermost(ex).Message}{Hint(Innermost(ex))}", ex);
         }
     }
 
@@ -493,6 +493,13 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
             when api.Message.Contains("daemon", StringComparison.OrdinalIgnoreCase) => true,
         _ => ex.InnerException is { } inner && IsUnreachable(inner),
     };
+
+    // The socket refuses this user: what to do about it, in the words of docker run and compose.
+    private string Hint(Exception innermost) =>
+        IsLocal && innermost is SocketException { SocketErrorCode: SocketError.AccessDenied } or UnauthorizedAccessException
+            ? $" (user {Environment.UserName} may not use the socket: run AutoHeal as root, or give it the socket's group: " +
+              $"docker run --group-add $(stat -c %g {new Uri(Endpoint).AbsolutePath}), or group_add in compose)"
+            : "";
 
     private static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
 

@@ -1,3 +1,4 @@
+using AutoHeal.Core;
 using AutoHeal.Core.Stores;
 
 namespace AutoHeal.Api;
@@ -25,11 +26,15 @@ internal sealed class HeartbeatSender(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, time);
+        var changes = new ChangeSignal();
+        void SettingsChanged(object? sender, EventArgs e) => changes.Notify();
+        settings.Changed += SettingsChanged;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (true)
             {
+                // Without a URL, nothing is due until the settings change: no ticking meanwhile.
+                await changes.WaitAsync(settings.Config.Heartbeat.Url is { Length: > 0 } ? Tick : null, time, stoppingToken);
                 var beat = settings.Config.Heartbeat;
                 var now = time.GetUtcNow();
                 if (beat.Url is not { Length: > 0 } url || now - _last < TimeSpan.FromSeconds(beat.IntervalSeconds))
@@ -44,6 +49,10 @@ internal sealed class HeartbeatSender(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopping: the calls stop, which is the point
+        }
+        finally
+        {
+            settings.Changed -= SettingsChanged;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoHeal.Core;
 using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Guardians;
 
@@ -241,11 +242,15 @@ internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        var changes = new ChangeSignal();
+        void SettingsChanged(object? sender, EventArgs e) => changes.Notify();
+        settings.Changed += SettingsChanged;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (true)
             {
+                // With no maintenance and no window, nothing happens until the settings change: no ticking meanwhile.
+                await changes.WaitAsync(Idle ? null : Interval, time, stoppingToken);
                 try
                 {
                     await TickAsync(time.GetUtcNow(), stoppingToken);
@@ -260,7 +265,13 @@ internal sealed class MaintenanceClock(SettingsService settings, IEventRecorder 
         {
             // stopping
         }
+        finally
+        {
+            settings.Changed -= SettingsChanged;
+        }
     }
+
+    private bool Idle => settings.Maintenance is null && settings.Config.Maintenance.Windows is not { Count: > 0 } && _window is null && _inForce.Length == 0;
 
     private async Task TickAsync(DateTimeOffset now, CancellationToken ct)
     {

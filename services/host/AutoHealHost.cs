@@ -17,6 +17,7 @@ using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
 using Dapr;
 using Dapr.Client;
+using Microsoft.AspNetCore.DataProtection;
 using Prometheus;
 
 namespace AutoHeal.Host;
@@ -202,6 +203,11 @@ internal static class AutoHealHost
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning); // StartBanner says it in AutoHeal's words
+
+        // The keys that protect the dashboard's sign-in and forms live in the data folder, next to the API token (which is no
+        // better protected): a new container on the same volume keeps them, and a non-root user can write them.
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.Root.DataDir, "keys")));
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error); // "no XML encryptor": as said above
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
             && string.IsNullOrEmpty(builder.Configuration["https_ports"]))

@@ -35,7 +35,8 @@ public sealed class ProbeScheduler(
     /// <summary>How much of an HTTP check's response body is read, and searched for its text.</summary>
     public const int BodyCap = 64 * 1024;
 
-    private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(1);
+    // Checks are matched to the containers when a container or a definition changes; this often besides, for what time alone changes.
+    private static readonly TimeSpan ReconcileAtLeastEvery = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Probe> _probes = new(StringComparer.Ordinal);
     // Per container id, what was reported about it (a bad label's value, a refused check): once, not at every pass.
@@ -49,10 +50,12 @@ public sealed class ProbeScheduler(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(ReconcileEvery, time);
+        var changes = catalog.Changes;
+        void DefinitionsChanged(object? sender, EventArgs e) => changes.Notify();
+        definitions.Changed += DefinitionsChanged;
         try
         {
-            do
+            while (true)
             {
                 try
                 {
@@ -62,19 +65,34 @@ public sealed class ProbeScheduler(
                 {
                     Log.ProbeReconcileFailed(logger, ex);
                 }
+
+                await changes.WaitAsync(NextLook(), time, stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         finally
         {
+            definitions.Changed -= DefinitionsChanged;
             foreach (var probe in _probes.Values)
             {
                 probe.Stop();
             }
         }
+    }
+
+    // When a refused label check is due to be looked at again, or the periodic look, whichever comes first.
+    private TimeSpan NextLook()
+    {
+        var next = ReconcileAtLeastEvery;
+        foreach (var (_, _, until) in _refused.Values)
+        {
+            var left = until - Now();
+            next = left < next ? left : next;
+        }
+
+        return next > TimeSpan.Zero ? next : TimeSpan.Zero;
     }
 
     /// <summary>Starts, restarts (new definition or a new run of the container) and stops checks to match what should run.</summary>

@@ -32,7 +32,11 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
     {
         _byId[container.Id] = container;
         Remember(container);
+        Changes.Notify();
     }
+
+    /// <summary>Told of every container added, replaced or forgotten (the custom checks follow it).</summary>
+    public ChangeSignal Changes { get; } = new();
 
     /// <inheritdoc />
     /// <remarks>
@@ -42,7 +46,12 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
     public IReadOnlyCollection<string> NamesOf(string id) => _namesById.TryGetValue(id, out var names) ? names : [];
 
     /// <summary>Forgets a container; false if it was not known.</summary>
-    public bool TryRemove(string id, [MaybeNullWhen(false)] out ContainerInfo container) => _byId.TryRemove(id, out container);
+    public bool TryRemove(string id, [MaybeNullWhen(false)] out ContainerInfo container)
+    {
+        var removed = _byId.TryRemove(id, out container);
+        Changes.Notify();
+        return removed;
+    }
 
     /// <summary>AutoHeal's own container on <paramref name="host"/>, when it runs in one.</summary>
     public void SetSelf(string host, string? selfContainerId)
@@ -63,7 +72,7 @@ public sealed class ContainerCatalog(ISettingsSource settings) : IContainerCatal
         var now = containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var gone in _byId.Values.Where(c => c.Host == host && !now.Contains(c.Id)).Select(c => c.Id).ToList())
         {
-            _byId.TryRemove(gone, out _);
+            TryRemove(gone, out _);
         }
 
         foreach (var c in containers)

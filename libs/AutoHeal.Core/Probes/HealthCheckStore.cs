@@ -33,7 +33,11 @@ public sealed class HealthCheckStore(IDocumentStore store, TimeProvider time) : 
     {
         await _document.LoadAsync(cancellationToken);
         _loaded = true;
+        Changed?.Invoke(this, EventArgs.Empty);
     }
+
+    /// <inheritdoc />
+    public event EventHandler? Changed;
 
     /// <summary>The watcher's view of a definition.</summary>
     public static ProbeSpec ToSpec(HealthCheckDefinition d) => new()
@@ -73,6 +77,7 @@ public sealed class HealthCheckStore(IDocumentStore store, TimeProvider time) : 
             CreatedAt = time.GetUtcNow(),
         };
         await _document.UpdateAsync(all => [.. (all ?? []).Where(c => c.ContainerId != containerName), saved], cancellationToken);
+        Changed?.Invoke(this, EventArgs.Empty);
         return saved;
     }
 
@@ -82,6 +87,7 @@ public sealed class HealthCheckStore(IDocumentStore store, TimeProvider time) : 
         await EnsureLoadedAsync(cancellationToken);
         var left = await _document.UpdateAsync(
             all => all is not null && all.Any(c => c.Id == id) ? all.Where(c => c.Id != id).ToList() : null, cancellationToken);
+        Changed?.Invoke(this, EventArgs.Empty);
         return left is not null;
     }
 

@@ -116,4 +116,7 @@ public interface IProbeDefinitions
 {
     /// <summary>Every definition, by container name.</summary>
     Task<IReadOnlyDictionary<string, Probes.ProbeSpec>> ByContainerNameAsync(CancellationToken cancellationToken);
+
+    /// <summary>Raised when the definitions may have changed (saved, deleted, read again).</summary>
+    event EventHandler? Changed;
 }
