@@ -54,6 +54,7 @@ public static class CoreModule
         services.AddSingleton(sp => new RestartSlots(
             () => sp.GetRequiredService<HostStorm>().OneAtATime ? 1 : sp.GetRequiredService<ISettingsSource>().MaxConcurrentRestarts, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ComposeDeploys>();
+        services.AddSingleton<EngineAccess>();
         services.AddSingleton(sp => new LocalHealHost(
             runtime, sp.GetRequiredService<RestartSlots>(), sp.GetRequiredService<HostStorm>(), sp.GetRequiredService<ComposeDeploys>(), host, sp.GetRequiredService<TimeProvider>(),
             id => sp.GetService<ContainerCatalog>()?.NamesOf(id) ?? []));

@@ -265,6 +265,54 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     });
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A 403 (what a filtering socket proxy answers outside its profile) or 401 is a refusal; any other answer, "no such
+    /// container" above all, means the call reached the engine. Creating is asked with a platform no engine parses, which
+    /// every engine refuses (400) before it looks at anything else; a container that was created all the same is removed.
+    /// </remarks>
+    public Task<IReadOnlyList<EngineRefusal>> RefusalsAsync(CancellationToken cancellationToken) => Call(async () =>
+    {
+        var none = $"autoheal-access-check-{Guid.NewGuid():N}";
+        var refused = new List<EngineRefusal>();
+        async Task Ask(string action, Func<Task> call)
+        {
+            try
+            {
+                await call();
+            }
+            catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.Unauthorized)
+            {
+                refused.Add(new EngineRefusal(action, EngineRefusal.EffectOf(action), $"{(int)ex.StatusCode} {ex.StatusCode}"));
+            }
+            catch (DockerApiException)
+            {
+                // it reached the engine
+            }
+        }
+
+        await Ask("list", () => _client.Containers.ListContainersAsync(new ContainersListParameters { Limit = 1 }, cancellationToken));
+        await Ask("inspect", () => _client.Containers.InspectContainerAsync(none, cancellationToken));
+        await Ask("events", async () =>
+        {
+            var now = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            await _client.System.MonitorEventsAsync(new ContainerEventsParameters { Since = now, Until = now }, new Progress(_ => { }), cancellationToken);
+        });
+        await Ask("restart", () => _client.Containers.RestartContainerAsync(none, new ContainerRestartParameters(), cancellationToken));
+        await Ask("logs", async () =>
+        {
+            using var logs = await _client.Containers.GetContainerLogsAsync(none, false, new ContainerLogsParameters { ShowStdout = true }, cancellationToken);
+        });
+        await Ask("exec", () => _client.Exec.ExecCreateContainerAsync(none, new ContainerExecCreateParameters { Cmd = ["true"] }, cancellationToken));
+        await Ask("create", async () =>
+        {
+            var created = await _client.Containers.CreateContainerAsync(
+                new CreateContainerParameters { Name = none, Image = none, Platform = "not a platform!" }, cancellationToken);
+            await _client.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        });
+        return (IReadOnlyList<EngineRefusal>)refused;
+    });
+
+    /// <inheritdoc />
     public void Dispose() => _client.Dispose();
 
     /// <summary>How much of an exec check's output is read (and dropped past <see cref="ExecOutputCap"/>) before AutoHeal stops reading it.</summary>

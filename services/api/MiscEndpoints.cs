@@ -43,7 +43,7 @@ internal static class StatusEndpoints
         : stuck;
 
     private static async Task<Ok<StatusResponse>> StatusAsync(
-        IContainerCatalog catalog, IGuardians guardians, IEngineStatus engine, ApiClock clock, CancellationToken ct)
+        IContainerCatalog catalog, IGuardians guardians, IEngineStatus engine, ApiClock clock, IServiceProvider services, CancellationToken ct)
     {
         var containers = catalog.Containers;
         var states = (await Views.PresentGuardiansAsync(catalog, guardians, ct)).Values;
@@ -54,7 +54,10 @@ internal static class StatusEndpoints
             containers.Count(c => catalog.Select(c).Monitored),
             states.Count(s => s.Quarantine is not null),
             states.Count(s => s.ActiveHeal is not null),
-            new EngineView(e.Reachable, e.Endpoint, e.Error, e.Since),
+            new EngineView(e.Reachable, e.Endpoint, e.Error, e.Since)
+            {
+                Refused = (services.GetService(typeof(EngineAccess)) as EngineAccess)?.Refused.Select(r => new EngineRefusalView(r.Action, r.Effect, r.Answer)).ToList() ?? [],
+            },
             Math.Round((now - clock.StartedAt).TotalSeconds, 1),
             clock.StartedAt,
             Version));

@@ -32,7 +32,7 @@ internal interface IGuardianHome
 /// saved and before anything is carried out, so what the guardian decided is told even if carrying it out
 /// fails. The mailbox and the actor run one turn at a time per container.
 /// </summary>
-internal sealed class GuardianTurn(ISettingsSource settings, IEventSink sink, TimeProvider time)
+internal sealed class GuardianTurn(ISettingsSource settings, IEventSink sink, TimeProvider time, AutoHeal.Core.Containers.EngineAccess? access = null)
 {
     public async Task<GuardianResult> TakeAsync(IGuardianHome home, GuardianInput input, CancellationToken cancellationToken)
     {
@@ -46,7 +46,8 @@ internal sealed class GuardianTurn(ISettingsSource settings, IEventSink sink, Ti
 
         var before = stored ?? GuardianState.New(input.Key);
         var now = time.GetUtcNow();
-        var policy = settings.Policy with { Hold = settings.HoldFor(input.Key, now) };
+        // An engine that refuses restarts (this host's, when the watcher runs here) holds every heal back: notify-only.
+        var policy = settings.Policy with { Hold = AutoHeal.Domain.Policies.HoldBack.Longer(settings.HoldFor(input.Key, now), access?.Hold(now)) };
         var result = Guardian.Decide(before, input, policy, now);
         result = result with { Events = await home.SaveAsync(result.State, result.Events, cancellationToken) };
         if (result.Events.Count > 0)

@@ -6,6 +6,12 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "Docker engine unreachable at {Endpoint}: {Reason}. Retrying with backoff (1s to 30s); containers are not watched meanwhile.")]
     public static partial void EngineDown(ILogger logger, string endpoint, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "The Docker engine at {Endpoint} allows everything AutoHeal does (list, inspect, events, restart, logs, exec, create)")]
+    public static partial void EngineAllowsAll(ILogger logger, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Docker engine at {Endpoint} refuses part of what AutoHeal does: {Refusals}")]
+    public static partial void EngineRefuses(ILogger logger, string endpoint, string refusals);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Docker engine still unreachable: {Reason}; next try in {Delay}")]
     public static partial void EngineStillDown(ILogger logger, string reason, TimeSpan delay);
 

@@ -18,6 +18,7 @@ public sealed class ReconcileSweep(
     ISettingsSource settings,
     EventStreamWatch stream,
     ComposeDeploys deploys,
+    EngineAccess access,
     TimeProvider time,
     ILogger<ReconcileSweep> logger) : BackgroundService
 {
@@ -58,6 +59,11 @@ public sealed class ReconcileSweep(
         {
             // Only what was known before the list call can be missing from it: a container created while
             // the sweep runs (its event handled meanwhile) is not "gone".
+            if (full || access.Due)
+            {
+                await AskAccessAsync(ct);
+            }
+
             var knownBefore = catalog.Ids.ToHashSet(StringComparer.Ordinal);
             await engineClock.SyncAsync(now: full, ct);
             var listed = await runtime.ListAsync(ct);
@@ -93,6 +99,30 @@ public sealed class ReconcileSweep(
         finally
         {
             _one.Release();
+        }
+    }
+
+    // What the engine refuses of what AutoHeal does: said once per change, in one line.
+    private async Task AskAccessAsync(CancellationToken ct)
+    {
+        try
+        {
+            var refused = await runtime.RefusalsAsync(ct);
+            if (access.Update(refused))
+            {
+                if (refused.Count == 0)
+                {
+                    Log.EngineAllowsAll(logger, runtime.Endpoint);
+                }
+                else
+                {
+                    Log.EngineRefuses(logger, runtime.Endpoint, EngineRefusal.Describe(refused));
+                }
+            }
+        }
+        catch (EngineUnavailableException)
+        {
+            // asked again at the next sweep
         }
     }
 

@@ -19,6 +19,8 @@ public sealed class DockerSocketProxy : IAsyncDisposable
     private readonly Task _accepting;
     private volatile TaskCompletionSource _thawed = Thawed();
     private volatile Func<string, bool>? _hold;
+    private volatile Func<string, bool>? _refuse;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _refused = new();
     private readonly TaskCompletionSource<string> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DockerSocketProxy(string socket = "/var/run/docker.sock")
@@ -42,6 +44,15 @@ public sealed class DockerSocketProxy : IAsyncDisposable
     /// to the engine; <see cref="Held"/> completes with the first one. Null passes everything again.
     /// </summary>
     public void HoldRequests(Func<string, bool>? match) => _hold = match;
+
+    /// <summary>
+    /// From now on, a request whose first line matches is answered <c>403 Forbidden</c> by the proxy, as a filtering socket
+    /// proxy (Tecnativa's docker-socket-proxy, HAProxy) answers a call outside its profile; null passes everything again.
+    /// </summary>
+    public void Refuse(Func<string, bool>? match) => _refuse = match;
+
+    /// <summary>The first lines of the requests refused so far.</summary>
+    public IReadOnlyCollection<string> Refused => _refused;
 
     /// <summary>The first line of the first request held back.</summary>
     public Task<string> Held => _held.Task;
@@ -90,7 +101,7 @@ public sealed class DockerSocketProxy : IAsyncDisposable
                 await using var up = new NetworkStream(engine, ownsSocket: false);
                 await using var down = client.GetStream();
                 var events = new EventStream();
-                var toEngine = PumpAsync(down, up, chunk => events.Seen |= Encoding.ASCII.GetString(chunk.Span).Contains("/events", StringComparison.Ordinal), null, HeldBack);
+                var toEngine = PumpAsync(down, up, chunk => events.Seen |= Encoding.ASCII.GetString(chunk.Span).Contains("/events", StringComparison.Ordinal), null, HeldBack, RefusedAnswer, down);
                 var toClient = PumpAsync(up, down, null, () => events.Seen ? _thawed.Task : Task.CompletedTask);
                 await Task.WhenAny(toEngine, toClient);
             }
@@ -115,7 +126,25 @@ public sealed class DockerSocketProxy : IAsyncDisposable
         return false;
     }
 
-    private async Task PumpAsync(Stream from, Stream to, Action<ReadOnlyMemory<byte>>? seen, Func<Task>? gate, Func<ReadOnlyMemory<byte>, bool>? holdBack = null)
+    // The proxy's own answer to a request it refuses, or null to pass the chunk on.
+    private byte[]? RefusedAnswer(ReadOnlyMemory<byte> chunk)
+    {
+        var text = Encoding.ASCII.GetString(chunk.Span);
+        var line = text[..Math.Max(0, text.IndexOf('\r', StringComparison.Ordinal))];
+        if (_refuse is not { } refuse || line.Length == 0 || !refuse(line))
+        {
+            return null;
+        }
+
+        _refused.Enqueue(line);
+        const string body = "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n";
+        return Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+    }
+
+    private async Task PumpAsync(
+        Stream from, Stream to, Action<ReadOnlyMemory<byte>>? seen, Func<Task>? gate, Func<ReadOnlyMemory<byte>, bool>? holdBack = null,
+        Func<ReadOnlyMemory<byte>, byte[]?>? answer = null, Stream? back = null)
     {
         var buffer = new byte[16 * 1024];
         int read;
@@ -124,6 +153,12 @@ public sealed class DockerSocketProxy : IAsyncDisposable
             if (holdBack?.Invoke(buffer.AsMemory(0, read)) == true)
             {
                 await Task.Delay(Timeout.Infinite, _stop.Token); // the caller waits for ever (until it dies)
+            }
+
+            if (back is not null && answer?.Invoke(buffer.AsMemory(0, read)) is { } refusal)
+            {
+                await back.WriteAsync(refusal, _stop.Token);
+                return; // and the connection ends, as its answer said
             }
 
             seen?.Invoke(buffer.AsMemory(0, read));

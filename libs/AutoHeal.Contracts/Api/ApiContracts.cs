@@ -14,7 +14,18 @@ public sealed record HealthResponse(string Status, bool DockerReachable, string?
 }
 
 /// <summary>The Docker engine as AutoHeal sees it.</summary>
-public sealed record EngineView(bool Reachable, string Endpoint, string? Error, DateTimeOffset? Since);
+public sealed record EngineView(bool Reachable, string Endpoint, string? Error, DateTimeOffset? Since)
+{
+    /// <summary>
+    /// What the engine (or a socket proxy in front of it) refuses of what AutoHeal does, and what AutoHeal does not do
+    /// because of it, as asked at the last connect (every 5 minutes after); empty while it allows everything. Embedded mode
+    /// and watchers only: the API on Dapr does not know its watchers' answers.
+    /// </summary>
+    public IReadOnlyList<EngineRefusalView> Refused { get; init; } = [];
+}
+
+/// <summary>One kind of engine call refused: <see cref="Action"/> (list, inspect, events, restart, logs, exec, create), <see cref="Effect"/> on AutoHeal, and the engine's <see cref="Answer"/>.</summary>
+public sealed record EngineRefusalView(string Action, string Effect, string Answer);
 
 /// <summary><c>GET /api/status</c>.</summary>
 public sealed record StatusResponse(

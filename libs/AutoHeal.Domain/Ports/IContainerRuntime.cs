@@ -187,6 +187,32 @@ public interface IContainerRuntime
     /// one container and no original is left set aside. Says what it did, a sentence each.
     /// </summary>
     Task<IReadOnlyList<string>> TidyRecreationsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the engine (or a socket proxy in front of it) refuses of what AutoHeal does, asked without changing anything:
+    /// each call names a container that does not exist, so "no such container" means allowed. Empty when everything is.
+    /// </summary>
+    Task<IReadOnlyList<EngineRefusal>> RefusalsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<EngineRefusal>>([]);
+}
+
+/// <summary>One kind of engine call refused (<paramref name="Action"/>: list, inspect, events, restart, logs, exec, create), what AutoHeal does without it, and the engine's (or proxy's) answer.</summary>
+public sealed record EngineRefusal(string Action, string Effect, string Answer)
+{
+    /// <summary>What AutoHeal cannot do without each action, in the words the log, the status and the dashboard use.</summary>
+    public static string EffectOf(string action) => action switch
+    {
+        "list" or "inspect" => "it cannot see the containers: nothing is watched",
+        "events" => "no event stream: failures are seen only by the periodic sweep",
+        "restart" => "notify-only: failures are recorded and notified, never healed",
+        "logs" => "heal reports and notifications carry no log lines",
+        "exec" => "exec health checks cannot run",
+        "create" => "a container in another's namespace cannot be recreated when its parent was replaced",
+        _ => "",
+    };
+
+    /// <summary>One sentence for the lot: "restart refused by the engine (403 Forbidden): notify-only: ...; exec refused ...".</summary>
+    public static string Describe(IReadOnlyCollection<EngineRefusal> refused) =>
+        string.Join("; ", refused.Select(r => $"{r.Action} refused by the engine ({r.Answer}): {r.Effect}"));
 }
 
 /// <summary>The result of a command run inside a container.</summary>
