@@ -59,9 +59,26 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
         _recreation = new DockerRecreation(_client, host);
     }
 
-    /// <summary>The endpoint from <c>DOCKER_HOST</c>, or the local socket.</summary>
-    public static string DefaultEndpoint =>
-        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+    /// <summary>
+    /// The endpoint from <c>DOCKER_HOST</c>; without it the local socket, or rootless Docker's
+    /// (<c>$XDG_RUNTIME_DIR/docker.sock</c>) when there is no local socket but that one is there.
+    /// </summary>
+    public static string DefaultEndpoint => EndpointFrom(
+        Environment.GetEnvironmentVariable("DOCKER_HOST"), Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), File.Exists);
+
+    /// <summary><see cref="DefaultEndpoint"/> from the two variables and what <paramref name="exists"/> says is on disk.</summary>
+    public static string EndpointFrom(string? dockerHost, string? runtimeDir, Func<string, bool> exists)
+    {
+        ArgumentNullException.ThrowIfNull(exists);
+        const string Rootful = "/var/run/docker.sock";
+        if (dockerHost is { Length: > 0 })
+        {
+            return dockerHost;
+        }
+
+        var rootless = runtimeDir is { Length: > 0 } ? Path.Combine(runtimeDir, "docker.sock") : null;
+        return !exists(Rootful) && rootless is not null && exists(rootless) ? $"unix://{rootless}" : $"unix://{Rootful}";
+    }
 
     /// <inheritdoc />
     public string Endpoint { get; }

@@ -12,6 +12,19 @@ public sealed class DockerRuntimeTests(EngineFixture engine) : IDisposable
     public void Dispose() => _runtime.Dispose();
 
     [Fact]
+    public void The_endpoint_is_DOCKER_HOST_then_the_local_socket_then_rootless_Dockers()
+    {
+        bool Only(string path, string there) => path == there;
+
+        Assert.Equal("tcp://proxy:2375", DockerRuntime.EndpointFrom("tcp://proxy:2375", "/run/user/1000", _ => true));
+        Assert.Equal("unix:///var/run/docker.sock", DockerRuntime.EndpointFrom(null, "/run/user/1000", _ => true));
+        Assert.Equal("unix:///run/user/1000/docker.sock", DockerRuntime.EndpointFrom("", "/run/user/1000", p => Only(p, "/run/user/1000/docker.sock")));
+        // Neither there: the local socket, which the error then names.
+        Assert.Equal("unix:///var/run/docker.sock", DockerRuntime.EndpointFrom(null, "/run/user/1000", _ => false));
+        Assert.Equal("unix:///var/run/docker.sock", DockerRuntime.EndpointFrom(null, null, _ => false));
+    }
+
+    [Fact]
     public async Task Inspect_reads_state_labels_restart_policy_and_health_check()
     {
         var name = _docker.Name("inspected");

@@ -57,7 +57,11 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
     /// <c>docker run -d</c> of the image as the README shows (socket, data volume), with the tests' short timings and
     /// <paramref name="extra"/> options; returns its API at <paramref name="port"/> (no token: it makes one in its volume).
     /// </summary>
-    private async Task<string> RunAutoHealAsync(string name, string volume, int port, params string[] extra)
+    private Task<string> RunAutoHealAsync(string name, string volume, int port, params string[] extra) =>
+        RunAutoHealWithSocketAtAsync(name, volume, port, "/var/run/docker.sock", extra);
+
+    /// <summary>The same, with the engine's socket at <paramref name="socketAt"/> in the container.</summary>
+    private async Task<string> RunAutoHealWithSocketAtAsync(string name, string volume, int port, string socketAt, params string[] extra)
     {
         string[] settings =
         [
@@ -66,7 +70,7 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         ];
         return await DockerCli.RunAsync([
             "run", "-d", "--name", name, "--label", $"{_docker.RunLabel}={_docker.RunId}", "--network", "host",
-            "-v", $"{Socket}:/var/run/docker.sock", "-v", $"{volume}:/data",
+            "-v", $"{Socket}:{socketAt}", "-v", $"{volume}:/data",
             .. settings.SelectMany(s => new[] { "-e", s }), .. extra, Image,
         ]);
     }
@@ -176,6 +180,21 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         var refused = await DockerCli.InspectAsync(cut, "{{with index .State.Health.Log 0}}{{.Output}}{{end}}");
         Assert.StartsWith("503 {\"status\":\"degraded\",\"docker_reachable\":false", refused, StringComparison.Ordinal);
         Assert.Contains("/nowhere.sock", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_DOCKER_HOST_and_the_default_socket_it_finds_rootless_Dockers_socket()
+    {
+        var port = Loopback.FreePort();
+        var name = _docker.Name("img-rootless");
+        var volume = NewVolume();
+        await using var _ = DockerCli.RemoveAtEnd(name);
+        // As rootless Docker lays it out: no /var/run/docker.sock, the socket in the user's runtime folder.
+        await RunAutoHealWithSocketAtAsync(name, volume, port, "/run/user/1000/docker.sock", "-e", "XDG_RUNTIME_DIR=/run/user/1000");
+
+        var api = await ApiAsync(volume, port);
+
+        Assert.Equal("unix:///run/user/1000/docker.sock", (await api.GetStatusAsync()).Engine.Endpoint);
     }
 
     [Fact]
