@@ -46,8 +46,8 @@ internal sealed class GuardianTurn(ISettingsSource settings, IEventSink sink, Ti
 
         var before = stored ?? GuardianState.New(input.Key);
         var now = time.GetUtcNow();
-        // An engine that refuses restarts (this host's, when the watcher runs here) holds every heal back: notify-only.
-        var policy = settings.Policy with { Hold = AutoHeal.Domain.Policies.HoldBack.Longer(settings.HoldFor(input.Key, now), access?.Hold(now)) };
+        // An engine that refuses restarts (known where its host's watcher runs) holds its containers' heals back: notify-only.
+        var policy = settings.Policy with { Hold = AutoHeal.Domain.Policies.HoldBack.Longer(settings.HoldFor(input.Key, now), access?.Hold(input.Key, now)) };
         var result = Guardian.Decide(before, input, policy, now);
         result = result with { Events = await home.SaveAsync(result.State, result.Events, cancellationToken) };
         if (result.Events.Count > 0)

@@ -73,6 +73,8 @@ public sealed class EngineEventLoop(
             {
                 await runtime.PingAsync(stoppingToken);
                 engine.Up();
+                // First what the engine refuses, so that a proxy refusing the calls below is said in its words.
+                await sweep.AskAccessAsync(stoppingToken);
                 var since = lastEvent;
                 if (since is null)
                 {

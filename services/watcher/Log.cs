@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "The Docker engine at {Endpoint} refuses part of what AutoHeal does: {Refusals}")]
     public static partial void EngineRefuses(ILogger logger, string endpoint, string refusals);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "What the Docker engine refuses is not known yet ({Reason}); asked again at the next sweep")]
+    public static partial void AccessNotKnown(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Docker engine still unreachable: {Reason}; next try in {Delay}")]
     public static partial void EngineStillDown(ILogger logger, string reason, TimeSpan delay);
 

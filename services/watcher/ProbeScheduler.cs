@@ -82,18 +82,25 @@ public sealed class ProbeScheduler(
         }
     }
 
-    // When a refused label check is due to be looked at again, or the periodic look, whichever comes first.
+    // When a refused label check is due to be looked at again, or the periodic look, whichever comes first; never
+    // sooner than a second. A refusal whose time has passed was looked at already, or its container is not considered
+    // now (stopped, no longer monitored): it sets no time.
     private TimeSpan NextLook()
     {
+        var now = Now();
         var next = ReconcileAtLeastEvery;
         foreach (var (_, _, until) in _refused.Values)
         {
-            var left = until - Now();
-            next = left < next ? left : next;
+            if (until > now && until - now < next)
+            {
+                next = until - now;
+            }
         }
 
-        return next > TimeSpan.Zero ? next : TimeSpan.Zero;
+        return next > MinimumLook ? next : MinimumLook;
     }
+
+    private static readonly TimeSpan MinimumLook = TimeSpan.FromSeconds(1);
 
     /// <summary>Starts, restarts (new definition or a new run of the container) and stops checks to match what should run.</summary>
     internal async Task ReconcileAsync(CancellationToken ct)

@@ -59,7 +59,7 @@ public sealed class ReconcileSweep(
         {
             // Only what was known before the list call can be missing from it: a container created while
             // the sweep runs (its event handled meanwhile) is not "gone".
-            if (full || access.Due)
+            if (access.Due)
             {
                 await AskAccessAsync(ct);
             }
@@ -102,12 +102,17 @@ public sealed class ReconcileSweep(
         }
     }
 
-    // What the engine refuses of what AutoHeal does: said once per change, in one line.
-    private async Task AskAccessAsync(CancellationToken ct)
+    /// <summary>
+    /// Asks what the engine refuses of what AutoHeal does (at every connect, before anything else, and when the last answer
+    /// is old): said once per change, in one line. An engine that does not answer within 10 s is asked again later.
+    /// </summary>
+    public async Task AskAccessAsync(CancellationToken ct)
     {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
-            var refused = await runtime.RefusalsAsync(ct);
+            var refused = await runtime.RefusalsAsync(patience.Token);
             if (access.Update(refused))
             {
                 if (refused.Count == 0)
@@ -120,9 +125,10 @@ public sealed class ReconcileSweep(
                 }
             }
         }
-        catch (EngineUnavailableException)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // asked again at the next sweep
+            Log.AccessNotKnown(logger, ex.Message);
         }
     }
 

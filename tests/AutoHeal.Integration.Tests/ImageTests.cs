@@ -46,11 +46,28 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         ? h["unix://".Length..]
         : "/var/run/docker.sock";
 
-    private string NewVolume()
+    // A data volume with the run's label, so that a cleanup after an aborted run finds it.
+    private async Task<string> NewVolumeAsync()
     {
         var name = _docker.Name($"data-{_volumes.Count}");
         _volumes.Add(name);
+        await DockerCli.RunAsync("volume", "create", "--label", $"{_docker.RunLabel}={_docker.RunId}", name);
         return name;
+    }
+
+    // The sibling, started, and listed running by AutoHeal: what happens to it from now on is seen.
+    private async Task StartSiblingAsync(IAutoHealApi api, string name)
+    {
+        await _docker.StartAsync(name, DockerCli.CrashOnTrigger, OptIn);
+        await Eventually.HoldsAsync(async () => (await api.ListContainersAsync()).Any(c => c.Name == name && c.Status == "running" && c.Monitored),
+            Soon, $"{name} listed running and monitored");
+    }
+
+    // The output of the newest run of the container's health check.
+    private static async Task<string> LastHealthOutputAsync(string name)
+    {
+        var log = System.Text.Json.JsonDocument.Parse(await DockerCli.InspectAsync(name, "{{json .State.Health.Log}}"));
+        return log.RootElement.EnumerateArray().Last().GetProperty("Output").GetString() ?? "";
     }
 
     /// <summary>
@@ -112,12 +129,12 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         var port = Loopback.FreePort();
         var self = _docker.Name("img-self");
         var sibling = _docker.Name("img-sibling");
-        var volume = NewVolume();
+        var volume = await NewVolumeAsync();
         await using var _ = DockerCli.RemoveAtEnd(self);
         // Opted in like any container, and its own health check fails at once (the image has no shell for a CMD-SHELL check).
         await RunAutoHealAsync(self, volume, port, [.. OptIn, "--health-cmd", "exit 1", "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "1s"]);
         var api = await ApiAsync(volume, port);
-        await _docker.StartAsync(sibling, DockerCli.CrashOnTrigger, OptIn);
+        await StartSiblingAsync(api, sibling);
 
         await HealedOnceMoreAsync(api, sibling);
         // AutoHeal has seen its own container unhealthy, and says why it leaves it alone.
@@ -141,12 +158,12 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         var first = _docker.Name("img-first");
         var second = _docker.Name("img-second");
         var sibling = _docker.Name("img-kept");
-        var volume = NewVolume();
+        var volume = await NewVolumeAsync();
         await using var a = DockerCli.RemoveAtEnd(first);
         await using var b = DockerCli.RemoveAtEnd(second);
         await RunAutoHealAsync(first, volume, port);
         var api = await ApiAsync(volume, port);
-        await _docker.StartAsync(sibling, DockerCli.CrashOnTrigger, OptIn);
+        await StartSiblingAsync(api, sibling);
         var healed = await HealedOnceMoreAsync(api, sibling);
         var restarts = (await api.GetContainerAsync(sibling)).Container.RestartCount;
 
@@ -169,15 +186,15 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         await using var a = DockerCli.RemoveAtEnd(up);
         await using var b = DockerCli.RemoveAtEnd(cut);
         // The image's own HEALTHCHECK command, asked every second instead of every 30 s (and its failures counted after 1 s, not 60).
-        await RunAutoHealAsync(up, NewVolume(), port, "--health-interval", "1s");
-        await RunAutoHealAsync(cut, NewVolume(), Loopback.FreePort(), "-e", "DOCKER_HOST=unix:///nowhere.sock", "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "1s");
+        await RunAutoHealAsync(up, await NewVolumeAsync(), port, "--health-interval", "1s");
+        await RunAutoHealAsync(cut, await NewVolumeAsync(), Loopback.FreePort(), "-e", "DOCKER_HOST=unix:///nowhere.sock", "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "1s");
 
         await Eventually.HoldsAsync(async () => await DockerCli.InspectAsync(up, "{{.State.Health.Status}}") == "healthy", Soon, "healthy");
         await Eventually.HoldsAsync(async () => await DockerCli.InspectAsync(cut, "{{.State.Health.Status}}") == "unhealthy", Soon, "unhealthy without its engine");
 
-        var said = await DockerCli.InspectAsync(up, "{{with index .State.Health.Log 0}}{{.Output}}{{end}}");
+        var said = await LastHealthOutputAsync(up);
         Assert.StartsWith("200 {\"status\":\"ok\",\"docker_reachable\":true", said, StringComparison.Ordinal);
-        var refused = await DockerCli.InspectAsync(cut, "{{with index .State.Health.Log 0}}{{.Output}}{{end}}");
+        var refused = await LastHealthOutputAsync(cut);
         Assert.StartsWith("503 {\"status\":\"degraded\",\"docker_reachable\":false", refused, StringComparison.Ordinal);
         Assert.Contains("/nowhere.sock", refused, StringComparison.Ordinal);
     }
@@ -187,7 +204,7 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
     {
         var port = Loopback.FreePort();
         var name = _docker.Name("img-rootless");
-        var volume = NewVolume();
+        var volume = await NewVolumeAsync();
         await using var _ = DockerCli.RemoveAtEnd(name);
         // As rootless Docker lays it out: no /var/run/docker.sock, the socket in the user's runtime folder.
         await RunAutoHealWithSocketAtAsync(name, volume, port, "/run/user/1000/docker.sock", "-e", "XDG_RUNTIME_DIR=/run/user/1000");
@@ -202,7 +219,7 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
     {
         var port = Loopback.FreePort();
         var name = _docker.Name("img-stop");
-        var volume = NewVolume();
+        var volume = await NewVolumeAsync();
         await using var _ = DockerCli.RemoveAtEnd(name);
         await RunAutoHealAsync(name, volume, port, "--stop-timeout", "20");
         await ApiAsync(volume, port);
@@ -226,13 +243,13 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         var member = _docker.Name("img-app");
         var stranger = _docker.Name("img-nogroup");
         var sibling = _docker.Name("img-app-sibling");
-        var volume = NewVolume();
+        var volume = await NewVolumeAsync();
         await using var a = DockerCli.RemoveAtEnd(member);
         await using var b = DockerCli.RemoveAtEnd(stranger);
         await RunAutoHealAsync(member, volume, port, "--user", "1654:1654", "--group-add", gid);
-        await RunAutoHealAsync(stranger, NewVolume(), Loopback.FreePort(), "--user", "1654:1654");
+        await RunAutoHealAsync(stranger, await NewVolumeAsync(), Loopback.FreePort(), "--user", "1654:1654");
         var api = await ApiAsync(volume, port);
-        await _docker.StartAsync(sibling, DockerCli.CrashOnTrigger, OptIn);
+        await StartSiblingAsync(api, sibling);
 
         await HealedOnceMoreAsync(api, sibling);
         var log = await Eventually.ValueAsync(async () =>

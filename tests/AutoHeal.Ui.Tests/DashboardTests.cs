@@ -62,6 +62,27 @@ public sealed class DashboardTests(DashboardFixture f)
     }
 
     [Fact]
+    public async Task Behind_a_socket_proxy_that_refuses_restarts_the_dashboard_says_autoheal_is_notify_only()
+    {
+        await using var proxy = new DockerSocketProxy();
+        proxy.Refuse(line => line.StartsWith("POST ", StringComparison.Ordinal) && line.Contains("/restart", StringComparison.Ordinal));
+        await using var narrow = new AutoHealProcess(f.Docker, new Dictionary<string, string> { ["AutoHeal:Docker:Endpoint"] = proxy.Endpoint });
+        await narrow.StartAsync();
+        await narrow.WaitForLogAsync("refuses part of what AutoHeal does", Live);
+        var page = await f.NewPageAsync();
+        await page.GotoAsync(narrow.BaseAddress.ToString());
+        await page.GetByLabel("API token").FillAsync(narrow.Token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        var banner = page.Locator("[data-refused]");
+        await Expect(banner).ToContainTextAsync("The Docker engine refuses part of what AutoHeal does");
+        await Expect(banner).ToContainTextAsync("restart refused (403 Forbidden): notify-only: failures are recorded and notified, never healed");
+        await Expect(banner.Locator("li")).ToHaveCountAsync(1);
+        await DashboardFixture.ScreenshotAsync(page, "dashboard-refused.png");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Sign_in_refuses_a_wrong_token_with_a_clear_message_then_accepts_the_right_one()
     {
         var page = await f.NewPageAsync();

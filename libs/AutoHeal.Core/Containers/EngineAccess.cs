@@ -1,3 +1,4 @@
+using AutoHeal.Domain.Containers;
 using AutoHeal.Domain.Policies;
 
 namespace AutoHeal.Core.Containers;
@@ -5,9 +6,10 @@ namespace AutoHeal.Core.Containers;
 /// <summary>
 /// What this host's engine refuses of what AutoHeal does (a socket proxy with a narrow profile, an authorization plugin),
 /// as last asked: at the watcher's every connect and every <see cref="AskEvery"/> after. The log, <c>GET /api/status</c> and
-/// the dashboard say it; without restart, guardians hold every heal back (notify-only) instead of failing at each one.
+/// the dashboard say it; without restart, guardians of this host's containers hold every heal back (notify-only) instead
+/// of failing at each one. Known where the watcher of <paramref name="host"/> runs (embedded mode, a watcher's process).
 /// </summary>
-public sealed class EngineAccess(TimeProvider time)
+public sealed class EngineAccess(HostIdentity host, TimeProvider time)
 {
     /// <summary>How long an answer stands before the engine is asked again (a proxy's profile may change).</summary>
     public static readonly TimeSpan AskEvery = TimeSpan.FromMinutes(5);
@@ -36,9 +38,9 @@ public sealed class EngineAccess(TimeProvider time)
         return changed;
     }
 
-    /// <summary>The hold of notify-only while the engine refuses restarts (until the next time it is asked); null otherwise.</summary>
-    public HoldBack? Hold(DateTimeOffset now) =>
-        _now is { At: { } at } reading && reading.Refused.Any(r => r.Action == "restart")
+    /// <summary>The hold of notify-only for a container of this host while its engine refuses restarts (until the next time it is asked); null otherwise.</summary>
+    public HoldBack? Hold(ContainerKey key, DateTimeOffset now) =>
+        key is not null && key.Host == host.Name && _now is { At: { } at } reading && reading.Refused.Any(r => r.Action == "restart")
             ? new HoldBack(at + AskEvery > now ? at + AskEvery : now + AskEvery, "restart refused by the engine (notify-only)")
             : null;
 

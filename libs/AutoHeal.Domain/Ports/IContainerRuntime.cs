@@ -202,7 +202,7 @@ public sealed record EngineRefusal(string Action, string Effect, string Answer)
     public static string EffectOf(string action) => action switch
     {
         "list" or "inspect" => "it cannot see the containers: nothing is watched",
-        "events" => "no event stream: failures are seen only by the periodic sweep",
+        "events" => "no event stream: AutoHeal cannot follow the engine and tries to connect again and again",
         "restart" => "notify-only: failures are recorded and notified, never healed",
         "logs" => "heal reports and notifications carry no log lines",
         "exec" => "exec health checks cannot run",
