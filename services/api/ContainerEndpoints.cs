@@ -104,15 +104,24 @@ internal static class ContainerEndpoints
     }
 
     private static async Task<Results<Accepted<RestartAccepted>, ProblemHttpResult>> RestartAsync(
-        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, CancellationToken ct)
+        string id, ContainerLookup lookup, IContainerCatalog catalog, IGuardians guardians, IServiceProvider services, TimeProvider time, CancellationToken ct)
     {
         if (await lookup.FindAsync(id, ct) is not { } c)
         {
             return NotFound(id);
         }
 
-        var facts = c.ToFacts(catalog.Select(c));
         var key = c.Key;
+        // An engine that refuses restarts would refuse this one too: said at once, and no heal recorded as failed.
+        if (services.GetService(typeof(EngineAccess)) is EngineAccess access && access.Hold(key, time.GetUtcNow()) is not null)
+        {
+            var answer = string.Join(", ", access.Refused.Where(r => r.Action == "restart").Select(r => r.Answer));
+            return TypedResults.Problem(
+                $"The Docker engine refuses restarts ({answer}): AutoHeal is notify-only on {key.Host}, and {c.Name} was not restarted. GET /api/status says what the engine refuses.",
+                statusCode: StatusCodes.Status409Conflict, title: "Not restarted.");
+        }
+
+        var facts = c.ToFacts(catalog.Select(c));
         var result = await guardians.TellAsync(new OperatorCommand(key, OperatorAction.Restart) { By = "the API", Facts = facts }, ct);
         if (!result.Accepted || result.State.ActiveHeal is not { Reason: Domain.Policies.FailureKind.Manual } job)
         {

@@ -40,6 +40,13 @@ public sealed class EngineAccessTests(EngineFixture engine) : WithOwnAutoHeal(en
         Assert.Equal(asked, proxy.Refused.Count); // no restart was even tried
         Assert.Empty((await Api.GetEventsAsync(container: name, kind: "heal_failed")).Items);
         Assert.All(proxy.Refused, r => Assert.Contains("autoheal-access-check-", r, StringComparison.Ordinal));
+
+        // Nor through the API: a manual restart is refused at once, in those words, and recorded as nothing.
+        var manual = await Assert.ThrowsAnyAsync<Refit.ApiException>(() => Api.RestartAsync(name));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, manual.StatusCode);
+        Assert.Contains($"The Docker engine refuses restarts (403 Forbidden): AutoHeal is notify-only on local, and {name} was not restarted", manual.Content, StringComparison.Ordinal);
+        Assert.Equal(asked, proxy.Refused.Count);
+        Assert.Empty((await Api.GetEventsAsync(container: name, kind: "heal_scheduled,restarting,heal_failed")).Items);
     }
 
     [Fact]
