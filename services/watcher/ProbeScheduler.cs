@@ -363,6 +363,8 @@ public sealed class ProbeScheduler(
             {
                 while (!ct.IsCancellationRequested)
                 {
+                    // As Docker's HEALTHCHECK: the first run one interval after the check starts (so after a heal, not in its middle).
+                    await owner.DelayAsync(spec.Interval, ct);
                     var (healthy, detail) = await owner.RunOnceAsync(container, spec, ct);
                     var kind = Views(spec.Kind);
                     WatcherMetrics.HealthChecks.WithLabels(kind).Inc();
@@ -373,7 +375,6 @@ public sealed class ProbeScheduler(
 
                     var inStartPeriod = owner.Now() - startedAt < spec.StartPeriod;
                     await RecordAsync(healthy, detail, inStartPeriod, ct);
-                    await owner.DelayAsync(spec.Interval, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -190,7 +190,9 @@ public sealed class ImageTests(EngineFixture engine) : IAsyncLifetime
         await RunAutoHealAsync(cut, await NewVolumeAsync(), Loopback.FreePort(), "-e", "DOCKER_HOST=unix:///nowhere.sock", "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "1s");
 
         await Eventually.HoldsAsync(async () => await DockerCli.InspectAsync(up, "{{.State.Health.Status}}") == "healthy", Soon, "healthy");
-        await Eventually.HoldsAsync(async () => await DockerCli.InspectAsync(cut, "{{.State.Health.Status}}") == "unhealthy", Soon, "unhealthy without its engine");
+        // Its first checks, while it was still starting, found nothing listening: unhealthy once one found its 503.
+        await Eventually.HoldsAsync(async () => await DockerCli.InspectAsync(cut, "{{.State.Health.Status}}") == "unhealthy"
+            && (await LastHealthOutputAsync(cut)).StartsWith("503 ", StringComparison.Ordinal), Soon, "unhealthy without its engine, its /health answering 503");
 
         var said = await LastHealthOutputAsync(up);
         Assert.StartsWith("200 {\"status\":\"ok\",\"docker_reachable\":true", said, StringComparison.Ordinal);
