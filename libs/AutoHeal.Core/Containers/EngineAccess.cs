@@ -23,11 +23,8 @@ public sealed class EngineAccess(HostIdentity host, TimeProvider time)
     /// <summary>When it was last asked; null before that.</summary>
     public DateTimeOffset? AskedAt => _now.At;
 
-    /// <summary>Whether it is time to ask again (never asked, an answer older than <see cref="AskEvery"/>, or a reconnect).</summary>
+    /// <summary>Whether it is time to ask again (never asked, or an answer older than <see cref="AskEvery"/>; every connect asks anyway).</summary>
     public bool Due => _now.At is not { } at || time.GetUtcNow() - at >= AskEvery;
-
-    /// <summary>The next connect asks again.</summary>
-    public void Forget() => _now = _now with { At = null };
 
     /// <summary>Keeps a new answer; true when it differs from the one before (to be told).</summary>
     public bool Update(IReadOnlyList<EngineRefusal> refused)
