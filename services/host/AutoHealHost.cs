@@ -17,7 +17,6 @@ using AutoHeal.Watcher;
 using AutoHeal.Watcher.Dapr;
 using Dapr;
 using Dapr.Client;
-using Microsoft.AspNetCore.DataProtection;
 using Prometheus;
 
 namespace AutoHeal.Host;
@@ -50,7 +49,7 @@ internal static class AutoHealHost
         builder.AddHealer();
         builder.AddWatcher();
         builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
-        builder.AddUi(settings.Ui.ApiBaseUrl);
+        builder.AddUi(settings.Ui.ApiBaseUrl, Path.Combine(settings.Root.DataDir, "keys"));
     }
 
     /// <summary>Maps the routes of embedded mode: the API and the dashboard.</summary>
@@ -112,7 +111,7 @@ internal static class AutoHealHost
 
         if (roles.Ui)
         {
-            builder.AddUi(settings.Ui.ApiBaseUrl);
+            builder.AddUi(settings.Ui.ApiBaseUrl, Path.Combine(settings.Root.DataDir, "keys"));
         }
     }
 
@@ -204,10 +203,8 @@ internal static class AutoHealHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning); // StartBanner says it in AutoHeal's words
 
-        // The keys that protect the dashboard's sign-in and forms live in the data folder, next to the API token (which is no
-        // better protected): a new container on the same volume keeps them, and a non-root user can write them.
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.Root.DataDir, "keys")));
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error); // "no XML encryptor": as said above
+        // The dashboard's keys are in the data folder, next to the API token (which is no better protected): "no XML encryptor" is no news.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
             && string.IsNullOrEmpty(builder.Configuration["https_ports"]))

@@ -12,7 +12,9 @@ if (Usage.For(args) is { } usage)
 }
 
 // appsettings.json next to the program, wherever it is started from (./data, though, is the current folder's).
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// The slim builder: Kestrel without HTTP/3 and IIS, which AutoHeal never uses (HTTPS stays, for --urls https://...).
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--roles"] = "AutoHeal:Roles",

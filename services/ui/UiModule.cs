@@ -1,19 +1,24 @@
 using AutoHeal.Contracts.Api;
-using AutoHeal.Ui.Components;
-using AutoHeal.Ui.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace AutoHeal.Ui;
 
-/// <summary>Registers and maps the dashboard at <c>/</c>. It talks to the API only through the Refit client.</summary>
+/// <summary>
+/// Registers and maps the dashboard at <c>/</c>. It talks to the API only through the Refit client. Nothing of
+/// Blazor is loaded until the first request the API does not answer (see <see cref="Dashboard"/>).
+/// </summary>
 public static class UiModule
 {
-    /// <summary>The dashboard's services; it reaches the API at <paramref name="apiBaseUrl"/>, or this process's own on loopback when null.</summary>
-    public static IHostApplicationBuilder AddUi(this IHostApplicationBuilder builder, string? apiBaseUrl)
+    /// <summary>
+    /// The dashboard; it reaches the API at <paramref name="apiBaseUrl"/>, or this process's own on loopback when null.
+    /// The keys that protect its sign-in and forms are kept in <paramref name="keysFolder"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddUi(this IHostApplicationBuilder builder, string? apiBaseUrl, string keysFolder)
     {
         // Static web assets of this library (wwwroot) are found through the build's runtime manifest only in
         // Development by default; the tests and `dotnet run` start autoheal in Production from the build
@@ -24,23 +29,18 @@ public static class UiModule
         }
 
         var services = builder.Services;
-        services.AddRazorComponents().AddInteractiveServerComponents();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(ApiAddress.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
-        services.AddSingleton(sp => new ApiAddress(apiBaseUrl, sp));
-        services.AddHttpContextAccessor();
         services.TryAddSingleton<DashboardCaller>(); // one per process: the API's, when it runs here
-        services.AddSingleton<SignInLimiter>();
-        services.AddScoped<UiSession>(); // scoped = one per circuit, i.e. per browser tab
+        services.AddHttpContextAccessor(); // filled by the server's HttpContextFactory, so registered here, not in the dashboard's own services
+        services.AddSingleton(sp => new Dashboard(sp, apiBaseUrl, keysFolder));
         return builder;
     }
 
-    /// <summary>Maps the dashboard.</summary>
+    /// <summary>Maps the dashboard: every request no route of the API matched.</summary>
     public static WebApplication MapUi(this WebApplication app)
     {
-        app.UseAntiforgery();
-        app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        var dashboard = app.Services.GetRequiredService<Dashboard>();
+        app.Use((context, next) => context.GetEndpoint() is null ? dashboard.HandleAsync(context) : next(context));
         return app;
     }
 }

@@ -21,8 +21,8 @@ public sealed partial class FirstTenMinutesTests(EngineFixture engine) : WithOwn
         using var folder = new TempFolder();
         Directory.CreateDirectory(folder.Path);
 
-        var (helpCode, help) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "--help");
-        var (versionCode, version) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "--version");
+        var (helpCode, help) = await RunAutohealAsync(folder.Path, "--help");
+        var (versionCode, version) = await RunAutohealAsync(folder.Path, "--version");
 
         Assert.Equal((0, 0), (helpCode, versionCode));
         Assert.Contains("Usage: autoheal", help, StringComparison.Ordinal);
@@ -41,9 +41,9 @@ public sealed partial class FirstTenMinutesTests(EngineFixture engine) : WithOwn
         await using var sick = new AutoHealProcess(Docker, new Dictionary<string, string> { ["AutoHeal:Docker:Endpoint"] = $"unix:///tmp/{Docker.RunId}-no-engine-health.sock" });
         await sick.StartAsync(waitForEngine: false);
 
-        var (code, output) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "health", new Uri(Autoheal.BaseAddress, "/health").ToString());
-        var (sickCode, sickOutput) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "health", new Uri(sick.BaseAddress, "/health").ToString());
-        var (goneCode, _) = await RunToEndAsync(folder.Path, "dotnet", AutoHealProcess.ExecutablePath, "health", $"http://127.0.0.1:{Loopback.FreePort()}/health");
+        var (code, output) = await RunAutohealAsync(folder.Path, "health", new Uri(Autoheal.BaseAddress, "/health").ToString());
+        var (sickCode, sickOutput) = await RunAutohealAsync(folder.Path, "health", new Uri(sick.BaseAddress, "/health").ToString());
+        var (goneCode, _) = await RunAutohealAsync(folder.Path, "health", $"http://127.0.0.1:{Loopback.FreePort()}/health");
 
         Assert.Equal(0, code);
         Assert.StartsWith("200 ", output, StringComparison.Ordinal);
@@ -235,6 +235,9 @@ public sealed partial class FirstTenMinutesTests(EngineFixture engine) : WithOwn
     }
 
     /// <summary>Runs a command to its end; its exit code and standard output (standard error, a progress meter say, is left out).</summary>
+    private static Task<(int Code, string Output)> RunAutohealAsync(string folder, params string[] args) =>
+        RunToEndAsync(folder, AutoHealProcess.Command.Program, [.. AutoHealProcess.Command.Prefix, .. args]);
+
     private static async Task<(int Code, string Output)> RunToEndAsync(string folder, string file, params string[] args)
     {
         var lines = new ConcurrentQueue<string>();

@@ -118,24 +118,41 @@ public sealed class AutoHealProcess : IAsyncDisposable
     /// <summary>The <c>--label</c> argument that opts a container in.</summary>
     public string[] OptIn => ["--label", $"{LabelKey}=true"];
 
-    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
+    /// <summary>
+    /// The published <c>autoheal</c> executable named by <c>AUTOHEAL_EXECUTABLE</c> (<c>scripts/test</c> names the
+    /// one <c>scripts/image</c> publishes into the image: self-contained, ReadyToRun, trimmed), or else
+    /// <c>autoheal.dll</c> next to the caller, run by <c>dotnet</c>.
+    /// </summary>
+    public static string ExecutablePath =>
+        Environment.GetEnvironmentVariable("AUTOHEAL_EXECUTABLE") is { Length: > 0 } published
+            ? Path.GetFullPath(published)
+            : Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
+
+    /// <summary>How to start it: the program, then the arguments before autoheal's own.</summary>
+    public static (string Program, string[] Prefix) Command =>
+        ExecutablePath.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", [ExecutablePath]) : (ExecutablePath, []);
 
     /// <summary>Starts autoheal; returns when it answers /health (or has exited).</summary>
     public async Task StartAsync(bool waitForEngine = true, int? port = null)
     {
         if (!File.Exists(ExecutablePath))
         {
-            throw new FileNotFoundException($"autoheal.dll is not next to {AppContext.BaseDirectory}; reference services/host to have it built there", ExecutablePath);
+            throw new FileNotFoundException($"{ExecutablePath} does not exist: reference services/host to have autoheal.dll built next to the tests, or set AUTOHEAL_EXECUTABLE to a published autoheal", ExecutablePath);
         }
 
         Port = port ?? Loopback.FreePort();
-        var psi = new ProcessStartInfo("dotnet")
+        var (program, prefix) = Command;
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        psi.ArgumentList.Add(ExecutablePath);
+        foreach (var arg in prefix)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add($"http://127.0.0.1:{Port}");
         foreach (var (k, v) in Settings)

@@ -18,10 +18,11 @@ public sealed class DashboardCaller
     /// <summary>The header with the tab's session.</summary>
     public const string SessionHeader = "X-AutoHeal-Dashboard-Session";
 
-    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    // Made when the dashboard first calls: the random generator loads OpenSSL (about 4 MiB resident), which an API-only process never needs.
+    private readonly Lazy<string> _key = new(() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>The key, as sent.</summary>
-    public string Key => Convert.ToHexString(_key);
+    public string Key => _key.Value;
 
     /// <summary>The tab's session named by a call, when the call carries this process's key; null otherwise.</summary>
     public string? SessionOf(string? key, string? session) =>
