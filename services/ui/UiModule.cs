@@ -36,11 +36,19 @@ public static class UiModule
         return builder;
     }
 
-    /// <summary>Maps the dashboard: every request no route of the API matched.</summary>
+    // Paths that are never the dashboard's: a mistyped API call, the sidecar's /dapr/config, a browser's favicon after
+    // /docs get the plain 404, and do not make the dashboard.
+    private static readonly PathString[] NotDashboard =
+        ["/api", "/dapr", "/actors", "/openapi", "/docs", "/metrics", "/health", "/favicon.ico"];
+
+    /// <summary>Maps the dashboard: every request no route of the API matched, outside the API's own paths.</summary>
     public static WebApplication MapUi(this WebApplication app)
     {
         var dashboard = app.Services.GetRequiredService<Dashboard>();
-        app.Use((context, next) => context.GetEndpoint() is null ? dashboard.HandleAsync(context) : next(context));
+        app.Use((context, next) =>
+            context.GetEndpoint() is null && !Array.Exists(NotDashboard, p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
+                ? dashboard.HandleAsync(context)
+                : next(context));
         return app;
     }
 }

@@ -13,8 +13,8 @@ internal sealed record SurfaceRun(int? ExitCode, string Stdout, string Stderr, T
 }
 
 /// <summary>
-/// The real <c>autoheal</c> executable, as a user starts it: the host project is referenced, so its
-/// build output sits next to the tests, started with <c>dotnet autoheal.dll</c>.
+/// The real <c>autoheal</c> executable, as a user starts it: the published one named by <c>AUTOHEAL_EXECUTABLE</c>
+/// (<c>scripts/test</c> names the image's), else <c>autoheal.dll</c> of the host project's build next to the tests.
 /// </summary>
 internal static class SurfaceAutoHealBinary
 {
@@ -22,15 +22,19 @@ internal static class SurfaceAutoHealBinary
     /// <summary>Runs autoheal with <paramref name="args"/> (and <paramref name="environment"/>) and no Dapr sidecar (its ports point at unused loopback ports); kills it after <paramref name="timeout"/>.</summary>
     public static async Task<SurfaceRun> RunAsync(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
+        var (program, prefix) = AutoHealProcess.Command;
         using var data = new TempFolder();
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = AppContext.BaseDirectory,
         };
-        psi.ArgumentList.Add(dll);
+        foreach (var arg in prefix)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add($"http://127.0.0.1:{Loopback.FreePort()}");
         psi.ArgumentList.Add($"--AutoHeal:DataDir={data.Path}");
