@@ -23,15 +23,19 @@ namespace AutoHeal.Ui;
 /// </summary>
 internal sealed class Dashboard : IAsyncDisposable
 {
-    private readonly Lazy<(ServiceProvider Services, RequestDelegate Pipeline)> _made;
+    private readonly Lock _making = new();
+    private readonly IServiceProvider _process;
+    private readonly string? _apiBaseUrl;
+    private readonly string _keysFolder;
+    private (ServiceProvider Services, RequestDelegate Pipeline)? _made;
 
     public Dashboard(IServiceProvider process, string? apiBaseUrl, string keysFolder) =>
-        _made = new(() => Make(process, apiBaseUrl, keysFolder), LazyThreadSafetyMode.ExecutionAndPublication);
+        (_process, _apiBaseUrl, _keysFolder) = (process, apiBaseUrl, keysFolder);
 
     /// <summary>Answers <paramref name="context"/> with the dashboard's services: a page, a static asset, its circuit's hub, or 404.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        var (services, pipeline) = _made.Value;
+        var (services, pipeline) = Made();
         var processServices = context.RequestServices;
         await using var scope = services.CreateAsyncScope();
         context.RequestServices = scope.ServiceProvider;
@@ -47,9 +51,18 @@ internal sealed class Dashboard : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_made.IsValueCreated)
+        if (_made is { } made)
         {
-            await _made.Value.Services.DisposeAsync();
+            await made.Services.DisposeAsync();
+        }
+    }
+
+    // Made once; a failure is not kept, so the next request tries again (and says why in its 500).
+    private (ServiceProvider, RequestDelegate) Made()
+    {
+        lock (_making)
+        {
+            return _made ??= Make(_process, _apiBaseUrl, _keysFolder);
         }
     }
 
