@@ -10,7 +10,7 @@ namespace AutoHeal.Ui;
 
 /// <summary>
 /// Registers and maps the dashboard at <c>/</c>. It talks to the API only through the Refit client. Nothing of
-/// Blazor is loaded until the first request the API does not answer (see <see cref="Dashboard"/>).
+/// Blazor is loaded until the first request outside the API's paths that no route matched (see <see cref="Dashboard"/>).
 /// </summary>
 public static class UiModule
 {
