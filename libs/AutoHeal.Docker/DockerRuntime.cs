@@ -94,6 +94,10 @@ public sealed class DockerRuntime : IContainerRuntime, IDisposable
     });
 
     /// <inheritdoc />
+    public Task<string?> EngineNameAsync(CancellationToken cancellationToken) => Call(async () =>
+        (await _client.System.GetSystemInfoAsync(cancellationToken)).Name is { Length: > 0 } name ? name : null);
+
+    /// <inheritdoc />
     public bool? SharesEngineLoopback() => IsLocal ? HostProcesses.SharesEngineNetwork() : false;
 
     /// <inheritdoc />

@@ -21,7 +21,7 @@ public static class ApiModule
     /// Dapr they are sent from the <c>heal-events</c> subscription instead, once per event whatever the
     /// roles in this process.
     /// </summary>
-    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder, ApiToken token, bool webhooksFromEventSink = true)
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder, ApiToken token, NotificationApis endpoints, bool webhooksFromEventSink = true)
     {
         AutoHealMetrics.Configure();
         var services = builder.Services;
@@ -36,6 +36,8 @@ public static class ApiModule
         services.AddSingleton<HoldNudger>();
         services.AddHostedService<MaintenanceClock>();
         services.AddHostedService<HeartbeatSender>();
+        services.AddSingleton(endpoints);
+        services.AddSingleton<NotificationSenders>();
         services.AddSingleton<WebhookNotifier>();
         if (webhooksFromEventSink)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Threading.Channels;
+using Polly;
+using Polly.Retry;
 
 namespace AutoHeal.Api;
 
@@ -8,24 +9,24 @@ namespace AutoHeal.Api;
 public sealed record WebhookResult(string Webhook, bool Delivered, int? Status, string? Error, int Attempts);
 
 /// <summary>
-/// Tells webhooks about heals, failures, quarantines and the engine. Publishing only queues (a failing
-/// or slow target never delays healing); deliveries retry with backoff; repeats of one alert (same
-/// target, container and kind) within the fold window are folded into the next one that goes out.
-/// URLs are secrets: logs name the webhook, never its URL.
+/// Tells the notification targets about heals, failures, quarantines and the engine: one message per incident's
+/// end (healed, heal failed, quarantined, released), and when it starts for the targets that ask. Publishing only
+/// queues (a failing or slow target never delays healing); deliveries retry with backoff (a Polly pipeline), bounded;
+/// repeats of one alert (same target, container and kind) within the fold window are folded into the next one that
+/// goes out; a target that keeps failing is reported once (an event and a log line) until it delivers again. URLs are
+/// secrets: logs name the target, never its URL.
 /// </summary>
-public sealed class WebhookNotifier(SettingsService settings, TimeProvider time, ILogger<WebhookNotifier> logger)
+public sealed class WebhookNotifier(
+    SettingsService settings, NotificationSenders senders, IEventLog eventLog, TimeProvider time, ILogger<WebhookNotifier> logger)
     : BackgroundService, IEventSinkPart
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-    {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
-
     private readonly Channel<Delivery> _queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly ConcurrentDictionary<string, (DateTimeOffset SentAt, int Folded)> _recent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HealDiagnostics> _lastWords = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _failing = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _parallel = new(4, 4);
 
-    /// <summary>Entries of the fold table beyond which the old ones are let go.</summary>
+    /// <summary>Entries of the fold table (and of the last words kept per container) beyond which the old ones are let go.</summary>
     internal const int FoldTableSize = 1000;
 
     /// <inheritdoc />
@@ -36,30 +37,35 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
         {
             var kind = Views.Name(e.Kind);
             var container = e.Key?.ToString() ?? "engine";
-            foreach (var hook in n.Webhooks.Where(w => w.Enabled && w.Events.Contains(kind)))
+            if (e is { Kind: EventKind.Restarting, Diagnostics: { } said })
             {
-                var key = $"{hook.Name}|{e.Key}|{kind}";
-                var now = time.GetUtcNow();
-                var folded = 0;
-                var fold = false;
-                _recent.AddOrUpdate(key, _ => (now, 0), (_, last) =>
+                // What the restart destroyed: told with the heal's end if it fails or quarantines.
+                if (_lastWords.Count >= FoldTableSize)
                 {
-                    if (now - last.SentAt < TimeSpan.FromSeconds(n.FoldSeconds))
-                    {
-                        fold = true;
-                        return (last.SentAt, last.Folded + 1);
-                    }
+                    _lastWords.Clear();
+                }
 
-                    folded = last.Folded;
-                    return (now, 0);
-                });
-                if (fold)
+                _lastWords[container] = said;
+            }
+
+            // Only the first heal of an incident says it started; the others are its steps.
+            if (e.Kind == EventKind.HealScheduled && e.Attempt is > 1)
+            {
+                continue;
+            }
+
+            // Made once for all the targets, at the first delivery (off the healing path).
+            Lazy<Task<Alert>>? alert = null;
+            foreach (var hook in n.Webhooks.Where(w => Wants(w, kind)))
+            {
+                if (Fold(hook, e, kind, container, n.FoldSeconds) is not { } folded)
                 {
-                    Log.WebhookFolded(logger, hook.Name, kind, container);
                     continue;
                 }
 
-                _queue.Writer.TryWrite(new Delivery(hook, Views.Event(e), folded, n.MaxAttempts));
+                var kept = _lastWords.GetValueOrDefault(container);
+                alert ??= new Lazy<Task<Alert>>(() => AlertAsync(e, kept));
+                _queue.Writer.TryWrite(new Delivery(hook, alert, folded, n.MaxAttempts));
             }
         }
 
@@ -69,6 +75,38 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    private static bool Wants(WebhookConfig w, string kind) =>
+        w.Enabled && w.Events.Contains(kind)
+        && Rank(WebhookConfig.SeverityOf(kind)) >= Rank(w.MinSeverity);
+
+    private static int Rank(string severity) => severity switch { "critical" => 2, "warning" => 1, _ => 0 };
+
+    // The number of repeats folded into this alert, or null when this one is itself folded.
+    private int? Fold(WebhookConfig hook, AutoHealEvent e, string kind, string container, double foldSeconds)
+    {
+        var now = time.GetUtcNow();
+        var folded = 0;
+        var fold = false;
+        _recent.AddOrUpdate($"{hook.Name}|{e.Key}|{kind}", _ => (now, 0), (_, last) =>
+        {
+            if (now - last.SentAt < TimeSpan.FromSeconds(foldSeconds))
+            {
+                fold = true;
+                return (last.SentAt, last.Folded + 1);
+            }
+
+            folded = last.Folded;
+            return (now, 0);
+        });
+        if (fold)
+        {
+            Log.WebhookFolded(logger, hook.Name, kind, container);
+            return null;
+        }
+
+        return folded;
     }
 
     // The fold table keeps one entry per target, container and kind: those whose window is over, with nothing folded
@@ -84,27 +122,86 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
         }
     }
 
-    /// <summary>Sends a test alert to the named webhook (or all), once each, and says how it went.</summary>
+    // The event as told: healed with the time it took and its attempt, a failure with the container's last words
+    // (read now where the engine is this process's, else those kept from its last restart).
+    private async Task<Alert> AlertAsync(AutoHealEvent e, HealDiagnostics? kept)
+    {
+        var words = e.Kind is EventKind.Quarantined or EventKind.HealFailed
+            ? await senders.LastWordsAsync(e.ContainerId, e.Key?.Host) ?? kept
+            : null;
+        var view = Views.Event(e);
+        var took = e is { Kind: EventKind.Healed, DetectedAt: { } since } ? e.At - since : (TimeSpan?)null;
+        var facts = e.Kind switch
+        {
+            EventKind.Healed when took is { } t => $" Healed {Took(t)} after the failure was seen (attempt {e.Attempt ?? 1}).",
+            EventKind.Healed => $" Healed (attempt {e.Attempt ?? 1}).",
+            EventKind.Quarantined or EventKind.HealFailed when e.Reason is { } r => $" Failure: {Views.Name(r).Replace('_', ' ')}.",
+            _ => "",
+        };
+        var d = words;
+        var logs = d is not null && (d.LogTail.Count > 0 || d.ExitCode is not null)
+            ? $"exit code {d.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}{(d.OomKilled ? ", OOM killed" : "")}\n{string.Join('\n', d.LogTail.TakeLast(10))}".TrimEnd()
+            : null;
+        return new Alert(view, $"{e.Message}{facts}", logs, took);
+    }
+
+    private static string Took(TimeSpan t) => t.TotalSeconds < 60
+        ? $"in {Math.Max(0, t.TotalSeconds).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s"
+        : $"in {(int)t.TotalMinutes} min {t.Seconds} s";
+
+    /// <summary>Sends a test alert to the named target (or all), once each, and says how it went (with the service's own words when it refused).</summary>
     public async Task<IReadOnlyList<WebhookResult>> SendTestAsync(string? name, CancellationToken cancellationToken)
     {
         var hooks = settings.Config.Notifications.Webhooks.Where(w => name is null || w.Name == name).ToList();
-        var test = new EventView(0, time.GetUtcNow(), "test", null, null, null, null, null, null,
-            "This is a test notification from AutoHeal: this webhook is set up right.");
-        var results = await Task.WhenAll(hooks.Select(h => DeliverAsync(new Delivery(h, test, 0, 1), cancellationToken)));
-        return results;
+        var test = Own("test", "This is a test notification from AutoHeal: this target is set up right.");
+        return await Task.WhenAll(hooks.Select(h => DeliverAsync(new Delivery(h, test, 0, 1), cancellationToken)));
     }
+
+    private Lazy<Task<Alert>> Own(string kind, string message) =>
+        new(Task.FromResult(new Alert(new EventView(0, time.GetUtcNow(), kind, null, null, null, null, null, null, message), message, null, null)));
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
+            Notice("started", $"AutoHeal {StatusEndpoints.Version} started.");
             await SendAllAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopping: alerts still queued are dropped (they are in the event log)
         }
+    }
+
+    private void Notice(string kind, string message)
+    {
+        foreach (var hook in settings.Config.Notifications.Webhooks.Where(w => Wants(w, kind)))
+        {
+            _queue.Writer.TryWrite(new Delivery(hook, Own(kind, message), 0, settings.Config.Notifications.MaxAttempts));
+        }
+    }
+
+    /// <summary>Tells the targets that asked that AutoHeal is stopping (one attempt each, within a few seconds), then stops.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var hooks = settings.Config.Notifications.Webhooks.Where(w => Wants(w, "stopping")).ToList();
+        if (hooks.Count > 0)
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(TimeSpan.FromSeconds(5));
+            var alert = Own("stopping", "AutoHeal is stopping: containers are not healed until it is back.");
+            try
+            {
+                await Task.WhenAll(hooks.Select(h => DeliverAsync(new Delivery(h, alert, 0, 1), bounded.Token)));
+            }
+            catch (OperationCanceledException)
+            {
+                // the stop timeout wins over the notice
+            }
+        }
+
+        await base.StopAsync(cancellationToken);
     }
 
     private async Task SendAllAsync(CancellationToken stoppingToken)
@@ -118,6 +215,10 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
                 {
                     await DeliverAsync(delivery, stoppingToken);
                 }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // stopping
+                }
                 finally
                 {
                     _parallel.Release();
@@ -128,38 +229,92 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
 
     private async Task<WebhookResult> DeliverAsync(Delivery d, CancellationToken ct)
     {
-        var body = Payload.For(d.Hook.Format, d.Event, d.Folded);
-        int? status = null;
-        string? error = null;
-        for (var attempt = 1; attempt <= d.MaxAttempts; attempt++)
+        var name = d.Hook.Name;
+        var alert = await d.Alert.Value;
+        var kind = alert.Event.Kind;
+        var quiet = _failing.ContainsKey(name); // a target already reported failing: its retries are not logged again
+        var attempts = 0;
+        var outcome = await Pipeline(d.MaxAttempts, name, kind, quiet).ExecuteAsync(async token =>
         {
-            try
-            {
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using var response = await Http.PostAsync(d.Hook.Url, content, ct);
-                status = (int)response.StatusCode;
-                if (response.IsSuccessStatusCode)
-                {
-                    Log.WebhookDelivered(logger, d.Hook.Name, d.Event.Kind, attempt);
-                    return new WebhookResult(d.Hook.Name, true, status, null, attempt);
-                }
+            attempts++;
+            return await senders.SendAsync(d.Hook, alert, d.Folded, token);
+        }, ct);
 
-                error = $"answered {status}";
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        if (outcome.Delivered)
+        {
+            Log.WebhookDelivered(logger, name, kind, attempts);
+            if (_failing.TryRemove(name, out _))
             {
-                error = ex.Message;
+                Log.TargetDeliversAgain(logger, name);
             }
 
-            if (attempt < d.MaxAttempts)
-            {
-                Log.WebhookRetrying(logger, d.Hook.Name, d.Event.Kind, attempt, error ?? "");
-                await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time, ct);
-            }
+            return new WebhookResult(name, true, outcome.Status, null, attempts);
         }
 
-        Log.WebhookGaveUp(logger, d.Hook.Name, d.Event.Kind, d.MaxAttempts, error ?? "");
-        return new WebhookResult(d.Hook.Name, false, status, error, d.MaxAttempts);
+        if (kind is not ("test" or "stopping") && _failing.TryAdd(name, 0))
+        {
+            Log.TargetFailing(logger, name, kind, attempts, outcome.Error);
+            await ReportFailingAsync(name, attempts, outcome.Error);
+        }
+        else
+        {
+            Log.WebhookGaveUp(logger, name, kind, attempts, outcome.Error);
+        }
+
+        return new WebhookResult(name, false, outcome.Status, outcome.Error, attempts);
+    }
+
+    private ResiliencePipeline<SendOutcome> Pipeline(int maxAttempts, string name, string kind, bool quiet)
+    {
+        if (maxAttempts <= 1)
+        {
+            return ResiliencePipeline<SendOutcome>.Empty;
+        }
+
+        return new ResiliencePipelineBuilder<SendOutcome> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<SendOutcome>
+            {
+                MaxRetryAttempts = maxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromSeconds(1),
+                UseJitter = false,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Delivered: false, Transient: true }),
+                OnRetry = args =>
+                {
+                    var error = args.Outcome.Result?.Error ?? args.Outcome.Exception?.Message ?? "";
+                    if (quiet)
+                    {
+                        Log.WebhookRetryingQuietly(logger, name, kind, args.AttemptNumber + 1, error);
+                    }
+                    else
+                    {
+                        Log.WebhookRetrying(logger, name, kind, args.AttemptNumber + 1, error);
+                    }
+
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    private async Task ReportFailingAsync(string name, int attempts, string? error)
+    {
+        try
+        {
+            await eventLog.AppendEventsAsync(
+            [
+                new AutoHealEvent
+                {
+                    At = time.GetUtcNow(),
+                    Kind = EventKind.NotificationFailed,
+                    Message = $"Notifications to '{name}' are failing ({error}, after {attempts} attempt{(attempts == 1 ? "" : "s")}); said once, until one is delivered again",
+                },
+            ], CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.TargetFailingNotRecorded(logger, name, ex.Message);
+        }
     }
 
     /// <inheritdoc />
@@ -169,72 +324,8 @@ public sealed class WebhookNotifier(SettingsService settings, TimeProvider time,
         base.Dispose();
     }
 
-    private sealed record Delivery(WebhookConfig Hook, EventView Event, int Folded, int MaxAttempts);
+    private sealed record Delivery(WebhookConfig Hook, Lazy<Task<Alert>> Alert, int Folded, int MaxAttempts);
 }
 
-/// <summary>
-/// The bodies: AutoHeal's own JSON, and ready formats for Slack-compatible and Discord webhooks. What a container
-/// wrote (its name, health check and exec output, log lines, label values: all in the messages) is escaped for the
-/// chat's markup, so it can neither ping a channel, nor disguise a link, nor leave its code block.
-/// </summary>
-internal static class Payload
-{
-    public static string For(string format, EventView e, int folded)
-    {
-        var title = $"AutoHeal: {(e.Container is null ? "engine" : $"{e.Host}/{e.Container}")} {e.Kind.Replace('_', ' ')}";
-        var more = folded > 0 ? $" ({folded} more like this folded since the last alert)" : "";
-        var text = $"{e.Message}{more}";
-        var logs = e.Diagnostics is { } d && (d.LogTail.Count > 0 || d.ExitCode is not null)
-            ? $"exit code {d.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}{(d.OomKilled ? ", OOM killed" : "")}\n{string.Join('\n', d.LogTail.TakeLast(10))}"
-            : null;
-        return format switch
-        {
-            "slack" => System.Text.Json.JsonSerializer.Serialize(new
-            {
-                text = $"*{Slack(title)}*\n{Slack(text)}{(logs is null ? "" : $"\n```{Fence(Slack(logs))}```")}",
-            }),
-            "discord" => System.Text.Json.JsonSerializer.Serialize(new
-            {
-                username = "AutoHeal",
-                allowed_mentions = new { parse = Array.Empty<string>() }, // no @everyone, @here, user or role pings
-                embeds = new[]
-                {
-                    new
-                    {
-                        title = Discord(title),
-                        description = $"{Discord(text)}{(logs is null ? "" : $"\n```{Fence(logs)}```")}",
-                        color = e.Kind switch { "healed" or "released" or "engine_up" or "maintenance_ended" or "storm_ended" or "recreated" => 0x2e7d32, "quarantined" or "heal_failed" or "engine_down" or "storm" => 0xc62828, _ => 0x546e7a },
-                        timestamp = e.At.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
-                    },
-                },
-            }),
-            _ => System.Text.Json.JsonSerializer.Serialize(new GenericPayload("autoheal", StatusEndpoints.Version, e, folded), AutoHealApiClient.Json),
-        };
-    }
-
-    /// <summary>Slack's three control characters (<c>&lt;!channel&gt;</c>, <c>&lt;url|text&gt;</c> links), as Slack asks.</summary>
-    internal static string Slack(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal)
-        .Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
-
-    /// <summary>Discord's markdown (masked links, emphasis, quotes, headings), each character escaped with a backslash.</summary>
-    internal static string Discord(string text)
-    {
-        var escaped = new System.Text.StringBuilder(text.Length + 16);
-        foreach (var ch in text)
-        {
-            if (ch is '\\' or '*' or '_' or '~' or '`' or '|' or '>' or '<' or '[' or ']' or '(' or ')' or '#' or '@')
-            {
-                escaped.Append('\\');
-            }
-
-            escaped.Append(ch);
-        }
-
-        return escaped.ToString();
-    }
-
-    /// <summary>Text inside a code block, which a run of backticks would end.</summary>
-    internal static string Fence(string text) => text.Replace("`", "\u02cb", StringComparison.Ordinal);
-
-    private sealed record GenericPayload(string Source, string Version, EventView Event, int Folded);
-}
+/// <summary>One alert as told: the event, its text (the event's sentence with what a user wants to know), the container's last words, and how long a heal took.</summary>
+public sealed record Alert(EventView Event, string Text, string? Logs, TimeSpan? Took);

@@ -48,7 +48,7 @@ internal static class AutoHealHost
         services.AddLocalEngine(DockerRuntimeOf(settings), HostOf(settings));
         builder.AddHealer();
         builder.AddWatcher();
-        builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine));
+        builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine), Endpoints(settings));
         builder.AddUi(settings.Ui.ApiBaseUrl, Path.Combine(settings.Root.DataDir, "keys"));
     }
 
@@ -105,7 +105,7 @@ internal static class AutoHealHost
 
         if (roles.Api)
         {
-            builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine), webhooksFromEventSink: false);
+            builder.AddApi(ApiToken.Resolve(settings.Api.Token, settings.Root.DataDir, Console.WriteLine), Endpoints(settings), webhooksFromEventSink: false);
             builder.AddDaprApiCatalog(settings.Dapr.HostList);
         }
 
@@ -184,6 +184,9 @@ internal static class AutoHealHost
 
     private static DockerRuntime DockerRuntimeOf(Settings settings) =>
         new(settings.Docker.Endpoint is { Length: > 0 } e ? e : DockerRuntime.DefaultEndpoint, settings.Docker.HostName);
+
+    private static NotificationApis Endpoints(Settings settings) =>
+        new(new Uri(settings.Notifications.TelegramApi), new Uri(settings.Notifications.PushoverApi));
 
     private static HostIdentity HostOf(Settings settings) => new(settings.Docker.HostName, SelfContainer.DetectId());
 

@@ -135,6 +135,21 @@ public sealed class ApiOptions
     public string? Token { get; set; }
 }
 
+/// <summary><c>AutoHeal:Notifications</c>: where the services with one fixed address live (the targets themselves are in the configuration's <c>notifications</c>).</summary>
+public sealed class NotificationOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "AutoHeal:Notifications";
+
+    /// <summary>The Telegram Bot API (a self-hosted Bot API server, say).</summary>
+    [Url(ErrorMessage = "AutoHeal:Notifications:TelegramApi must be an absolute http:// or https:// URL")]
+    public string TelegramApi { get; set; } = "https://api.telegram.org/";
+
+    /// <summary>The Pushover API.</summary>
+    [Url(ErrorMessage = "AutoHeal:Notifications:PushoverApi must be an absolute http:// or https:// URL")]
+    public string PushoverApi { get; set; } = "https://api.pushover.net/";
+}
+
 /// <summary><c>AutoHeal:Ui</c>: the dashboard.</summary>
 public sealed class UiOptions
 {

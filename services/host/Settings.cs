@@ -6,7 +6,7 @@ namespace AutoHeal.Host;
 /// <summary>All settings, bound and validated before anything starts.</summary>
 internal sealed partial record Settings(
     AutoHealOptions Root, DockerOptions Docker, MonitorConfig Monitor, RestartConfig Restart, ApiOptions Api, MetricsOptions Metrics,
-    DaprOptions Dapr, UiOptions Ui, ChecksOptions Checks, DependentsOptions Dependents, string? AppApiToken)
+    DaprOptions Dapr, UiOptions Ui, ChecksOptions Checks, DependentsOptions Dependents, NotificationOptions Notifications, string? AppApiToken)
 {
     /// <summary>
     /// Binds every section strictly (unknown keys are errors, so a typo is never silently ignored)
@@ -15,7 +15,7 @@ internal sealed partial record Settings(
     public static (Settings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
     {
         var errors = new List<string>();
-        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Dapr", "Monitor", "Restart", "Api", "Metrics", "Ui", "Checks", "Dependents"]);
+        var root = Bind<AutoHealOptions>(configuration, AutoHealOptions.Section, errors, nested: ["Docker", "Dapr", "Monitor", "Restart", "Api", "Metrics", "Ui", "Checks", "Dependents", "Notifications"]);
         var docker = Bind<DockerOptions>(configuration, DockerOptions.Section, errors);
         var dapr = Bind<DaprOptions>(configuration, DaprOptions.Section, errors);
         var monitor = Bind<MonitorConfig>(configuration, "AutoHeal:Monitor", errors);
@@ -25,6 +25,7 @@ internal sealed partial record Settings(
         var ui = Bind<UiOptions>(configuration, UiOptions.Section, errors);
         var checks = Bind<ChecksOptions>(configuration, ChecksOptions.Section, errors);
         var dependents = Bind<DependentsOptions>(configuration, DependentsOptions.Section, errors);
+        var notifications = Bind<NotificationOptions>(configuration, NotificationOptions.Section, errors);
         // Dapr's token for calls from the sidecar (an environment variable of daprd and the app alike).
         var appApiToken = configuration["APP_API_TOKEN"] is { Length: > 0 } t ? t : null;
         if (docker.Endpoint is { Length: > 0 } endpoint
@@ -64,7 +65,7 @@ internal sealed partial record Settings(
             }
         }
 
-        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics, dapr, ui, checks, dependents, appApiToken), errors);
+        return errors.Count > 0 ? (null, errors) : (new Settings(root, docker, monitor, restart, api, metrics, dapr, ui, checks, dependents, notifications, appApiToken), errors);
     }
 
     /// <summary>The roles this process runs.</summary>

@@ -67,10 +67,10 @@ public sealed record MaintenanceWindowConfig
     public override int GetHashCode() => HashCode.Combine(Cron, TimeZone, DurationSeconds, Reason, Containers?.Count);
 }
 
-/// <summary><c>notifications</c>: webhooks told about heals, failures, quarantines and the engine.</summary>
+/// <summary><c>notifications</c>: targets (webhooks, ntfy, Gotify, Telegram, Pushover, email, Apprise, Teams) told about heals, failures, quarantines and the engine.</summary>
 public sealed record NotificationsConfig
 {
-    /// <summary>The targets.</summary>
+    /// <summary>The targets; each URL's scheme chooses the service.</summary>
     public IReadOnlyList<WebhookConfig> Webhooks { get; init; } = [];
     /// <summary>Repeats of one alert (same target, container and kind) within this many seconds are folded into the next one.</summary>
     public double FoldSeconds { get; init; } = 300;
@@ -86,34 +86,52 @@ public sealed record NotificationsConfig
     public override int GetHashCode() => HashCode.Combine(FoldSeconds, MaxAttempts, Webhooks?.Count);
 }
 
-/// <summary>One webhook target.</summary>
+/// <summary>One notification target (named <c>webhooks</c> for the configurations written before the other services).</summary>
 public sealed record WebhookConfig
 {
-    /// <summary>A name, unique among the webhooks (used in logs instead of the secret URL).</summary>
+    /// <summary>The kinds a new target is told about: how each incident ends, and the engine.</summary>
+    public static readonly IReadOnlyList<string> DefaultEvents = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended", "recreated"];
+
+    /// <summary>A name, unique among the targets (used in logs instead of the secret URL).</summary>
     public string Name { get; init; } = "";
-    /// <summary>The URL: a secret (Slack and Discord URLs hold a token), masked in exports and reads.</summary>
+    /// <summary>The URL, whose scheme chooses the service (see <see cref="NotificationUrl.Schemes"/>): a secret, masked in exports, reads and logs.</summary>
     public string Url { get; init; } = "";
-    /// <summary><c>generic</c> (AutoHeal's JSON), <c>slack</c> or <c>discord</c>.</summary>
+    /// <summary>For <c>http(s)</c> URLs: <c>generic</c> (AutoHeal's JSON), <c>slack</c> or <c>discord</c>.</summary>
     public string Format { get; init; } = "generic";
-    /// <summary>The event kinds sent: healed, heal_failed, quarantined, released, engine_down, engine_up, maintenance_started, maintenance_ended, storm, storm_ended, recreated.</summary>
-    public IReadOnlyList<string> Events { get; init; } = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended", "recreated"];
+    /// <summary>The kinds sent (see <see cref="ConfigLimits.NotifiedKinds"/>); <c>heal_scheduled</c> (a container went down, healing started), <c>started</c> and <c>stopping</c> (AutoHeal's own) are opt-in.</summary>
+    public IReadOnlyList<string> Events { get; init; } = DefaultEvents;
+    /// <summary>The least severity sent: <c>info</c> (everything listed), <c>warning</c> or <c>critical</c>.</summary>
+    public string MinSeverity { get; init; } = "info";
+    /// <summary>Put before every title (say, the stack's name); at most 64 characters.</summary>
+    public string Prefix { get; init; } = "";
     /// <summary>Whether it is used.</summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>Equal when every setting is.</summary>
     public bool Equals(WebhookConfig? other) =>
         other is not null && Name == other.Name && Url == other.Url && Format == other.Format && Enabled == other.Enabled
+        && MinSeverity == other.MinSeverity && Prefix == other.Prefix
         && (Events ?? []).SequenceEqual(other.Events ?? [], StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Name, Url, Format, Enabled);
+    public override int GetHashCode() => HashCode.Combine(Name, Url, Format, Enabled, MinSeverity, Prefix);
 
-    /// <summary>The URL with its secret part hidden: scheme and host stay, path and query become <c>***</c>.</summary>
-    public static string Mask(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}/***" : "***";
+    /// <summary>The URL with its secret parts hidden: scheme and host stay, credentials, path and query become <c>***</c>.</summary>
+    public static string Mask(string url) => NotificationUrl.Mask(url);
 
-    /// <summary>Whether a URL is a masked one (to be replaced by the stored URL of the webhook with the same name).</summary>
+    /// <summary>Whether a URL is a masked one (to be replaced by the stored URL of the target with the same name).</summary>
     public static bool IsMasked(string? url) => url is not null && url.EndsWith("/***", StringComparison.Ordinal) || url == "***";
+
+    /// <summary>The severities, least first.</summary>
+    public static readonly IReadOnlyList<string> Severities = ["info", "warning", "critical"];
+
+    /// <summary>How severe an alert of <paramref name="kind"/> is: <c>critical</c> when healing failed or stopped, <c>warning</c> while it goes on, else <c>info</c>.</summary>
+    public static string SeverityOf(string kind) => kind switch
+    {
+        "quarantined" or "heal_failed" or "engine_down" => "critical",
+        "heal_scheduled" or "storm" => "warning",
+        _ => "info",
+    };
 }
 
 /// <summary><c>monitor</c>: which containers AutoHeal looks after.</summary>
@@ -194,7 +212,7 @@ public static class ConfigLimits
     public static IReadOnlyDictionary<string, (double Min, double Max)> Ranges => Domain.Policies.Limits.Ranges;
 
     /// <summary>The event kinds a webhook can be told about.</summary>
-    public static readonly IReadOnlyList<string> NotifiedKinds = ["healed", "heal_failed", "quarantined", "released", "engine_down", "engine_up", "maintenance_started", "maintenance_ended", "storm", "storm_ended", "recreated"];
+    public static readonly IReadOnlyList<string> NotifiedKinds = [.. WebhookConfig.DefaultEvents, "heal_scheduled", "started", "stopping"];
 
     /// <summary>The modes, as written in the JSON.</summary>
     public static readonly IReadOnlyList<string> Modes = ["both", "on-failure", "health"];
@@ -367,15 +385,29 @@ public static class ConfigLimits
                 if (w is null) { errors[at] = [$"{at} must be an object"]; continue; }
                 if (string.IsNullOrWhiteSpace(w.Name) || w.Name.Length > 64) { errors[$"{at}.name"] = [$"{at}.name must be 1 to 64 characters"]; }
                 else if (n.Webhooks.Take(i).Any(o => o?.Name == w.Name)) { errors[$"{at}.name"] = [$"{at}.name '{w.Name}' is used twice"]; }
-                if (!Uri.TryCreate(w.Url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                if (WebhookConfig.IsMasked(w.Url))
                 {
-                    errors[$"{at}.url"] = [$"{at}.url must be an absolute http:// or https:// URL"];
+                    errors[$"{at}.url"] = [$"{at}.url is masked and no target named '{w.Name}' with that scheme and host is configured: give the full URL"];
                 }
-                else if (WebhookConfig.IsMasked(w.Url))
+                else if (!NotificationUrl.TryParse(w.Url, out var target, out var urlError))
                 {
-                    errors[$"{at}.url"] = [$"{at}.url is masked and no webhook named '{w.Name}' is configured: give the full URL"];
+                    errors[$"{at}.url"] = [$"{at}.url {urlError}"];
                 }
-                if (w.Format is not ("generic" or "slack" or "discord")) { errors[$"{at}.format"] = [$"{at}.format must be generic, slack or discord"]; }
+                else if (target!.Service == TargetService.Webhook && w.Format is not ("generic" or "slack" or "discord"))
+                {
+                    errors[$"{at}.format"] = [$"{at}.format must be generic, slack or discord"];
+                }
+
+                if (w.MinSeverity is null || !WebhookConfig.Severities.Contains(w.MinSeverity))
+                {
+                    errors[$"{at}.min_severity"] = [$"{at}.min_severity must be one of {string.Join(", ", WebhookConfig.Severities)}"];
+                }
+
+                if (w.Prefix is null || w.Prefix.Length > 64 || w.Prefix.Any(char.IsControl))
+                {
+                    errors[$"{at}.prefix"] = [$"{at}.prefix must be at most 64 characters on one line"];
+                }
+
                 if (w.Events is null || w.Events.Count == 0 || w.Events.Any(e => !NotifiedKinds.Contains(e)))
                 {
                     errors[$"{at}.events"] = [$"{at}.events must list some of {string.Join(", ", NotifiedKinds)}"];

@@ -57,7 +57,7 @@ public sealed class SettingsService : ISettingsSource, IDisposable
         Heartbeat = c.Heartbeat.Url is { Length: > 0 } beat ? c.Heartbeat with { Url = WebhookConfig.Mask(beat) } : c.Heartbeat,
     };
 
-    /// <summary>A masked URL (from a read or an export sent back) keeps the stored URL of the webhook with the same name.</summary>
+    /// <summary>A masked URL (from a read or an export sent back) keeps the stored URL of the target with the same name, scheme and host.</summary>
     public static AutoHealConfig Unmask(AutoHealConfig incoming, AutoHealConfig current)
     {
         // The heartbeat's URL sent back masked (an edited read, an imported export) keeps the stored one.
@@ -78,6 +78,7 @@ public sealed class SettingsService : ISettingsSource, IDisposable
             {
                 Webhooks = hooks.Select(w => w is not null && WebhookConfig.IsMasked(w.Url)
                     && current.Notifications.Webhooks.FirstOrDefault(c => c.Name == w.Name) is { } known
+                    && WebhookConfig.Mask(known.Url) == w.Url // the same service and host: a masked URL for another one is refused, not guessed
                         ? w with { Url = known.Url }
                         : w!).ToList(),
             },

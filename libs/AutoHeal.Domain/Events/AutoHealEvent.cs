@@ -48,6 +48,8 @@ public enum EventKind
     Recreating,
     /// <summary>The container was created again and the new one replaced the original.</summary>
     Recreated,
+    /// <summary>A notification target kept failing: told once, until it delivers again.</summary>
+    NotificationFailed,
 }
 
 /// <summary>The event kinds in words, for the API's list of them (and so the dashboard's and the docs').</summary>
@@ -77,6 +79,7 @@ public static class EventKinds
         EventKind.StormEnded => "a storm is over: no container failed again for a window after its heals went one at a time; heals go as usual",
         EventKind.Recreating => "Docker refused the restart (its namespace container was replaced, a mount went away): the container is being created again from its own configuration",
         EventKind.Recreated => "the container was created again, only its container: references changed, and replaced the original (which is removed; its volumes are kept)",
+        EventKind.NotificationFailed => "a notification target kept failing (named, with the service's answer): said once, until it delivers again",
         _ => kind.ToString(),
     };
 }

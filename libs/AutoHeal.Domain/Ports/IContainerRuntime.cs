@@ -154,6 +154,9 @@ public interface IContainerRuntime
     /// <summary>The time now by the engine's clock, when it says (the clock of container start times and events).</summary>
     Task<DateTimeOffset?> EngineTimeAsync(CancellationToken cancellationToken);
 
+    /// <summary>The engine's host name (<c>docker info</c>'s Name), when it says: what notifications call this Docker host.</summary>
+    Task<string?> EngineNameAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// The ports on which the container's own processes listen where the host's loopback reaches them (for a container
     /// on the host's network), or null when this runtime cannot tell (its processes are not visible from here).

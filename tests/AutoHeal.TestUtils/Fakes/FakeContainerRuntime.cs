@@ -339,6 +339,13 @@ public sealed class FakeContainerRuntime(TimeProvider time, string host) : ICont
         return EngineTimeFailure is { } failure ? Task.FromException<DateTimeOffset?>(failure) : Task.FromResult<DateTimeOffset?>(time.GetUtcNow() + EngineAhead);
     }
 
+    /// <inheritdoc />
+    public Task<string?> EngineNameAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        return Task.FromResult<string?>("fake-engine");
+    }
+
     /// <summary>When set, what <see cref="EngineTimeAsync"/> throws (a socket proxy that refuses <c>/info</c>, say).</summary>
     public Exception? EngineTimeFailure { get; set; }
 
