@@ -295,6 +295,64 @@ public sealed class DashboardTests(DashboardFixture f)
     }
 
     [Fact]
+    public async Task Notification_targets_are_added_tested_and_removed_on_the_configuration_page_with_errors_next_to_the_field()
+    {
+        using var receiver = new WebhookReceiver
+        {
+            Answer = r => r.Path == "/refuses" ? (401, """{"error":"invalid token"}""") : null,
+        };
+        try
+        {
+            var page = await f.SignedInPageAsync("config");
+            var name = page.GetByLabel("Name", new() { Exact = true });
+            var url = page.GetByLabel("URL", new() { Exact = true });
+            var add = page.GetByRole(AriaRole.Button, new() { Name = "Add target" });
+
+            // A URL of the wrong form: the API's words next to the field, nothing saved.
+            await name.FillAsync("phone");
+            await url.FillAsync("tgram://not-a-token/123");
+            await add.ClickAsync();
+            await Expect(page.Locator("#nt-url-error")).ToContainTextAsync("tgram://bot_token/chat_id");
+            await Expect(url).ToHaveAttributeAsync("aria-invalid", "true");
+            Assert.Empty((await Api.GetConfigAsync()).Notifications.Webhooks);
+
+            await url.FillAsync($"ntfy://127.0.0.1:{receiver.Port}/ui-alerts");
+            await page.GetByLabel("Title prefix").FillAsync("[ui]");
+            await page.Locator("input[data-kind=heal_scheduled]").CheckAsync();
+            await add.ClickAsync();
+            var phone = page.Locator("tr[data-target=phone]");
+            await Expect(phone).ToContainTextAsync($"ntfy://127.0.0.1:{receiver.Port}/***"); // the topic is a secret
+            await Expect(phone).ToContainTextAsync("heal_scheduled");
+            await Expect(page.Locator("#nt-url-error")).ToHaveCountAsync(0);
+
+            await name.FillAsync("refusing");
+            await url.FillAsync(receiver.Url("refuses"));
+            await add.ClickAsync();
+            await Expect(page.Locator("tr[data-target=refusing]")).ToBeVisibleAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Test refusing" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Test to refusing failed" })).ToContainTextAsync("answered 401: invalid token");
+            await DashboardFixture.ScreenshotAsync(page, "notifications.png");
+
+            // Removing one sends the others back masked: phone keeps its real topic.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Remove refusing" }).ClickAsync();
+            await Expect(page.Locator("tr[data-target=refusing]")).ToHaveCountAsync(0);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Test phone" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Test sent to phone." })).ToBeVisibleAsync();
+            var sent = receiver.Received[^1];
+            Assert.Equal("ui-alerts", sent.Json.GetProperty("topic").GetString());
+            Assert.StartsWith("[ui] AutoHeal: ", sent.Json.GetProperty("title").GetString(), StringComparison.Ordinal);
+            var saved = Assert.Single((await Api.GetConfigAsync()).Notifications.Webhooks);
+            Assert.Equal(("phone", "info"), (saved.Name, saved.MinSeverity));
+            Assert.Contains("heal_scheduled", saved.Events);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await Api.PutConfigAsync(new { notifications = new { webhooks = Array.Empty<object>() } });
+        }
+    }
+
+    [Fact]
     public async Task An_exported_configuration_imports_back()
     {
         var before = await Api.GetConfigAsync();
