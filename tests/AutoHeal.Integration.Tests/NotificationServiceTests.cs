@@ -260,6 +260,43 @@ public sealed class NotificationServiceTests(EngineFixture engine) : WithOwnAuto
         Assert.DoesNotContain(_receiver.Received, r => r.Path == "/crit/message"); // none of those is critical
     }
 
+    [Fact]
+    public async Task Teams_and_the_secure_schemes_go_over_tls_to_the_host_in_the_url()
+    {
+        using var tls = new TlsReceiver();
+        await RestartWithAsync(null, p => p.Environment["SSL_CERT_FILE"] = tls.CaFile); // trusts this test's CA
+        var at = $"127.0.0.1:{tls.Port.ToString(CultureInfo.InvariantCulture)}";
+        await Api.PutConfigAsync(new
+        {
+            notifications = new
+            {
+                webhooks = new[]
+                {
+                    new { name = "teams", url = $"msteams://{at}/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sig=S1gnature" },
+                    new { name = "ntfys", url = $"ntfys://{at}/tls-topic" },
+                    new { name = "gotifys", url = $"gotifys://{at}/AppT0ken" },
+                    new { name = "apprises", url = $"apprises://{at}/cfg-key" },
+                },
+            },
+        });
+
+        var results = await Api.TestNotificationAsync();
+
+        Assert.All(results, r => Assert.True(r.Delivered, $"{r.Webhook}: {r.Error}"));
+        // A Teams workflow's webhook: POST to the URL as given (https), a message carrying an Adaptive Card.
+        var teams = Assert.Single(tls.Received, r => r.Path == "/workflows/abc123/triggers/manual/paths/invoke");
+        Assert.Contains("sig=S1gnature", teams.Query, StringComparison.Ordinal);
+        var attachment = teams.Json.GetProperty("attachments")[0];
+        Assert.Equal(("message", "application/vnd.microsoft.card.adaptive"), (teams.Json.GetProperty("type").GetString(), attachment.GetProperty("contentType").GetString()));
+        var card = attachment.GetProperty("content");
+        Assert.Equal("AdaptiveCard", card.GetProperty("type").GetString());
+        Assert.StartsWith("AutoHeal: ", card.GetProperty("body")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("test notification", card.GetProperty("body")[1].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("tls-topic", Assert.Single(tls.Received, r => r.Path == "/").Json.GetProperty("topic").GetString());
+        Assert.Equal("AppT0ken", Assert.Single(tls.Received, r => r.Path == "/message").Headers["X-Gotify-Key"]);
+        Assert.Single(tls.Received, r => r.Path == "/notify/cfg-key");
+    }
+
     /// <summary>A real SMTP server on 127.0.0.1 (Debian's python3-aiosmtpd), printing each message it accepts as a JSON line.</summary>
     private sealed class SmtpSink : IAsyncDisposable
     {

@@ -87,6 +87,9 @@ public sealed class AutoHealProcess : IAsyncDisposable
 
     public Dictionary<string, string> Settings { get; }
 
+    /// <summary>Environment variables it starts with, over the test host's (<c>SSL_CERT_FILE</c> for a test's own CA, say).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     public int Port { get; private set; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
@@ -124,7 +127,7 @@ public sealed class AutoHealProcess : IAsyncDisposable
     /// <c>autoheal.dll</c> next to the caller, run by <c>dotnet</c>.
     /// </summary>
     public static string ExecutablePath =>
-        Environment.GetEnvironmentVariable("AUTOHEAL_EXECUTABLE") is { Length: > 0 } published
+        System.Environment.GetEnvironmentVariable("AUTOHEAL_EXECUTABLE") is { Length: > 0 } published
             ? Path.GetFullPath(published)
             : Path.Combine(AppContext.BaseDirectory, "autoheal.dll");
 
@@ -166,6 +169,12 @@ public sealed class AutoHealProcess : IAsyncDisposable
         {
             psi.Environment["Logging__LogLevel__AutoHeal"] = "Debug";
         }
+
+        foreach (var (k, v) in Environment)
+        {
+            psi.Environment[k] = v;
+        }
+
         _process = Process.Start(psi)!;
         Started.Add(_process);
         _process.OutputDataReceived += (_, e) => OnLine(e.Data, "");
