@@ -185,7 +185,7 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
                 return Json(new Uri(endpoints.TelegramApi, $"./bot{target.Token}/sendMessage"), new
                 {
                     chat_id = target.Recipient,
-                    text = $"{m.Title}\n{full}",
+                    text = Bound($"{m.Title}\n{full}", 4096),
                     disable_notification = m.Urgency == Urgency.Low,
                     link_preview_options = new { is_disabled = true },
                 });

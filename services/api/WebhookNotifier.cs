@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using AutoHeal.Domain.Policies;
 using Polly;
 using Polly.Retry;
 
@@ -48,8 +49,8 @@ public sealed class WebhookNotifier(
                 _lastWords[container] = said;
             }
 
-            // Only the first heal of an incident says it started; the others are its steps.
-            if (e.Kind == EventKind.HealScheduled && e.Attempt is > 1)
+            // Only the first heal of an incident says it went down; the others are its steps, and an operator's own restart is no news to them.
+            if (e.Kind == EventKind.HealScheduled && (e.Attempt is > 1 || e.Reason == FailureKind.Manual))
             {
                 continue;
             }

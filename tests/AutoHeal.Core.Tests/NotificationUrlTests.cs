@@ -61,6 +61,8 @@ public sealed class NotificationUrlTests
         Assert.Equal(["a@example.com", "b@example.com"], mail.To);
         Assert.Equal(("autoheal@example.com", "bob", "s:cret", "smtp.example.com"), (mail.From, mail.User, mail.Password, mail.Host));
         Assert.Equal("autoheal@smtp.example.com", Parse("mailto://smtp.example.com?to=a@example.com").From);
+        Assert.Equal(SmtpSecurity.None, Parse("mailto://bob:pw@127.0.0.1:2525?to=a@example.com&secure=none").Security); // a relay on this machine
+
     }
 
     [Theory]
@@ -89,6 +91,8 @@ public sealed class NotificationUrlTests
     [InlineData("mailto://smtp.example.com", "mailto://")]
     [InlineData("mailto://smtp.example.com?to=nobody", "'nobody', which is not an email address")]
     [InlineData("mailto://smtp.example.com?to=a@example.com&secure=maybe", "secure=")]
+    [InlineData("mailto://bob:pw@smtp.example.com:25?to=a@example.com&secure=none", "clear text")]
+    [InlineData("mailto://smtp.example.com?to=Eve%20%3Ceve@example.com%3E", "not an email address")]
     [InlineData("gotify://gotify.lan", "gotify://host[:port][/path]/app_token")]
     [InlineData("apprise://apprise.lan", "apprise://host[:port][/path]/config_key")]
     [InlineData("msteams://", "msteams://host/path?query")]

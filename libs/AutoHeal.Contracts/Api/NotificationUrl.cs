@@ -51,7 +51,7 @@ public sealed record NotificationUrl
         ("pover", "pover://user_key@app_token"),
         ("mailto, mailtos", "mailto://user:password@smtp.example.com:587?to=ops@example.com&from=autoheal@example.com"),
         ("apprise, apprises", "apprises://apprise.example.com/my-config-key"),
-        ("msteams", "msteams://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=XYZ"),
+        ("msteams", "msteams://default0123.ab.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/0a1b/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=XYZ"),
     ];
 
     /// <summary>The service.</summary>
@@ -250,7 +250,7 @@ public sealed record NotificationUrl
             return false;
         }
 
-        var bad = to.Append(parameters.GetValueOrDefault("from") ?? "autoheal@localhost").FirstOrDefault(a => !MailAddress.TryCreate(a, out _));
+        var bad = to.Append(parameters.GetValueOrDefault("from") ?? "autoheal@localhost").FirstOrDefault(a => !MailAddress.TryCreate(a, out _) || a.Contains('<', StringComparison.Ordinal));
         if (bad is not null)
         {
             error = $"has '{bad}', which is not an email address; it {Form}";
@@ -269,6 +269,12 @@ public sealed record NotificationUrl
             default:
                 error = "has secure= other than tls, starttls or none";
                 return false;
+        }
+
+        if (security == SmtpSecurity.None && user is not null && !uri.IsLoopback)
+        {
+            error = "has secure=none with a login: the password would cross the network in clear text; use STARTTLS or TLS (or no login for a relay)";
+            return false;
         }
 
         target = new NotificationUrl
