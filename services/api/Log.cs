@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {Webhook}: {Kind} not delivered after {Attempts} attempts: {Error}. The target is failing: its next failures are logged at debug level only, until one is delivered")]
     public static partial void TargetFailing(ILogger logger, string webhook, string kind, int attempts, string? error);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Notification {Webhook}: the delivery failed unexpectedly")]
+    public static partial void DeliveryCrashed(ILogger logger, string webhook, Exception ex);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Notification {Webhook}: delivering again")]
     public static partial void TargetDeliversAgain(ILogger logger, string webhook);
 

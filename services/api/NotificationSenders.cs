@@ -31,11 +31,13 @@ public sealed record NotificationApis(Uri TelegramApi, Uri PushoverApi)
 public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider time, IContainerRuntime? runtime = null, HostIdentity? localHost = null)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+    // No redirects: a POST turned into a GET would count as delivered, and a token header would follow to another host.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
     {
         Timeout = Timeout,
     };
 
+    private readonly Lock _engineNameLock = new();
     private Task<string?>? _engineName;
     private DateTimeOffset _engineNameAsked = DateTimeOffset.MinValue;
 
@@ -74,11 +76,26 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
         var title = $"{(hook.Prefix.Length > 0 ? hook.Prefix + " " : "")}AutoHeal: {(alert.Event.Container is null ? host : subject)} {alert.Event.Kind.Replace('_', ' ')}";
         var text = folded > 0 ? $"{alert.Text} ({folded} more like this folded since the last alert)" : alert.Text;
         var message = new Message(title, text, alert.Logs, UrgencyOf(alert.Event.Kind), alert, folded);
-        return target!.Service switch
+        var outcome = target!.Service switch
         {
             TargetService.Email => await EmailAsync(target, message, ct),
             _ => await PostAsync(() => Request(hook, target, message), ct),
         };
+        return outcome.Error is { } said ? outcome with { Error = Scrub(said, target) } : outcome;
+    }
+
+    // A service (or a proxy before it) may echo the request in its error: the URL's secrets never reach a log or an event.
+    private static string Scrub(string error, NotificationUrl target)
+    {
+        foreach (var secret in new[] { target.Token, target.Password, target.Recipient, target.User, target.Endpoint?.PathAndQuery.TrimStart('/') })
+        {
+            if (secret is { Length: >= 3 })
+            {
+                error = error.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return error;
     }
 
     // "local" (the default name of the one Docker host) says little: the engine's own host name says which machine.
@@ -89,12 +106,17 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
             return host ?? "local";
         }
 
-        // One question at a time, shared by the deliveries that wait for it; asked again a minute after a failure.
-        var asking = _engineName;
-        if (asking is null || (asking is { IsCompleted: true, Result: null } && time.GetUtcNow() - _engineNameAsked > TimeSpan.FromMinutes(1)))
+        // One question at a time, shared by the deliveries that wait for it; asked again a minute after no answer.
+        Task<string?> asking;
+        lock (_engineNameLock)
         {
-            _engineNameAsked = time.GetUtcNow();
-            asking = _engineName = AskEngineNameAsync(runtime);
+            if (_engineName is null || (_engineName is { IsCompleted: true, Result: null } && time.GetUtcNow() - _engineNameAsked > TimeSpan.FromMinutes(1)))
+            {
+                _engineNameAsked = time.GetUtcNow();
+                _engineName = AskEngineNameAsync(runtime);
+            }
+
+            asking = _engineName;
         }
 
         return await asking.WaitAsync(ct) ?? host ?? "local";
@@ -124,9 +146,9 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
                 LogTail = await runtime.LogTailAsync(c, 10, bounded.Token),
             };
         }
-        catch (Exception ex) when (ex is EngineUnavailableException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return null;
+            return null; // told without them (a log driver that cannot be read, a proxy that refuses /logs)
         }
     }
 
@@ -137,9 +159,9 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
             using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(3));
             return await runtime.EngineNameAsync(bounded.Token);
         }
-        catch (Exception ex) when (ex is EngineUnavailableException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return null; // the configured name then
+            return null; // the configured name then (an engine or a socket proxy that refuses /info, say); never a faulted task
         }
     }
 
@@ -265,11 +287,16 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
         try
         {
             using var message = request();
-            using var response = await Http.SendAsync(message, ct);
+            using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
                 return new SendOutcome(true, status, null, false);
+            }
+
+            if (status is >= 300 and < 400)
+            {
+                return new SendOutcome(false, status, $"answered {status}, a redirect: give the URL it redirects to", false);
             }
 
             var said = ServiceWords(await ReadBoundedAsync(response, ct), response.Content.Headers.ContentType?.MediaType);
@@ -342,23 +369,10 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
 
     private static async Task<SendOutcome> EmailAsync(NotificationUrl target, Message m, CancellationToken ct)
     {
-        using var mail = new MimeMessage
-        {
-            Subject = m.Title,
-            Date = m.Alert.Event.At,
-            Importance = m.Urgency switch { Urgency.Low => MessageImportance.Low, Urgency.High or Urgency.Urgent => MessageImportance.High, _ => MessageImportance.Normal },
-            Priority = m.Urgency == Urgency.Urgent ? MessagePriority.Urgent : MessagePriority.Normal,
-            Body = new TextPart("plain") { Text = m.Logs is null ? m.Text : $"{m.Text}\n\nLast words of the container:\n{m.Logs}" },
-        };
-        mail.From.Add(MailboxAddress.Parse(target.From!));
-        foreach (var to in target.To)
-        {
-            mail.To.Add(MailboxAddress.Parse(to));
-        }
-
         using var smtp = new SmtpClient { Timeout = (int)Timeout.TotalMilliseconds };
         try
         {
+            using var mail = Mail(target, m);
             await smtp.ConnectAsync(target.Host!, target.Port, target.Security switch
             {
                 SmtpSecurity.Tls => SecureSocketOptions.SslOnConnect,
@@ -387,11 +401,34 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
         {
             return new SendOutcome(false, null, $"TLS with the SMTP server failed: {OneLine(ex.Message)}", false);
         }
-        catch (Exception ex) when (ex is SmtpProtocolException or IOException or SocketException or NotSupportedException
+        catch (Exception ex) when (ex is SmtpProtocolException or IOException or SocketException
                                        || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return new SendOutcome(false, null, $"SMTP with {target.Host}:{target.Port.ToString(CultureInfo.InvariantCulture)} failed: {OneLine(ex.Message)}", ex is not NotSupportedException);
+            return new SendOutcome(false, null, $"SMTP with {target.Host}:{target.Port.ToString(CultureInfo.InvariantCulture)} failed: {OneLine(ex.Message)}", true);
         }
+        catch (Exception ex) when (ex is NotSupportedException or ParseException or InvalidOperationException or ArgumentException)
+        {
+            return new SendOutcome(false, null, $"SMTP with {target.Host}:{target.Port.ToString(CultureInfo.InvariantCulture)} failed: {OneLine(ex.Message)}", false);
+        }
+    }
+
+    private static MimeMessage Mail(NotificationUrl target, Message m)
+    {
+        var mail = new MimeMessage
+        {
+            Subject = m.Title,
+            Date = m.Alert.Event.At,
+            Importance = m.Urgency switch { Urgency.Low => MessageImportance.Low, Urgency.High or Urgency.Urgent => MessageImportance.High, _ => MessageImportance.Normal },
+            Priority = m.Urgency == Urgency.Urgent ? MessagePriority.Urgent : MessagePriority.Normal,
+            Body = new TextPart("plain") { Text = m.Logs is null ? m.Text : $"{m.Text}\n\nLast words of the container:\n{m.Logs}" },
+        };
+        mail.From.Add(MailboxAddress.Parse(target.From!));
+        foreach (var to in target.To)
+        {
+            mail.To.Add(MailboxAddress.Parse(to));
+        }
+
+        return mail;
     }
 
     /// <summary>An alert made ready for one target: title (prefix, host, container, kind), text, last words, urgency.</summary>

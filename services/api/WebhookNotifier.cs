@@ -220,6 +220,10 @@ public sealed class WebhookNotifier(
                 {
                     // stopping
                 }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.DeliveryCrashed(logger, delivery.Hook.Name, ex); // a bug, said: the queue goes on
+                }
                 finally
                 {
                     _parallel.Release();
@@ -233,9 +237,11 @@ public sealed class WebhookNotifier(
         var name = d.Hook.Name;
         var alert = await d.Alert.Value;
         var kind = alert.Event.Kind;
-        var quiet = _failing.ContainsKey(name); // a target already reported failing: its retries are not logged again
+        // A target already reported failing gets one attempt per alert (it must not hold a slot through its backoff),
+        // and its failures are not logged again.
+        var quiet = _failing.ContainsKey(name);
         var attempts = 0;
-        var outcome = await Pipeline(d.MaxAttempts, name, kind, quiet).ExecuteAsync(async token =>
+        var outcome = await Pipeline(quiet ? 1 : d.MaxAttempts, name, kind, quiet).ExecuteAsync(async token =>
         {
             attempts++;
             return await senders.SendAsync(d.Hook, alert, d.Folded, token);

@@ -48,6 +48,7 @@ public sealed class NotificationUrlTests
     [InlineData("mailto://smtp.example.com:465?to=a@example.com", 465, SmtpSecurity.Tls)]
     [InlineData("mailto://smtp.example.com:25?to=a@example.com&secure=starttls", 25, SmtpSecurity.StartTls)]
     [InlineData("mailto://127.0.0.1:2525?to=a@example.com&secure=none", 2525, SmtpSecurity.None)]
+    [InlineData("mailto://smtp.example.com:80?to=a@example.com", 80, SmtpSecurity.StartTls)]
     public void Email_takes_tls_from_the_scheme_port_and_query(string url, int port, SmtpSecurity security)
     {
         var mail = Parse(url);
@@ -61,6 +62,8 @@ public sealed class NotificationUrlTests
         Assert.Equal(["a@example.com", "b@example.com"], mail.To);
         Assert.Equal(("autoheal@example.com", "bob", "s:cret", "smtp.example.com"), (mail.From, mail.User, mail.Password, mail.Host));
         Assert.Equal("autoheal@smtp.example.com", Parse("mailto://smtp.example.com?to=a@example.com").From);
+        Assert.Equal("me@example.com", Parse("mailto://me%40example.com:pw@smtp.example.com?to=a@example.com").From); // the login, as providers want
+        Assert.Equal(["ops+alerts@example.com"], Parse("mailto://smtp.example.com?to=ops+alerts@example.com").To); // '+' is itself
         Assert.Equal(SmtpSecurity.None, Parse("mailto://bob:pw@127.0.0.1:2525?to=a@example.com&secure=none").Security); // a relay on this machine
 
     }
@@ -75,6 +78,8 @@ public sealed class NotificationUrlTests
     [InlineData("msteams://x.logic.azure.com/workflows/a?sig=S", "msteams://x.logic.azure.com/***")]
     [InlineData("https://user:pw@hooks.example.com/T0KEN", "https://hooks.example.com/***")]
     [InlineData("not a url", "***")]
+    [InlineData("ntfy://alice:p#ss@ntfy.lan/t", "***")]
+    [InlineData("ntfy://alice:p/ss@ntfy.lan/t", "***")]
     public void A_masked_url_keeps_only_scheme_and_host(string url, string masked)
     {
         Assert.Equal(masked, WebhookConfig.Mask(url));
@@ -97,6 +102,10 @@ public sealed class NotificationUrlTests
     [InlineData("apprise://apprise.lan", "apprise://host[:port][/path]/config_key")]
     [InlineData("msteams://", "msteams://host/path?query")]
     [InlineData("ntfy://a b/topic", "without spaces")]
+    [InlineData("ntfy://alice:p#ss@ntfy.lan/t", "'#'")]
+    [InlineData("ntfy://ntfy.lan/t?token=not-a-token", "?token=tk_")]
+    [InlineData("ntfy://ntfy.lan/t?token=tk_a%0D%0AX-Evil:%201", "?token=tk_")]
+    [InlineData("ntfy://ntfy.lan/dotted.topic", "a topic is 1 to 64")]
     public void A_bad_url_is_refused_with_the_form_expected(string url, string says)
     {
         Assert.False(NotificationUrl.TryParse(url, out _, out var error));

@@ -116,6 +116,13 @@ public sealed record WebhookConfig
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, Url, Format, Enabled, MinSeverity, Prefix);
 
+    // What a record prints (a log line, a debugger, an exception's message): the URL masked, never its secret.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"Name = {Name}, Url = {Mask(Url)}, Format = {Format}, Events = [{string.Join(", ", Events ?? [])}], MinSeverity = {MinSeverity}, Prefix = {Prefix}, Enabled = {Enabled}");
+        return true;
+    }
+
     /// <summary>The URL with its secret parts hidden: scheme and host stay, credentials, path and query become <c>***</c>.</summary>
     public static string Mask(string url) => NotificationUrl.Mask(url);
 

@@ -82,8 +82,9 @@ public sealed record NotificationUrl
     /// <summary>The URL with its secret parts hidden: scheme and host stay (no user or password), the rest becomes <c>***</c>.</summary>
     public static string Mask(string url)
     {
+        // Only a URL that reads as a target shows its host: in one that does not, where the host is cannot be trusted.
         var sep = url.IndexOf("://", StringComparison.Ordinal);
-        if (sep <= 0)
+        if (sep <= 0 || !TryParse(url, out _, out _))
         {
             return "***";
         }
@@ -94,12 +95,13 @@ public sealed record NotificationUrl
             return $"{scheme}://***"; // their "host" is a token
         }
 
+        // The authority ends where TryParse ends it (the first '/' or '?'); the host is what follows its last '@'.
         var rest = url[(sep + 3)..];
-        var end = rest.IndexOfAny(['/', '?', '#']);
+        var end = rest.IndexOfAny(['/', '?']);
         var authority = end < 0 ? rest : rest[..end];
         var at = authority.LastIndexOf('@');
         var host = at < 0 ? authority : authority[(at + 1)..];
-        return host.Length == 0 || host.Contains('*', StringComparison.Ordinal) ? "***" : $"{scheme}://{host}/***";
+        return host.Length == 0 || host.IndexOfAny(['*', '#', '%', '\\']) >= 0 ? "***" : $"{scheme}://{host}/***";
     }
 
     /// <summary>Reads <paramref name="url"/>; on failure, <paramref name="error"/> says what is wrong, in words that end a sentence starting with the field's name.</summary>
@@ -108,9 +110,9 @@ public sealed record NotificationUrl
         target = null;
         error = null;
         var sep = url?.IndexOf("://", StringComparison.Ordinal) ?? -1;
-        if (url is null || sep <= 0 || url.Length > 2048 || url.Any(char.IsControl) || url.Contains(' ', StringComparison.Ordinal))
+        if (url is null || sep <= 0 || url.Length > 2048 || url.Any(char.IsControl) || url.IndexOfAny([' ', '#']) >= 0)
         {
-            error = $"must be a URL (scheme://...) without spaces, one of: {string.Join(", ", Schemes.Select(s => s.Scheme + "://"))}";
+            error = $"must be a URL (scheme://...) without spaces or '#' (write a '#' in a password as %23), one of: {string.Join(", ", Schemes.Select(s => s.Scheme + "://"))}";
             return false;
         }
 
@@ -149,7 +151,8 @@ public sealed record NotificationUrl
                 return true;
 
             case "ntfy" or "ntfys":
-                if (!TryHost(hostPort, out var ntfyHost) || segments.Length != 1 || !IsWord(segments[0], 64))
+                if (!TryHost(hostPort, out var ntfyHost) || segments.Length != 1 || !IsWord(segments[0], 64) || segments[0].Contains('.', StringComparison.Ordinal)
+                    || (parameters.GetValueOrDefault("token") is { } ntfyToken && !(ntfyToken.StartsWith("tk_", StringComparison.Ordinal) && IsWord(ntfyToken, 128) && !ntfyToken.Contains('.', StringComparison.Ordinal))))
                 {
                     error = "must be ntfy://[user:password@]host[:port]/topic (ntfys:// for https; ?token=tk_... for an access token); a topic is 1 to 64 letters, digits, '-' or '_'";
                     return false;
@@ -250,7 +253,7 @@ public sealed record NotificationUrl
             return false;
         }
 
-        var bad = to.Append(parameters.GetValueOrDefault("from") ?? "autoheal@localhost").FirstOrDefault(a => !MailAddress.TryCreate(a, out _) || a.Contains('<', StringComparison.Ordinal));
+        var bad = to.Append(parameters.GetValueOrDefault("from") ?? "autoheal@localhost").FirstOrDefault(a => !MailAddress.TryCreate(a, out var parsed) || parsed.Address != a); // a bare address, no display name
         if (bad is not null)
         {
             error = $"has '{bad}', which is not an email address; it {Form}";
@@ -258,7 +261,10 @@ public sealed record NotificationUrl
         }
 
         var uri = new Uri($"http://{host}/");
-        var port = uri.IsDefaultPort ? (scheme == "mailtos" ? 465 : 587) : uri.Port;
+        var colon = host.LastIndexOf(':');
+        var port = colon > host.LastIndexOf(']') && int.TryParse(host[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var given)
+            ? given
+            : scheme == "mailtos" ? 465 : 587;
         SmtpSecurity security;
         switch (parameters.GetValueOrDefault("secure"))
         {
@@ -285,7 +291,10 @@ public sealed record NotificationUrl
             Security = security,
             User = user,
             Password = password,
-            From = parameters.GetValueOrDefault("from") ?? $"autoheal@{(uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : "localhost")}",
+            // Without from=: the login when it is an address (what most providers insist on), else autoheal@ the server.
+            From = parameters.GetValueOrDefault("from")
+                ?? (user is not null && MailAddress.TryCreate(user, out var login) && login.Address == user ? user
+                    : $"autoheal@{(uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : "localhost")}"),
             To = to,
         };
         return true;
@@ -298,7 +307,7 @@ public sealed record NotificationUrl
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
-            parameters[key] = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
+            parameters[key] = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]); // '+' is itself (ops+alerts@example.com)
         }
 
         return parameters;
