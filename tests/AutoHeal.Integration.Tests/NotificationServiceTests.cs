@@ -312,6 +312,37 @@ public sealed class NotificationServiceTests(EngineFixture engine) : WithOwnAuto
         Assert.Single(tls.Received, r => r.Path == "/notify/cfg-key");
     }
 
+    [Fact]
+    public async Task Email_goes_over_starttls_with_a_login_by_default_and_a_wrong_password_is_said()
+    {
+        using var tls = new TlsReceiver(); // its CA signs the SMTP server's certificate
+        await RestartWithAsync(null, p => p.Environment["SSL_CERT_FILE"] = tls.CaFile);
+        await using var smtp = await SmtpSink.StartAsync(tls, ("alerts@example.com", "app-pa55word"));
+        var server = $"127.0.0.1:{smtp.Port.ToString(CultureInfo.InvariantCulture)}";
+        await Api.PutConfigAsync(new
+        {
+            notifications = new
+            {
+                webhooks = new[]
+                {
+                    new { name = "mail", url = $"mailto://alerts%40example.com:app-pa55word@{server}?to=ops@example.com", events = Quiet },
+                    new { name = "wrong", url = $"mailto://alerts%40example.com:guess@{server}?to=ops@example.com", events = Quiet },
+                },
+            },
+        });
+
+        var results = (await Api.TestNotificationAsync()).ToDictionary(r => r.Webhook);
+
+        Assert.True(results["mail"].Delivered, results["mail"].Error);
+        var mail = Assert.Single(smtp.Messages);
+        Assert.True(mail.GetProperty("tls").GetBoolean()); // STARTTLS: mailto's default
+        Assert.Equal("alerts@example.com", mail.GetProperty("login").GetString());
+        Assert.Equal("alerts@example.com", mail.GetProperty("mail_from").GetString()); // the login, with no from=
+        Assert.False(results["wrong"].Delivered);
+        Assert.StartsWith("the SMTP server refused the login", results["wrong"].Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("guess", results["wrong"].Error, StringComparison.Ordinal);
+    }
+
     /// <summary>A real SMTP server on 127.0.0.1 (Debian's python3-aiosmtpd), printing each message it accepts as a JSON line.</summary>
     private sealed class SmtpSink : IAsyncDisposable
     {
@@ -337,12 +368,14 @@ public sealed class NotificationServiceTests(EngineFixture engine) : WithOwnAuto
             }
         }
 
-        public static async Task<SmtpSink> StartAsync()
+        /// <summary>Starts it; with <paramref name="tls"/>, STARTTLS (with that receiver's certificate) and a login as <paramref name="login"/> are required.</summary>
+        public static async Task<SmtpSink> StartAsync(TlsReceiver? tls = null, (string User, string Password)? login = null)
         {
             const string Python = "/usr/bin/python3";
             var script = Path.Combine(AppContext.BaseDirectory, "Tools", "smtp-sink.py");
             var port = Loopback.FreePort();
-            var psi = new ProcessStartInfo(Python, [script, port.ToString(CultureInfo.InvariantCulture)])
+            string[] secure = tls is null ? [] : [tls.CertificateFile, tls.KeyFile, login!.Value.User, login.Value.Password];
+            var psi = new ProcessStartInfo(Python, [script, port.ToString(CultureInfo.InvariantCulture), .. secure])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

@@ -11,7 +11,8 @@ namespace AutoHeal.TestUtils;
 /// <summary>
 /// An HTTPS endpoint on 127.0.0.1 for the services only reached over TLS (a Teams workflow): a certificate for
 /// 127.0.0.1 signed by a CA of this test alone, whose PEM file (<see cref="CaFile"/>) the process under test trusts
-/// through <c>SSL_CERT_FILE</c>. It answers every request 202 and keeps it.
+/// through <c>SSL_CERT_FILE</c>. It answers every request 202 and keeps it; its certificate files serve other
+/// loopback servers of the test as well.
 /// </summary>
 public sealed class TlsReceiver : IDisposable
 {
@@ -38,8 +39,13 @@ public sealed class TlsReceiver : IDisposable
         using var leaf = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), [1, 2, 3, 4, 5, 6, 7, 8]);
         _certificate = X509CertificateLoader.LoadPkcs12(leaf.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
 
-        CaFile = Path.Combine(Path.GetTempPath(), $"autoheal-test-ca-{Guid.NewGuid():N}.pem");
+        var files = Path.Combine(Path.GetTempPath(), $"autoheal-test-tls-{Guid.NewGuid():N}");
+        CaFile = files + "-ca.pem";
+        CertificateFile = files + "-cert.pem";
+        KeyFile = files + "-key.pem";
         File.WriteAllText(CaFile, ca.ExportCertificatePem());
+        File.WriteAllText(CertificateFile, leaf.ExportCertificatePem());
+        File.WriteAllText(KeyFile, key.ExportPkcs8PrivateKeyPem());
         _listener.Start();
         _ = Task.Run(AcceptAsync);
     }
@@ -49,6 +55,12 @@ public sealed class TlsReceiver : IDisposable
 
     /// <summary>The CA's certificate (PEM), for <c>SSL_CERT_FILE</c>.</summary>
     public string CaFile { get; }
+
+    /// <summary>The server's certificate and key (PEM), for another server on 127.0.0.1 to use (the SMTP server's STARTTLS).</summary>
+    public string CertificateFile { get; }
+
+    /// <inheritdoc cref="CertificateFile"/>
+    public string KeyFile { get; }
 
     /// <summary>Every request received.</summary>
     public IReadOnlyList<ReceivedRequest> Received => _requests.ToArray();
@@ -60,6 +72,8 @@ public sealed class TlsReceiver : IDisposable
         _certificate.Dispose();
         _stop.Dispose();
         File.Delete(CaFile);
+        File.Delete(CertificateFile);
+        File.Delete(KeyFile);
     }
 
     private async Task AcceptAsync()
