@@ -179,7 +179,7 @@ public sealed record NotificationUrl
                 target = new NotificationUrl
                 {
                     Service = TargetService.Gotify,
-                    Endpoint = new Uri($"{(scheme == "gotifys" ? "https" : "http")}://{gotifyHost}/{string.Concat(segments[..^1].Select(s => Uri.EscapeDataString(s) + "/"))}message"),
+                    Endpoint = new Uri($"{(scheme == "gotifys" ? "https" : "http")}://{gotifyHost}/{SubPath(segments)}message"),
                     Token = segments[^1],
                 };
                 return true;
@@ -218,7 +218,7 @@ public sealed record NotificationUrl
                 target = new NotificationUrl
                 {
                     Service = TargetService.Apprise,
-                    Endpoint = new Uri($"{(scheme == "apprises" ? "https" : "http")}://{appriseHost}/{string.Concat(segments[..^1].Select(s => Uri.EscapeDataString(s) + "/"))}notify/{Uri.EscapeDataString(segments[^1])}"),
+                    Endpoint = new Uri($"{(scheme == "apprises" ? "https" : "http")}://{appriseHost}/{SubPath(segments)}notify/{Uri.EscapeDataString(segments[^1])}"),
                     Tags = parameters.GetValueOrDefault("tags"),
                 };
                 return true;
@@ -299,6 +299,9 @@ public sealed record NotificationUrl
         };
         return true;
     }
+
+    // The segments before the last (a server installed under a path), each escaped, with a '/' after each.
+    private static string SubPath(string[] segments) => string.Concat(segments[..^1].Select(s => Uri.EscapeDataString(s) + "/"));
 
     private static Dictionary<string, string> Query(string query)
     {
