@@ -43,6 +43,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
                 services.AddSingleton<IEventLog>(_eventLog.Store);
                 services.AddSingleton(settings);
                 services.AddSingleton<ISettingsSource>(settings);
+                services.AddSingleton(NotificationApis.Public);
+                services.AddSingleton<NotificationSenders>();
                 services.AddSingleton<WebhookNotifier>();
                 services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
             },
