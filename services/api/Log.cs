@@ -11,9 +11,6 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {Webhook}: {Kind} not delivered (attempt {Attempt}: {Error}); retrying")]
     public static partial void WebhookRetrying(ILogger logger, string webhook, string kind, int attempt, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Notification {Webhook}: {Kind} not delivered (attempt {Attempt}: {Error}); retrying")]
-    public static partial void WebhookRetryingQuietly(ILogger logger, string webhook, string kind, int attempt, string error);
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Notification {Webhook}: {Kind} not delivered after {Attempts} attempts: {Error} (the target is reported failing already)")]
     public static partial void WebhookGaveUp(ILogger logger, string webhook, string kind, int attempts, string? error);
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using AutoHeal.Domain.Containers;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
@@ -72,8 +71,8 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
         }
 
         var host = await HostAsync(alert.Event.Host, ct);
-        var subject = alert.Event.Container is null ? "AutoHeal" : $"{host}/{alert.Event.Container}";
-        var title = $"{(hook.Prefix.Length > 0 ? hook.Prefix + " " : "")}AutoHeal: {(alert.Event.Container is null ? host : subject)} {alert.Event.Kind.Replace('_', ' ')}";
+        var about = alert.Event.Container is null ? host : $"{host}/{alert.Event.Container}";
+        var title = $"{(hook.Prefix.Length > 0 ? hook.Prefix + " " : "")}AutoHeal: {about} {alert.Event.Kind.Replace('_', ' ')}";
         var text = folded > 0 ? $"{alert.Text} ({folded} more like this folded since the last alert)" : alert.Text;
         var message = new Message(title, text, alert.Logs, UrgencyOf(alert.Event.Kind), alert, folded);
         var outcome = target!.Service switch
@@ -138,13 +137,7 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
                 return null;
             }
 
-            return new HealDiagnostics
-            {
-                ExitCode = c.Status is ContainerStatus.Exited or ContainerStatus.Dead ? c.ExitCode : null,
-                OomKilled = c.OomKilled,
-                HealthOutputs = c.HealthOutputs,
-                LogTail = await runtime.LogTailAsync(c, 10, bounded.Token),
-            };
+            return c.Diagnostics(await runtime.LogTailAsync(c, 10, bounded.Token));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -364,7 +357,7 @@ public sealed class NotificationSenders(NotificationApis endpoints, TimeProvider
     private static string OneLine(string s)
     {
         var line = string.Join(' ', s.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        return line.Length <= 300 ? line : line[..299] + "…";
+        return Bound(line, 300);
     }
 
     private static async Task<SendOutcome> EmailAsync(NotificationUrl target, Message m, CancellationToken ct)

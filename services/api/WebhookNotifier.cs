@@ -80,9 +80,7 @@ public sealed class WebhookNotifier(
 
     private static bool Wants(WebhookConfig w, string kind) =>
         w.Enabled && w.Events.Contains(kind)
-        && Rank(WebhookConfig.SeverityOf(kind)) >= Rank(w.MinSeverity);
-
-    private static int Rank(string severity) => severity switch { "critical" => 2, "warning" => 1, _ => 0 };
+        && WebhookConfig.AtLeast(WebhookConfig.SeverityOf(kind), w.MinSeverity);
 
     // The number of repeats folded into this alert, or null when this one is itself folded.
     private int? Fold(WebhookConfig hook, AutoHealEvent e, string kind, string container, double foldSeconds)
@@ -139,8 +137,7 @@ public sealed class WebhookNotifier(
             EventKind.Quarantined or EventKind.HealFailed when e.Reason is { } r => $" Failure: {Views.Name(r).Replace('_', ' ')}.",
             _ => "",
         };
-        var d = words;
-        var logs = d is not null && (d.LogTail.Count > 0 || d.ExitCode is not null)
+        var logs = words is { } d && (d.LogTail.Count > 0 || d.ExitCode is not null)
             ? $"exit code {d.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}{(d.OomKilled ? ", OOM killed" : "")}\n{string.Join('\n', d.LogTail.TakeLast(10))}".TrimEnd()
             : null;
         return new Alert(view, $"{e.Message}{facts}", logs, took);
@@ -237,11 +234,9 @@ public sealed class WebhookNotifier(
         var name = d.Hook.Name;
         var alert = await d.Alert.Value;
         var kind = alert.Event.Kind;
-        // A target already reported failing gets one attempt per alert (it must not hold a slot through its backoff),
-        // and its failures are not logged again.
-        var quiet = _failing.ContainsKey(name);
+        // A target already reported failing gets one attempt per alert: it must not hold a slot through its backoff.
         var attempts = 0;
-        var outcome = await Pipeline(quiet ? 1 : d.MaxAttempts, name, kind, quiet).ExecuteAsync(async token =>
+        var outcome = await Pipeline(_failing.ContainsKey(name) ? 1 : d.MaxAttempts, name, kind).ExecuteAsync(async token =>
         {
             attempts++;
             return await senders.SendAsync(d.Hook, alert, d.Folded, token);
@@ -271,7 +266,7 @@ public sealed class WebhookNotifier(
         return new WebhookResult(name, false, outcome.Status, outcome.Error, attempts);
     }
 
-    private ResiliencePipeline<SendOutcome> Pipeline(int maxAttempts, string name, string kind, bool quiet)
+    private ResiliencePipeline<SendOutcome> Pipeline(int maxAttempts, string name, string kind)
     {
         if (maxAttempts <= 1)
         {
@@ -288,16 +283,7 @@ public sealed class WebhookNotifier(
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Delivered: false, Transient: true }),
                 OnRetry = args =>
                 {
-                    var error = args.Outcome.Result?.Error ?? args.Outcome.Exception?.Message ?? "";
-                    if (quiet)
-                    {
-                        Log.WebhookRetryingQuietly(logger, name, kind, args.AttemptNumber + 1, error);
-                    }
-                    else
-                    {
-                        Log.WebhookRetrying(logger, name, kind, args.AttemptNumber + 1, error);
-                    }
-
+                    Log.WebhookRetrying(logger, name, kind, args.AttemptNumber + 1, args.Outcome.Result?.Error ?? args.Outcome.Exception?.Message ?? "");
                     return default;
                 },
             })

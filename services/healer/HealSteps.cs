@@ -305,14 +305,7 @@ public sealed class HealSteps(IHealHosts hosts, ISettingsSource settings, TimePr
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var logs = await host.LogTailAsync(c, LogLines, either.Token);
-            return new HealDiagnostics
-            {
-                ExitCode = c.Status is ContainerStatus.Exited or ContainerStatus.Dead ? c.ExitCode : null,
-                OomKilled = c.OomKilled,
-                HealthOutputs = c.HealthOutputs,
-                LogTail = logs,
-            };
+            return c.Diagnostics(await host.LogTailAsync(c, LogLines, either.Token));
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

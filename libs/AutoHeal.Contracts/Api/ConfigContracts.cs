@@ -132,6 +132,10 @@ public sealed record WebhookConfig
     /// <summary>The severities, least first.</summary>
     public static readonly IReadOnlyList<string> Severities = ["info", "warning", "critical"];
 
+    /// <summary>Whether <paramref name="severity"/> is <paramref name="least"/> or above, in the order of <see cref="Severities"/>.</summary>
+    public static bool AtLeast(string severity, string least) =>
+        Severities.TakeWhile(s => s != severity).Count() >= Severities.TakeWhile(s => s != least).Count();
+
     /// <summary>How severe an alert of <paramref name="kind"/> is: <c>critical</c> when healing failed or stopped, <c>warning</c> while it goes on, else <c>info</c>.</summary>
     public static string SeverityOf(string kind) => kind switch
     {

@@ -151,7 +151,7 @@ public sealed record NotificationUrl
                 return true;
 
             case "ntfy" or "ntfys":
-                if (!TryHost(hostPort, out var ntfyHost) || segments.Length != 1 || !IsWord(segments[0], 64) || segments[0].Contains('.', StringComparison.Ordinal)
+                if (!IsHost(hostPort) || segments.Length != 1 || !IsWord(segments[0], 64) || segments[0].Contains('.', StringComparison.Ordinal)
                     || (parameters.GetValueOrDefault("token") is { } ntfyToken && !(ntfyToken.StartsWith("tk_", StringComparison.Ordinal) && IsWord(ntfyToken, 128) && !ntfyToken.Contains('.', StringComparison.Ordinal))))
                 {
                     error = "must be ntfy://[user:password@]host[:port]/topic (ntfys:// for https; ?token=tk_... for an access token); a topic is 1 to 64 letters, digits, '-' or '_'";
@@ -161,7 +161,7 @@ public sealed record NotificationUrl
                 target = new NotificationUrl
                 {
                     Service = TargetService.Ntfy,
-                    Endpoint = new Uri($"{(scheme == "ntfys" ? "https" : "http")}://{ntfyHost}/"),
+                    Endpoint = new Uri(Web(scheme, hostPort)),
                     User = user,
                     Password = password,
                     Token = parameters.GetValueOrDefault("token"),
@@ -170,7 +170,7 @@ public sealed record NotificationUrl
                 return true;
 
             case "gotify" or "gotifys":
-                if (!TryHost(hostPort, out var gotifyHost) || segments.Length == 0 || !IsWord(segments[^1], 128))
+                if (!IsHost(hostPort) || segments.Length == 0 || !IsWord(segments[^1], 128))
                 {
                     error = "must be gotify://host[:port][/path]/app_token (gotifys:// for https)";
                     return false;
@@ -179,7 +179,7 @@ public sealed record NotificationUrl
                 target = new NotificationUrl
                 {
                     Service = TargetService.Gotify,
-                    Endpoint = new Uri($"{(scheme == "gotifys" ? "https" : "http")}://{gotifyHost}/{SubPath(segments)}message"),
+                    Endpoint = new Uri($"{Web(scheme, hostPort)}{SubPath(segments)}message"),
                     Token = segments[^1],
                 };
                 return true;
@@ -209,7 +209,7 @@ public sealed record NotificationUrl
                 return TryEmail(scheme, hostPort, user, password, segments, parameters, out target, out error);
 
             case "apprise" or "apprises":
-                if (!TryHost(hostPort, out var appriseHost) || segments.Length == 0 || !IsWord(segments[^1], 128))
+                if (!IsHost(hostPort) || segments.Length == 0 || !IsWord(segments[^1], 128))
                 {
                     error = "must be apprise://host[:port][/path]/config_key (apprises:// for https; ?tags=a,b to pick stored services)";
                     return false;
@@ -218,14 +218,14 @@ public sealed record NotificationUrl
                 target = new NotificationUrl
                 {
                     Service = TargetService.Apprise,
-                    Endpoint = new Uri($"{(scheme == "apprises" ? "https" : "http")}://{appriseHost}/{SubPath(segments)}notify/{Uri.EscapeDataString(segments[^1])}"),
+                    Endpoint = new Uri($"{Web(scheme, hostPort)}{SubPath(segments)}notify/{Uri.EscapeDataString(segments[^1])}"),
                     Tags = parameters.GetValueOrDefault("tags"),
                 };
                 return true;
 
             case "msteams":
-                if (!TryHost(hostPort, out var teamsHost) || segments.Length == 0
-                    || !Uri.TryCreate($"https://{teamsHost}{path}{(query.Length > 0 ? "?" + query : "")}", UriKind.Absolute, out var teams))
+                if (!IsHost(hostPort) || segments.Length == 0
+                    || !Uri.TryCreate($"https://{hostPort}{path}{(query.Length > 0 ? "?" + query : "")}", UriKind.Absolute, out var teams))
                 {
                     error = "must be msteams://host/path?query: the Teams workflow's webhook URL with https:// replaced by msteams://";
                     return false;
@@ -247,7 +247,7 @@ public sealed record NotificationUrl
         error = null;
         const string Form = "must be mailto://[user:password@]smtp.host[:port]?to=a@example.com[,b@example.com]&from=autoheal@example.com (mailtos:// or port 465 for TLS, else STARTTLS; &secure=none only for a relay on a trusted network)";
         var to = parameters.GetValueOrDefault("to")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-        if (!TryHost(hostPort, out var host) || segments.Length != 0 || to.Length == 0 || to.Length > 20)
+        if (!IsHost(hostPort) || segments.Length != 0 || to.Length == 0 || to.Length > 20)
         {
             error = Form;
             return false;
@@ -260,9 +260,9 @@ public sealed record NotificationUrl
             return false;
         }
 
-        var uri = new Uri($"http://{host}/");
-        var colon = host.LastIndexOf(':');
-        var port = colon > host.LastIndexOf(']') && int.TryParse(host[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var given)
+        var uri = new Uri($"http://{hostPort}/");
+        var colon = hostPort.LastIndexOf(':');
+        var port = colon > hostPort.LastIndexOf(']') && int.TryParse(hostPort[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var given)
             ? given
             : scheme == "mailtos" ? 465 : 587;
         SmtpSecurity security;
@@ -317,12 +317,12 @@ public sealed record NotificationUrl
     }
 
     // host, host:port, [v6]:port; nothing else (no '*' left by a mask, no user, path or query characters).
-    private static bool TryHost(string hostPort, out string host)
-    {
-        host = hostPort;
-        return hostPort.Length > 0 && hostPort.IndexOfAny(['*', '/', '?', '#', '@', '%', '\\']) < 0
+    private static bool IsHost(string hostPort) =>
+        hostPort.Length > 0 && hostPort.IndexOfAny(['*', '/', '?', '#', '@', '%', '\\']) < 0
             && Uri.TryCreate($"http://{hostPort}/", UriKind.Absolute, out var u) && u.Host.Length > 0;
-    }
+
+    // ntfys, gotifys, apprises: https; ntfy, gotify, apprise: http.
+    private static string Web(string scheme, string hostPort) => $"{(scheme.EndsWith('s') ? "https" : "http")}://{hostPort}/";
 
     private static bool IsWord(string s, int max) =>
         s.Length is > 0 and var n && n <= max && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

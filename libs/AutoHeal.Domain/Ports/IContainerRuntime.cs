@@ -93,6 +93,15 @@ public sealed record ContainerInfo
         Monitored = verdict.Monitored,
         SelectionReason = verdict.Reason,
     };
+
+    /// <summary>What it says of its last run (exit code, OOM kill, health outputs), with the last lines of its log.</summary>
+    public Events.HealDiagnostics Diagnostics(IReadOnlyList<string> logTail) => new()
+    {
+        ExitCode = Status is ContainerStatus.Exited or ContainerStatus.Dead ? ExitCode : null,
+        OomKilled = OomKilled,
+        HealthOutputs = HealthOutputs,
+        LogTail = logTail,
+    };
 }
 
 /// <summary>A container's state and start time as a heal step saw them, both from its engine.</summary>
